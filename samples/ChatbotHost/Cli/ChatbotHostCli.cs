@@ -1,0 +1,113 @@
+using Microsoft.Extensions.Options;
+using StreamingChat.Core;
+
+namespace ChatbotHost.Cli;
+
+/// <summary>The operator's verbs: <c>ChatbotHost validate-config</c>, <c>ChatbotHost help</c>.</summary>
+public static class ChatbotHostCli
+{
+    private static readonly string[] Verbs = ["validate-config", "help", "--help", "-h"];
+
+    /// <summary>Whether <paramref name="args"/> name a verb rather than starting the web host.</summary>
+    public static bool IsCommand(string[] args) => args.Length > 0 && Verbs.Contains(args[0], StringComparer.Ordinal);
+
+    /// <summary>Runs a verb; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        var rest = args[1..];
+        switch (args[0])
+        {
+            case "validate-config":
+                return await ValidateConfigAsync(rest, output, error).ConfigureAwait(false);
+            default:
+                await output.WriteLineAsync("""
+                    Usage: ChatbotHost [verb] [--key=value ...]
+
+                      (no verb)         run the service (http://localhost:5000 unless --urls or ASPNETCORE_URLS says otherwise)
+                      validate-config   check every option; prints what is wrong (never a secret); exit 1 on an error
+                      help              this text
+
+                    Configuration comes from appsettings.json, appsettings.{Environment}.json, environment variables
+                    (StreamingChat__Chat__MaxQueryLength=...) and --StreamingChat:Chat:MaxQueryLength=... arguments.
+                    """).ConfigureAwait(false);
+                return 0;
+        }
+    }
+
+    /// <summary>
+    /// Builds the service as it would start, without listening, and runs every options validator the start-up runs.
+    /// </summary>
+    private static async Task<int> ValidateConfigAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        List<string> failures = [];
+        WebApplication? app = null;
+        try
+        {
+            app = ChatbotHostApp.CreateBuilder(args).Build();
+            app.Services.GetRequiredService<IStartupValidator>().Validate();
+        }
+        catch (Exception ex)
+        {
+            failures.AddRange(Failures(ex));
+        }
+
+        if (app is not null)
+        {
+            await using (app.ConfigureAwait(false))
+            {
+                if (failures.Count == 0)
+                {
+                    await WriteSummaryAsync(app.Services, output).ConfigureAwait(false);
+                }
+            }
+        }
+
+        if (failures.Count == 0)
+        {
+            await output.WriteLineAsync("Configuration is valid.").ConfigureAwait(false);
+            return 0;
+        }
+
+        await error.WriteLineAsync($"Configuration is not valid ({failures.Count} problem{(failures.Count == 1 ? "" : "s")}):").ConfigureAwait(false);
+        foreach (var failure in failures)
+        {
+            await error.WriteLineAsync("  - " + failure).ConfigureAwait(false);
+        }
+
+        return 1;
+    }
+
+    private static IEnumerable<string> Failures(Exception exception) => exception switch
+    {
+        OptionsValidationException validation => validation.Failures,
+        AggregateException aggregate => aggregate.InnerExceptions.SelectMany(Failures),
+        // A value that cannot be converted (for example a word where a number belongs) fails while binding.
+        InvalidOperationException { InnerException: { } inner } when exception.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase)
+            => [exception.Message.Split(". ")[0] + ".", ..Failures(inner).Where(m => !m.Contains("not a valid value", StringComparison.Ordinal))],
+        _ => [exception.Message],
+    };
+
+    private static async Task WriteSummaryAsync(IServiceProvider services, TextWriter output)
+    {
+        var model = services.GetRequiredService<IOptions<ModelOptions>>().Value;
+        var chat = services.GetRequiredService<IOptions<ChatStreamOptions>>().Value;
+        var chatbots = await services.GetRequiredService<IChatbotStore>().ListAsync().ConfigureAwait(false);
+        await output.WriteLineAsync($"Model provider: {model.EffectiveProvider}").ConfigureAwait(false);
+        if (model.EffectiveProvider == ModelOptions.OpenAIProvider)
+        {
+            await output.WriteLineAsync($"  endpoint: {(string.IsNullOrWhiteSpace(model.OpenAI.Endpoint) ? "OpenAI" : RedactUserInfo(model.OpenAI.Endpoint))}").ConfigureAwait(false);
+            await output.WriteLineAsync($"  model: {model.OpenAI.Model}; API key: {(string.IsNullOrEmpty(model.OpenAI.ApiKey) ? "not set" : "set")}").ConfigureAwait(false);
+        }
+
+        await output.WriteLineAsync($"Chat: max query {chat.MaxQueryLength} characters, heartbeat {chat.HeartbeatSeconds} s, history {chat.HistoryTurns} turns").ConfigureAwait(false);
+        await output.WriteLineAsync($"Chatbots (in memory): {string.Join(", ", chatbots.Select(c => c.Enabled ? c.Id : c.Id + " (disabled)"))}").ConfigureAwait(false);
+    }
+
+    private static string RedactUserInfo(string url)
+        => Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0
+            ? new UriBuilder(uri) { UserName = "***", Password = "" }.Uri.ToString()
+            : url;
+}

@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using StreamingChat.AspNetCore;
+using StreamingChat.Core;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers StreamingChat in a web app.</summary>
+public static class StreamingChatServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds StreamingChat with its embedded defaults (in-memory stores, the offline model) and problem details that
+    /// carry a stable <c>code</c>; options are bound from <paramref name="configuration"/> and validated at start-up.
+    /// Returns the builder that <c>AddChatClient()</c>, <c>AddMongoStores()</c>, <c>AddRedis()</c> and
+    /// <c>AddStreamingRollout()</c> extend. Pair it with <c>app.MapStreamingChat()</c>.
+    /// </summary>
+    public static StreamingChatBuilder AddStreamingChat(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.TryAddSingleton<StreamingChatMarker>();
+        services.AddProblemDetails(options =>
+        {
+            var previous = options.CustomizeProblemDetails;
+            options.CustomizeProblemDetails = context =>
+            {
+                previous?.Invoke(context);
+
+                // Every problem this service writes carries a code, also the framework's own (for example a 500 or 405).
+                context.ProblemDetails.Extensions.TryAdd("code", context.ProblemDetails.Status switch
+                {
+                    StatusCodes.Status404NotFound => "not_found",
+                    StatusCodes.Status405MethodNotAllowed => "method_not_allowed",
+                    StatusCodes.Status413PayloadTooLarge => ChatErrorCodes.PayloadTooLarge,
+                    StatusCodes.Status415UnsupportedMediaType => ChatErrorCodes.UnsupportedMediaType,
+                    >= 400 and < 500 => ChatErrorCodes.InvalidRequest,
+                    _ => ChatErrorCodes.InternalError,
+                });
+            };
+        });
+        return services.AddStreamingChatCore(configuration);
+    }
+}
+
+/// <summary>Marks that <c>AddStreamingChat()</c> ran, so <c>MapStreamingChat()</c> can fail fast naming it.</summary>
+internal sealed class StreamingChatMarker;

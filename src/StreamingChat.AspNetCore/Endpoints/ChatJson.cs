@@ -1,0 +1,34 @@
+using System.Text.Json;
+using StreamingChat.Core;
+
+namespace StreamingChat.AspNetCore;
+
+/// <summary>JSON shapes shared by the event stream and the one-piece answer.</summary>
+internal static class ChatJson
+{
+    public static void WriteUsage(Utf8JsonWriter json, ChatTokenUsage? usage)
+    {
+        if (usage is null)
+        {
+            json.WriteNullValue();
+            return;
+        }
+
+        json.WriteStartObject();
+        WriteCount(json, "inputTokens"u8, usage.InputTokens);
+        WriteCount(json, "outputTokens"u8, usage.OutputTokens);
+        json.WriteEndObject();
+    }
+
+    private static void WriteCount(Utf8JsonWriter json, ReadOnlySpan<byte> name, long? value)
+    {
+        if (value is { } v)
+        {
+            json.WriteNumber(name, v);
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Http;
+using StreamingChat.Core;
+
+namespace StreamingChat.AspNetCore;
+
+/// <summary>The refusals of API.md as RFC 9457 problem details, each with its stable <c>code</c> member.</summary>
+internal static class ChatProblems
+{
+    public static IResult Invalid(IDictionary<string, string[]> errors)
+        => TypedResults.ValidationProblem(errors, title: "The request is not valid.", extensions: Code(ChatErrorCodes.InvalidRequest));
+
+    public static IResult ChatbotNotFound(string chatbotId)
+        => Problem(StatusCodes.Status404NotFound, ChatErrorCodes.ChatbotNotFound, "The chatbot was not found.", $"No enabled chatbot has the id '{chatbotId}'.");
+
+    public static IResult PayloadTooLarge(long limit)
+        => Problem(StatusCodes.Status413PayloadTooLarge, ChatErrorCodes.PayloadTooLarge, "The request body is too large.", $"The body may have at most {limit} bytes.");
+
+    public static IResult UnsupportedMediaType()
+        => Problem(StatusCodes.Status415UnsupportedMediaType, ChatErrorCodes.UnsupportedMediaType, "The request body must be JSON.", "Send the body as application/json (UTF-8).");
+
+    /// <summary>An answer that failed, for the one-piece endpoint: the status says whose fault it was.</summary>
+    public static IResult AnswerFailed(ChatStreamError error)
+    {
+        var status = error.Code switch
+        {
+            ChatErrorCodes.UpstreamTimeout => StatusCodes.Status504GatewayTimeout,
+            ChatErrorCodes.UpstreamRateLimited or ChatErrorCodes.UpstreamUnavailable => StatusCodes.Status502BadGateway,
+            ChatErrorCodes.ServerDraining or ChatErrorCodes.Overloaded => StatusCodes.Status503ServiceUnavailable,
+            _ => StatusCodes.Status500InternalServerError,
+        };
+        var extensions = Code(error.Code);
+        extensions["retryable"] = error.Retryable;
+        return TypedResults.Problem(error.Message, statusCode: status, title: "The answer failed.", extensions: extensions);
+    }
+
+    public static IResult Problem(int status, string code, string title, string? detail = null)
+        => TypedResults.Problem(detail, statusCode: status, title: title, extensions: Code(code));
+
+    private static Dictionary<string, object?> Code(string code) => new(StringComparer.Ordinal) { ["code"] = code };
+}

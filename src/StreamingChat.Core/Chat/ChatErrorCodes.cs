@@ -1,0 +1,38 @@
+namespace StreamingChat.Core;
+
+/// <summary>The error codes of API.md: in <c>error</c> events and in problem details' <c>code</c> member.</summary>
+public static class ChatErrorCodes
+{
+    /// <summary>The model's provider refused for rate (HTTP 429).</summary>
+    public const string UpstreamRateLimited = "upstream_rate_limited";
+
+    /// <summary>The model's provider failed or could not be reached.</summary>
+    public const string UpstreamUnavailable = "upstream_unavailable";
+
+    /// <summary>The model took too long to start or went silent.</summary>
+    public const string UpstreamTimeout = "upstream_timeout";
+
+    /// <summary>This instance is shutting down.</summary>
+    public const string ServerDraining = "server_draining";
+
+    /// <summary>Anything else.</summary>
+    public const string InternalError = "internal_error";
+
+    /// <summary>The request failed validation.</summary>
+    public const string InvalidRequest = "invalid_request";
+
+    /// <summary>No enabled chatbot has that id.</summary>
+    public const string ChatbotNotFound = "chatbot_not_found";
+
+    /// <summary>The body is over 64 KiB.</summary>
+    public const string PayloadTooLarge = "payload_too_large";
+
+    /// <summary>The body is not JSON.</summary>
+    public const string UnsupportedMediaType = "unsupported_media_type";
+
+    /// <summary>Too many requests from this caller.</summary>
+    public const string RateLimited = "rate_limited";
+
+    /// <summary>Too much load on this instance.</summary>
+    public const string Overloaded = "overloaded";
+}

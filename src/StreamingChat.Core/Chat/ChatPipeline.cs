@@ -1,0 +1,347 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace StreamingChat.Core;
+
+/// <summary>
+/// Answers one question as a sequence of stream events: <c>start</c>, <c>token</c>…, then exactly one <c>done</c> or
+/// <c>error</c>. Builds the prompt from the chatbot's system prompt, the session's recent history and the question,
+/// passes cancellation through to the model, and stores the question and the answer with its status
+/// (<c>complete</c>, <c>interrupted</c> or <c>failed</c>), also when the caller has gone.
+/// </summary>
+public sealed class ChatPipeline
+{
+    private readonly IChatClient _chatClient;
+    private readonly IChatbotStore _chatbots;
+    private readonly IConversationStore _conversations;
+    private readonly IOptionsMonitor<ChatStreamOptions> _options;
+    private readonly IChatErrorClassifier[] _classifiers;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly string _defaultModel;
+
+    /// <summary>Creates the pipeline.</summary>
+    public ChatPipeline(
+        IChatClient chatClient,
+        IChatbotStore chatbots,
+        IConversationStore conversations,
+        IOptionsMonitor<ChatStreamOptions> options,
+        IEnumerable<IChatErrorClassifier> classifiers,
+        TimeProvider timeProvider,
+        ILogger<ChatPipeline> logger)
+    {
+        ArgumentNullException.ThrowIfNull(chatClient);
+        ArgumentNullException.ThrowIfNull(chatbots);
+        ArgumentNullException.ThrowIfNull(conversations);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(classifiers);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        _chatClient = chatClient;
+        _chatbots = chatbots;
+        _conversations = conversations;
+        _options = options;
+        _classifiers = [.. classifiers];
+        _time = timeProvider;
+        _logger = logger;
+        _defaultModel = chatClient.GetService<ChatClientMetadata>()?.DefaultModelId ?? "default";
+    }
+
+    /// <summary>
+    /// Finds the chatbot and builds the prompt. Null when no enabled chatbot has the query's id (the caller answers
+    /// <c>404 chatbot_not_found</c>); nothing is stored in that case.
+    /// </summary>
+    public async Task<PreparedChat?> PrepareAsync(ChatQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var started = _time.GetTimestamp();
+        var chatbot = await _chatbots.GetAsync(query.ChatbotId, cancellationToken).ConfigureAwait(false);
+        if (chatbot is not { Enabled: true })
+        {
+            return null;
+        }
+
+        var options = _options.CurrentValue;
+        var history = options.HistoryTurns == 0
+            ? []
+            : await _conversations.GetRecentAsync(query.SessionId, options.HistoryTurns * 2, cancellationToken).ConfigureAwait(false);
+
+        var chatOptions = new ChatOptions
+        {
+            ModelId = chatbot.Model,
+            Temperature = chatbot.Temperature,
+            MaxOutputTokens = chatbot.MaxOutputTokens,
+        };
+        return new PreparedChat(
+            query,
+            chatbot,
+            BuildPrompt(chatbot, history, query.Query, options.MaxHistoryCharacters),
+            chatOptions,
+            Guid.CreateVersion7().ToString("N"),
+            chatbot.Model ?? _defaultModel,
+            started);
+    }
+
+    internal static List<ChatMessage> BuildPrompt(ChatbotDefinition chatbot, IReadOnlyList<ConversationMessage> history, string question, int maxHistoryCharacters)
+    {
+        // Newest turns first until the character budget is spent, then put back in order.
+        var kept = new List<ConversationMessage>();
+        var budget = maxHistoryCharacters;
+        for (var i = history.Count - 1; i >= 0; i--)
+        {
+            var turn = history[i];
+            if (turn.ChatbotId != chatbot.Id || turn.Content.Length == 0)
+            {
+                continue;
+            }
+
+            budget -= turn.Content.Length;
+            if (budget < 0)
+            {
+                break;
+            }
+
+            kept.Add(turn);
+        }
+
+        kept.Reverse();
+        var messages = new List<ChatMessage>(kept.Count + 2);
+        if (!string.IsNullOrWhiteSpace(chatbot.SystemPrompt))
+        {
+            messages.Add(new ChatMessage(ChatRole.System, chatbot.SystemPrompt));
+        }
+
+        foreach (var turn in kept)
+        {
+            messages.Add(new ChatMessage(turn.Role == ConversationRole.User ? ChatRole.User : ChatRole.Assistant, turn.Content));
+        }
+
+        messages.Add(new ChatMessage(ChatRole.User, question));
+        return messages;
+    }
+
+    /// <summary>
+    /// Streams the answer. With <paramref name="streaming"/> false the same events come, but the whole answer is in
+    /// one <c>token</c> event written when it is complete. Cancelling <paramref name="cancellationToken"/> (the caller
+    /// left) cancels the model call, stores the partial answer as <see cref="MessageStatus.Interrupted"/> and ends
+    /// the sequence without a terminal event; so does disposing the enumerator early.
+    /// </summary>
+    public async IAsyncEnumerable<ChatStreamEvent> StreamAsync(PreparedChat chat, bool streaming, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(chat);
+        var query = chat.Query;
+        var question = new ConversationMessage
+        {
+            MessageId = chat.MessageId + "-q",
+            SessionId = query.SessionId,
+            ChatbotId = query.ChatbotId,
+            Role = ConversationRole.User,
+            Content = query.Query,
+            CreatedAt = _time.GetUtcNow(),
+        };
+
+        // The question is stored while the model thinks, so storing it adds nothing to first-token latency.
+        var questionStored = PersistAsync(question);
+        var answer = new StringBuilder();
+        var outcome = new Outcome();
+        using var upstreamCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        IAsyncEnumerator<ChatResponseUpdate>? upstream = null;
+        try
+        {
+            yield return ChatStreamEvent.ForStart(new ChatStreamStart(chat.MessageId, query.SessionId, query.ChatbotId, chat.Model, streaming));
+
+            upstream = OpenUpstream(chat, upstreamCancellation.Token, outcome);
+            while (upstream is not null && outcome.Error is null)
+            {
+                bool more;
+                try
+                {
+                    more = await upstream.MoveNextAsync().ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception ex)
+                {
+                    outcome.Error = Classify(ex);
+                    break;
+                }
+
+                if (!more)
+                {
+                    outcome.Completed = true;
+                    break;
+                }
+
+                var update = upstream.Current;
+                outcome.Observe(update);
+                var text = update.Text;
+                if (text.Length == 0)
+                {
+                    continue;
+                }
+
+                outcome.FirstTokenTimestamp ??= _time.GetTimestamp();
+                answer.Append(text);
+                if (streaming)
+                {
+                    yield return ChatStreamEvent.ForToken(text);
+                }
+            }
+
+            if (!outcome.Completed && outcome.Error is null)
+            {
+                // The caller left: the finally block stores what was sent as interrupted.
+                yield break;
+            }
+
+            var totalMs = ElapsedMs(chat.StartedTimestamp);
+            var firstTokenMs = outcome.FirstTokenTimestamp is { } first ? (long?)ElapsedMs(chat.StartedTimestamp, first) : null;
+            if (!streaming && answer.Length > 0)
+            {
+                yield return ChatStreamEvent.ForToken(answer.ToString());
+            }
+
+            // Stored before the terminal event, so a follow-up question sent on `done` sees this answer in its history.
+            outcome.Stored = true;
+            await PersistAnswerAsync(chat, answer, outcome.Completed ? MessageStatus.Complete : MessageStatus.Failed, outcome, firstTokenMs, totalMs, questionStored).ConfigureAwait(false);
+            if (outcome.Completed)
+            {
+                yield return ChatStreamEvent.ForDone(new ChatStreamDone(outcome.FinishReason ?? "stop", outcome.Usage, firstTokenMs, totalMs));
+            }
+            else
+            {
+                Log.AnswerFailed(_logger, outcome.Error!.Code, query.ChatbotId, chat.Model);
+                yield return ChatStreamEvent.ForError(outcome.Error!);
+            }
+        }
+        finally
+        {
+            // Cancel first, then dispose: a model call still in flight sees the cancellation (and closes its
+            // connection) rather than only losing its enumerator.
+            await upstreamCancellation.CancelAsync().ConfigureAwait(false);
+            if (upstream is not null)
+            {
+                try
+                {
+                    await upstream.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException)
+                {
+                    // The model call is over either way.
+                }
+            }
+
+            if (!outcome.Stored)
+            {
+                var firstTokenMs = outcome.FirstTokenTimestamp is { } first ? (long?)ElapsedMs(chat.StartedTimestamp, first) : null;
+                Log.AnswerInterrupted(_logger, query.ChatbotId, answer.Length);
+                await PersistAnswerAsync(chat, answer, MessageStatus.Interrupted, outcome, firstTokenMs, ElapsedMs(chat.StartedTimestamp), questionStored).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private IAsyncEnumerator<ChatResponseUpdate>? OpenUpstream(PreparedChat chat, CancellationToken cancellationToken, Outcome outcome)
+    {
+        try
+        {
+            return _chatClient.GetStreamingResponseAsync(chat.Messages, chat.Options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            outcome.Error = Classify(ex);
+            return null;
+        }
+    }
+
+    private ChatStreamError Classify(Exception exception)
+    {
+        foreach (var classifier in _classifiers)
+        {
+            if (classifier.Classify(exception) is { } error)
+            {
+                Log.UpstreamFailed(_logger, error.Code, error.Message, exception);
+                return error;
+            }
+        }
+
+        var fallback = ChatErrors.FromException(exception);
+        Log.UpstreamFailed(_logger, fallback.Code, fallback.Message, exception);
+        return fallback;
+    }
+
+    private long ElapsedMs(long start, long? end = null)
+        => (long)(end is { } e ? _time.GetElapsedTime(start, e) : _time.GetElapsedTime(start)).TotalMilliseconds;
+
+    private async Task PersistAnswerAsync(PreparedChat chat, StringBuilder answer, MessageStatus status, Outcome outcome, long? firstTokenMs, long totalMs, Task questionStored)
+    {
+        await questionStored.ConfigureAwait(false);
+        await PersistAsync(new ConversationMessage
+        {
+            MessageId = chat.MessageId,
+            SessionId = chat.Query.SessionId,
+            ChatbotId = chat.Query.ChatbotId,
+            Role = ConversationRole.Assistant,
+            Content = answer.ToString(),
+            Status = status,
+            CreatedAt = _time.GetUtcNow(),
+            Usage = outcome.Usage,
+            FirstTokenMs = firstTokenMs,
+            TotalMs = totalMs,
+            Model = chat.Model,
+            ErrorCode = outcome.Error?.Code,
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Stores a turn; never throws, never waits longer than the persist timeout, and is not cancelled by the caller leaving.</summary>
+    private async Task PersistAsync(ConversationMessage message)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_options.CurrentValue.PersistTimeoutSeconds), _time);
+        try
+        {
+            await _conversations.AppendAsync([message], timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.PersistFailed(_logger, message.MessageId, message.ChatbotId, ex);
+        }
+    }
+
+    /// <summary>What the model said about the answer besides its text. A class, so the finally block sees what the loop saw.</summary>
+    private sealed class Outcome
+    {
+        public ChatStreamError? Error;
+        public bool Completed;
+        public bool Stored;
+        public long? FirstTokenTimestamp;
+        public string? FinishReason;
+        public ChatTokenUsage? Usage;
+
+        public void Observe(ChatResponseUpdate update)
+        {
+            if (update.FinishReason is { } reason)
+            {
+                FinishReason = reason.Value;
+            }
+
+            // Only scan for usage on updates that carry something besides one text piece: the common token update skips the loop.
+            var contents = update.Contents;
+            if (contents.Count == 1 && contents[0] is TextContent)
+            {
+                return;
+            }
+
+            foreach (var content in contents)
+            {
+                if (content is UsageContent { Details: var details })
+                {
+                    Usage = new ChatTokenUsage(details.InputTokenCount, details.OutputTokenCount);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace StreamingChat.Core;
+
+/// <summary>Request and stream limits, bound from <c>StreamingChat:Chat</c>.</summary>
+public sealed class ChatStreamOptions
+{
+    /// <summary>The configuration section these options are bound from.</summary>
+    public const string SectionName = "StreamingChat:Chat";
+
+    /// <summary>The longest question accepted, in characters (default 8000).</summary>
+    [Range(1, 60_000)]
+    public int MaxQueryLength { get; set; } = 8000;
+
+    /// <summary>Seconds of silence after which a heartbeat comment is written (default 15).</summary>
+    [Range(0.05, 3600)]
+    public double HeartbeatSeconds { get; set; } = 15;
+
+    /// <summary>The <c>retry:</c> hint, in milliseconds, sent with the <c>start</c> event (default 3000).</summary>
+    [Range(0, 600_000)]
+    public int RetryMilliseconds { get; set; } = 3000;
+
+    /// <summary>How many earlier question-and-answer turns of the session go into the prompt (default 10).</summary>
+    [Range(0, 100)]
+    public int HistoryTurns { get; set; } = 10;
+
+    /// <summary>The most characters of history that go into the prompt; the oldest turns are dropped first (default 16000).</summary>
+    [Range(0, 1_000_000)]
+    public int MaxHistoryCharacters { get; set; } = 16_000;
+
+    /// <summary>How long storing a turn may take before it is given up and logged (default 10 s).</summary>
+    [Range(0.1, 300)]
+    public double PersistTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>How many turns the in-memory conversation store keeps per session (default 200).</summary>
+    [Range(1, 100_000)]
+    public int InMemoryMessagesPerSession { get; set; } = 200;
+}

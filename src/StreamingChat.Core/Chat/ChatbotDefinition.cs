@@ -1,0 +1,29 @@
+namespace StreamingChat.Core;
+
+/// <summary>A chatbot: the system prompt and model settings that answer its questions.</summary>
+public sealed record ChatbotDefinition
+{
+    /// <summary>The chatbot's id (1–64 of <c>A-Z a-z 0-9 _ -</c>).</summary>
+    public required string Id { get; init; }
+
+    /// <summary>A display name.</summary>
+    public string Name { get; init; } = "";
+
+    /// <summary>The system prompt put before the conversation; none when empty.</summary>
+    public string SystemPrompt { get; init; } = "";
+
+    /// <summary>The model to ask; the client's default model when null.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>The sampling temperature; the model's default when null.</summary>
+    public float? Temperature { get; init; }
+
+    /// <summary>The most tokens an answer may have; the model's default when null.</summary>
+    public int? MaxOutputTokens { get; init; }
+
+    /// <summary>Whether the chatbot answers; a disabled chatbot is refused as not found.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>When the definition last changed.</summary>
+    public DateTimeOffset UpdatedAt { get; init; }
+}

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StreamingChat.Core;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers StreamingChat's core services.</summary>
+public static class StreamingChatCoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the chat pipeline with its embedded defaults (in-memory stores seeded from <c>StreamingChat:Chatbots</c>,
+    /// the offline model, streaming for everyone) and binds and validates its options at start-up. Web apps call
+    /// <c>AddStreamingChat()</c> instead, which calls this.
+    /// </summary>
+    public static StreamingChatBuilder AddStreamingChatCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddOptions<ChatStreamOptions>().Bind(configuration.GetSection(ChatStreamOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<OfflineModelOptions>().Bind(configuration.GetSection(OfflineModelOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ChatbotSeedOptions>().Bind(configuration.GetSection(ChatbotSeedOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatbotSeedOptions>, ChatbotSeedOptionsValidator>());
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IChatbotStore, InMemoryChatbotStore>();
+        services.TryAddSingleton<IConversationStore, InMemoryConversationStore>();
+        services.TryAddSingleton<IStreamingModeDecider, AlwaysStreamingModeDecider>();
+        services.TryAddKeyedSingleton<IChatClient>(StreamingChatBuilder.ChatClientKey, (sp, _) => ActivatorUtilities.CreateInstance<OfflineChatClient>(sp));
+        services.TryAddSingleton(sp => new ChatPipeline(
+            sp.GetRequiredKeyedService<IChatClient>(StreamingChatBuilder.ChatClientKey),
+            sp.GetRequiredService<IChatbotStore>(),
+            sp.GetRequiredService<IConversationStore>(),
+            sp.GetRequiredService<IOptionsMonitor<ChatStreamOptions>>(),
+            sp.GetServices<IChatErrorClassifier>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ChatPipeline>>()));
+        return new StreamingChatBuilder(services, configuration);
+    }
+}

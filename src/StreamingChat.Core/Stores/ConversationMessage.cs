@@ -1,0 +1,64 @@
+namespace StreamingChat.Core;
+
+/// <summary>Who said a turn.</summary>
+public enum ConversationRole
+{
+    /// <summary>The caller's question.</summary>
+    User,
+
+    /// <summary>The chatbot's answer.</summary>
+    Assistant,
+}
+
+/// <summary>How an answer ended.</summary>
+public enum MessageStatus
+{
+    /// <summary>The model finished the answer.</summary>
+    Complete,
+
+    /// <summary>The caller left (or the instance stopped) before the answer finished; the text is what was sent.</summary>
+    Interrupted,
+
+    /// <summary>The model failed; the text is what was sent before the failure.</summary>
+    Failed,
+}
+
+/// <summary>One turn of a conversation.</summary>
+public sealed record ConversationMessage
+{
+    /// <summary>The turn's id; for an answer, the <c>messageId</c> of its <c>start</c> event.</summary>
+    public required string MessageId { get; init; }
+
+    /// <summary>The conversation.</summary>
+    public required string SessionId { get; init; }
+
+    /// <summary>The chatbot.</summary>
+    public required string ChatbotId { get; init; }
+
+    /// <summary>Who said it.</summary>
+    public required ConversationRole Role { get; init; }
+
+    /// <summary>What was said.</summary>
+    public required string Content { get; init; }
+
+    /// <summary>How it ended; a question is always <see cref="MessageStatus.Complete"/>.</summary>
+    public MessageStatus Status { get; init; } = MessageStatus.Complete;
+
+    /// <summary>When it was said.</summary>
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Token counts of an answer, when known.</summary>
+    public ChatTokenUsage? Usage { get; init; }
+
+    /// <summary>Milliseconds from the question to an answer's first token, when there was one.</summary>
+    public long? FirstTokenMs { get; init; }
+
+    /// <summary>Milliseconds from the question to an answer's end.</summary>
+    public long? TotalMs { get; init; }
+
+    /// <summary>The model that answered.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>The error code of a failed answer.</summary>
+    public string? ErrorCode { get; init; }
+}

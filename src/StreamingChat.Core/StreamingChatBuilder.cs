@@ -1,0 +1,79 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace StreamingChat.Core;
+
+/// <summary>
+/// Configures StreamingChat: returned by <c>AddStreamingChat()</c> and extended by the other StreamingChat packages
+/// (<c>AddMongoStores()</c>, <c>AddRedis()</c>, <c>AddStreamingRollout()</c>).
+/// </summary>
+public sealed class StreamingChatBuilder
+{
+    /// <summary>The service key of the <see cref="IChatClient"/> that answers questions, so an app's own chat clients stay its own.</summary>
+    public const string ChatClientKey = "StreamingChat";
+
+    /// <summary>Creates a builder over <paramref name="services"/>.</summary>
+    public StreamingChatBuilder(IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        Services = services;
+        Configuration = configuration;
+    }
+
+    /// <summary>The application's services.</summary>
+    public IServiceCollection Services { get; }
+
+    /// <summary>The configuration StreamingChat's options are bound from.</summary>
+    public IConfiguration Configuration { get; }
+
+    /// <summary>
+    /// Answers with the chat client <paramref name="factory"/> makes instead of the offline model.
+    /// <paramref name="configure"/> adds middleware (for example <c>UseOpenTelemetry()</c>) around it.
+    /// </summary>
+    public StreamingChatBuilder AddChatClient(Func<IServiceProvider, IChatClient> factory, Action<ChatClientBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        Services.RemoveAllKeyed<IChatClient>(ChatClientKey);
+        var builder = Services.AddKeyedChatClient(ChatClientKey, factory);
+        configure?.Invoke(builder);
+        return this;
+    }
+
+    /// <summary>Keeps chatbots in <typeparamref name="TStore"/> instead of in memory.</summary>
+    public StreamingChatBuilder AddChatbotStore<TStore>()
+        where TStore : class, IChatbotStore
+    {
+        Services.RemoveAll<IChatbotStore>();
+        Services.AddSingleton<IChatbotStore, TStore>();
+        return this;
+    }
+
+    /// <summary>Keeps conversations in <typeparamref name="TStore"/> instead of in memory.</summary>
+    public StreamingChatBuilder AddConversationStore<TStore>()
+        where TStore : class, IConversationStore
+    {
+        Services.RemoveAll<IConversationStore>();
+        Services.AddSingleton<IConversationStore, TStore>();
+        return this;
+    }
+
+    /// <summary>Decides streaming per caller with <typeparamref name="TDecider"/> instead of streaming for everyone.</summary>
+    public StreamingChatBuilder AddStreamingModeDecider<TDecider>()
+        where TDecider : class, IStreamingModeDecider
+    {
+        Services.RemoveAll<IStreamingModeDecider>();
+        Services.AddSingleton<IStreamingModeDecider, TDecider>();
+        return this;
+    }
+
+    /// <summary>Adds a classifier for a provider's exceptions; classifiers are asked in the order they were added.</summary>
+    public StreamingChatBuilder AddErrorClassifier(IChatErrorClassifier classifier)
+    {
+        ArgumentNullException.ThrowIfNull(classifier);
+        Services.AddSingleton(classifier);
+        return this;
+    }
+}

@@ -1,0 +1,210 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.ServerSentEvents;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
+using StreamingChat.Core;
+
+namespace StreamingChat.AspNetCore.Tests;
+
+public sealed class SseEventWriterTests
+{
+    private static readonly ChatStreamEvent Start = ChatStreamEvent.ForStart(new ChatStreamStart("m1", "s1", "demo", "gpt", Streaming: true));
+    private static readonly ChatStreamEvent Done = ChatStreamEvent.ForDone(new ChatStreamDone("stop", new ChatTokenUsage(12, 2), 183, 402));
+
+    private static string Frame(ChatStreamEvent e, long id = 1, int retry = -1)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using var json = new Utf8JsonWriter(buffer);
+        SseEventWriter.WriteEvent(buffer, json, id, e, retry);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    [Fact]
+    public void WriteEvent_Token_IsIdEventDataAndBlankLine()
+        => Assert.Equal("id: 1\nevent: token\ndata: {\"text\":\"Hel\"}\n\n", Frame(ChatStreamEvent.ForToken("Hel")));
+
+    [Fact]
+    public void WriteEvent_StartWithRetry_RetrySharesTheBlock()
+        => Assert.Equal(
+            "retry: 3000\nid: 0\nevent: start\ndata: {\"messageId\":\"m1\",\"sessionId\":\"s1\",\"chatbotId\":\"demo\",\"model\":\"gpt\",\"streaming\":true}\n\n",
+            Frame(Start, id: 0, retry: 3000));
+
+    [Fact]
+    public void WriteEvent_DoneAndError_MatchTheContract()
+    {
+        Assert.Equal(
+            "id: 4\nevent: done\ndata: {\"finishReason\":\"stop\",\"usage\":{\"inputTokens\":12,\"outputTokens\":2},\"firstTokenMs\":183,\"totalMs\":402}\n\n",
+            Frame(Done, id: 4));
+        Assert.Equal(
+            "id: 2\nevent: error\ndata: {\"code\":\"upstream_timeout\",\"message\":\"slow\",\"retryable\":true}\n\n",
+            Frame(ChatStreamEvent.ForError(new ChatStreamError(ChatErrorCodes.UpstreamTimeout, "slow", true)), id: 2));
+        Assert.Equal(
+            "id: 3\nevent: done\ndata: {\"finishReason\":\"stop\",\"usage\":null,\"firstTokenMs\":null,\"totalMs\":5}\n\n",
+            Frame(ChatStreamEvent.ForDone(new ChatStreamDone("stop", null, null, 5)), id: 3));
+    }
+
+    [Theory]
+    [InlineData("line\nbreak")]
+    [InlineData("carriage\rreturn")]
+    [InlineData("\r\n\n\n")]
+    [InlineData("quote \" and \\ backslash")]
+    [InlineData("ünïcødé 你好 🎉")]
+    [InlineData("data: fake\n\nevent: done")]
+    public void WriteEvent_AnyText_StaysOneDataLineAndRoundTrips(string text)
+    {
+        var frame = Frame(ChatStreamEvent.ForToken(text));
+
+        Assert.Equal(4, frame.Split('\n').Length - 1); // id, event, data, blank
+        var item = Assert.Single(SseParser.Create(new MemoryStream(Encoding.UTF8.GetBytes(frame))).Enumerate());
+        Assert.Equal(text, JsonDocument.Parse(item.Data).RootElement.GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public void WriteEvent_Token_AllocatesNothingOnceWarm()
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using var json = new Utf8JsonWriter(buffer);
+        var token = ChatStreamEvent.ForToken("Hello");
+        SseEventWriter.WriteEvent(buffer, json, 1, token);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            buffer.ResetWrittenCount();
+            SseEventWriter.WriteEvent(buffer, json, i, token);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public async Task WriteAsync_Sequence_IdsCountFromZeroAndRetryComesOnce()
+    {
+        var pipe = new Pipe();
+        var writer = new SseEventWriter(pipe.Writer, TimeSpan.Zero, 3000, TimeProvider.System);
+        await using (writer)
+        {
+            Assert.True(await writer.WriteAsync(Start, default));
+            Assert.True(await writer.WriteAsync(ChatStreamEvent.ForToken("a"), default));
+            Assert.True(await writer.WriteAsync(ChatStreamEvent.ForToken("b"), default));
+            Assert.True(await writer.WriteAsync(Done, default));
+            Assert.False(await writer.WriteAsync(ChatStreamEvent.ForToken("after the end"), default));
+        }
+
+        await pipe.Writer.CompleteAsync();
+        var items = await ParseAsync(pipe.Reader);
+        Assert.Equal(["0", "1", "2", "3"], items.Select(i => i.EventId));
+        Assert.Equal(["start", "token", "token", "done"], items.Select(i => i.EventType));
+        Assert.Equal(TimeSpan.FromMilliseconds(3000), items[0].ReconnectionInterval);
+        var text = await ReadAllAsync(pipe);
+        Assert.Equal(1, CountOf(text, "retry:"));
+    }
+
+    [Fact]
+    public async Task Heartbeat_AfterSilence_IsACommentLineWithNoBlankLine()
+    {
+        var time = new FakeTimeProvider();
+        var pipe = new Pipe();
+        var writer = new SseEventWriter(pipe.Writer, TimeSpan.FromSeconds(15), 3000, time);
+        await using (writer)
+        {
+            await writer.WriteAsync(Start, default);
+            time.Advance(TimeSpan.FromSeconds(14));
+            Assert.DoesNotContain(": keep-alive", await ReadAvailableAsync(pipe.Reader));
+
+            time.Advance(TimeSpan.FromSeconds(1));
+            Assert.Equal(": keep-alive\n", await ReadAvailableAsync(pipe.Reader));
+
+            time.Advance(TimeSpan.FromSeconds(10));
+            await writer.WriteAsync(ChatStreamEvent.ForToken("x"), default);
+            Assert.StartsWith("id: 1\n", await ReadAvailableAsync(pipe.Reader), StringComparison.Ordinal);
+
+            // Silence is counted from the last write: nothing 15 s after the heartbeat, one 15 s after the token.
+            time.Advance(TimeSpan.FromSeconds(5));
+            time.Advance(TimeSpan.FromSeconds(9));
+            time.Advance(TimeSpan.FromSeconds(1));
+            Assert.Equal(": keep-alive\n", await ReadAvailableAsync(pipe.Reader));
+
+            await writer.WriteAsync(Done, default);
+            await ReadAvailableAsync(pipe.Reader);
+            time.Advance(TimeSpan.FromSeconds(60));
+        }
+
+        await pipe.Writer.CompleteAsync();
+        Assert.Equal("", await ReadAllAsync(pipe)); // nothing after the terminal event
+    }
+
+    [Fact]
+    public async Task Heartbeat_ParsedByAStandardParser_YieldsNoEmptyMessage()
+    {
+        var time = new FakeTimeProvider();
+        var pipe = new Pipe();
+        var writer = new SseEventWriter(pipe.Writer, TimeSpan.FromSeconds(1), 3000, time);
+        await using (writer)
+        {
+            await writer.WriteAsync(Start, default);
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(50);
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(50);
+            await writer.WriteAsync(ChatStreamEvent.ForToken("x"), default);
+            await writer.WriteAsync(Done, default);
+        }
+
+        await pipe.Writer.CompleteAsync();
+        var raw = Encoding.UTF8.GetString((await pipe.Reader.ReadAsync()).Buffer.ToArray());
+        Assert.Equal(2, CountOf(raw, ": keep-alive\n"));
+        Assert.DoesNotContain(": keep-alive\n\n", raw, StringComparison.Ordinal);
+
+        // Every blank line ends an event that has data: the rule that keeps fetch-event-source from passing "" to JSON.parse.
+        var blocks = raw.Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, blocks.Length);
+        Assert.All(blocks, b => Assert.Contains("\ndata: {", "\n" + b, StringComparison.Ordinal));
+        var items = SseParser.Create(new MemoryStream(Encoding.UTF8.GetBytes(raw))).Enumerate().ToList();
+        Assert.Equal(["start", "token", "done"], items.Select(i => i.EventType));
+    }
+
+    private static int CountOf(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
+
+    private static async Task<string> ReadAvailableAsync(PipeReader reader)
+    {
+        // Heartbeats are written from a timer callback: give it a moment to land.
+        for (var i = 0; i < 100; i++)
+        {
+            if (reader.TryRead(out var result))
+            {
+                var text = Encoding.UTF8.GetString(result.Buffer.ToArray());
+                reader.AdvanceTo(result.Buffer.End);
+                return text;
+            }
+
+            await Task.Delay(10);
+        }
+
+        return "";
+    }
+
+    private static async Task<string> ReadAllAsync(Pipe pipe)
+    {
+        var result = await pipe.Reader.ReadAsync();
+        var text = Encoding.UTF8.GetString(result.Buffer.ToArray());
+        pipe.Reader.AdvanceTo(result.Buffer.End);
+        return text;
+    }
+
+    private static async Task<List<SseItem<string>>> ParseAsync(PipeReader reader)
+    {
+        var result = await reader.ReadAsync();
+        while (!result.IsCompleted)
+        {
+            reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            result = await reader.ReadAsync();
+        }
+
+        var bytes = result.Buffer.ToArray();
+        reader.AdvanceTo(result.Buffer.Start); // leave the bytes for the next read
+        return [.. SseParser.Create(new MemoryStream(bytes)).Enumerate()];
+    }
+}

@@ -1,0 +1,258 @@
+using System.Net;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StreamingChat.Testing;
+
+namespace StreamingChat.Core.Tests;
+
+public sealed class ChatPipelineTests
+{
+    private readonly FakeChatClient _model = new();
+    private readonly InMemoryConversationStore _conversations = new(Options.Create(new ChatStreamOptions()));
+    private readonly InMemoryChatbotStore _chatbots = new(Options.Create(new ChatbotSeedOptions
+    {
+        Chatbots =
+        {
+            ["demo"] = new ChatbotSeed { SystemPrompt = "Be brief." },
+            ["off"] = new ChatbotSeed { Enabled = false },
+            ["custom"] = new ChatbotSeed { Model = "custom-model", Temperature = 0.5f, MaxOutputTokens = 42 },
+        },
+    }));
+
+    private ChatPipeline CreatePipeline(ChatStreamOptions? options = null, IConversationStore? conversations = null)
+        => new(_model, _chatbots, conversations ?? _conversations, new StaticOptionsMonitor<ChatStreamOptions>(options ?? new ChatStreamOptions()), [], TimeProvider.System, NullLogger<ChatPipeline>.Instance);
+
+    private static ChatQuery Query(string text = "Hi", string session = "s1", string chatbot = "demo") => new(text, chatbot, session);
+
+    private static async Task<List<ChatStreamEvent>> CollectAsync(ChatPipeline pipeline, ChatQuery query, bool streaming = true, CancellationToken cancellationToken = default)
+    {
+        var prepared = await pipeline.PrepareAsync(query, cancellationToken);
+        Assert.NotNull(prepared);
+        var events = new List<ChatStreamEvent>();
+        await foreach (var e in pipeline.StreamAsync(prepared, streaming, cancellationToken))
+        {
+            events.Add(e);
+        }
+
+        return events;
+    }
+
+    [Fact]
+    public async Task StreamAsync_Success_YieldsStartTokensDoneInOrder()
+    {
+        var events = await CollectAsync(CreatePipeline(), Query());
+
+        Assert.Equal(
+            [ChatStreamEventKind.Start, ChatStreamEventKind.Token, ChatStreamEventKind.Token, ChatStreamEventKind.Token, ChatStreamEventKind.Done],
+            events.Select(e => e.Kind));
+        Assert.Equal("Hello!", string.Concat(events.Select(e => e.Text)));
+        var start = events[0].Start!;
+        Assert.Equal(("s1", "demo", "fake-model", true), (start.SessionId, start.ChatbotId, start.Model, start.Streaming));
+        var done = events[^1].Done!;
+        Assert.Equal("stop", done.FinishReason);
+        Assert.Equal(new ChatTokenUsage(12, 3), done.Usage);
+        Assert.NotNull(done.FirstTokenMs);
+        Assert.True(done.TotalMs >= done.FirstTokenMs);
+    }
+
+    [Fact]
+    public async Task StreamAsync_Success_StoresQuestionAndCompleteAnswer()
+    {
+        var events = await CollectAsync(CreatePipeline(), Query("What?"));
+
+        var stored = await _conversations.GetRecentAsync("s1", 10);
+        Assert.Equal(2, stored.Count);
+        Assert.Equal((ConversationRole.User, "What?", MessageStatus.Complete), (stored[0].Role, stored[0].Content, stored[0].Status));
+        Assert.Equal((ConversationRole.Assistant, "Hello!", MessageStatus.Complete), (stored[1].Role, stored[1].Content, stored[1].Status));
+        Assert.Equal(events[0].Start!.MessageId, stored[1].MessageId);
+        Assert.Equal(new ChatTokenUsage(12, 3), stored[1].Usage);
+        Assert.NotNull(stored[1].FirstTokenMs);
+    }
+
+    [Fact]
+    public async Task StreamAsync_StreamingOff_SendsWholeAnswerInOneToken()
+    {
+        var events = await CollectAsync(CreatePipeline(), Query(), streaming: false);
+
+        Assert.Equal([ChatStreamEventKind.Start, ChatStreamEventKind.Token, ChatStreamEventKind.Done], events.Select(e => e.Kind));
+        Assert.False(events[0].Start!.Streaming);
+        Assert.Equal("Hello!", events[1].Text);
+    }
+
+    public static TheoryData<Exception, string> UpstreamFailures => new()
+    {
+        { new HttpRequestException("429", null, HttpStatusCode.TooManyRequests), ChatErrorCodes.UpstreamRateLimited },
+        { new HttpRequestException("500", null, HttpStatusCode.InternalServerError), ChatErrorCodes.UpstreamUnavailable },
+        { new HttpRequestException("refused"), ChatErrorCodes.UpstreamUnavailable },
+        { new TimeoutException(), ChatErrorCodes.UpstreamTimeout },
+        { new InvalidOperationException("bug"), ChatErrorCodes.InternalError },
+    };
+
+    [Theory]
+    [MemberData(nameof(UpstreamFailures))]
+    public async Task StreamAsync_FailsBeforeFirstToken_YieldsOneErrorAndStoresFailed(Exception failure, string code)
+    {
+        _model.FailBeforeFirstToken = failure;
+
+        var events = await CollectAsync(CreatePipeline(), Query());
+
+        Assert.Equal([ChatStreamEventKind.Start, ChatStreamEventKind.Error], events.Select(e => e.Kind));
+        Assert.Equal(code, events[1].Error!.Code);
+        var answer = (await _conversations.GetRecentAsync("s1", 10))[^1];
+        Assert.Equal((MessageStatus.Failed, "", code), (answer.Status, answer.Content, answer.ErrorCode));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task StreamAsync_FailsMidStream_YieldsTokensSentThenErrorAndStoresThemAsFailed(bool streaming)
+    {
+        _model.FailAfterTokens = 2;
+
+        var events = await CollectAsync(CreatePipeline(), Query(), streaming);
+
+        Assert.Equal(ChatStreamEventKind.Error, events[^1].Kind);
+        Assert.Equal(ChatErrorCodes.UpstreamUnavailable, events[^1].Error!.Code);
+        Assert.Single(events, e => e.IsTerminal);
+        var sent = string.Concat(events.Select(e => e.Text));
+        Assert.Equal("Hello", sent);
+        var answer = (await _conversations.GetRecentAsync("s1", 10))[^1];
+        Assert.Equal((MessageStatus.Failed, sent), (answer.Status, answer.Content));
+    }
+
+    [Fact]
+    public async Task StreamAsync_CallerCancels_CancelsModelCallAndStoresInterrupted()
+    {
+        using var caller = new CancellationTokenSource();
+        _model.BeforeToken = (i, ct) => i == 1 ? Task.Delay(Timeout.Infinite, ct) : Task.CompletedTask;
+        var pipeline = CreatePipeline();
+        var prepared = await pipeline.PrepareAsync(Query());
+        var events = new List<ChatStreamEvent>();
+
+        await foreach (var e in pipeline.StreamAsync(prepared!, streaming: true, caller.Token))
+        {
+            events.Add(e);
+            if (e.Kind == ChatStreamEventKind.Token)
+            {
+                await caller.CancelAsync();
+            }
+        }
+
+        await _model.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal([ChatStreamEventKind.Start, ChatStreamEventKind.Token], events.Select(e => e.Kind));
+        var answer = (await _conversations.GetRecentAsync("s1", 10))[^1];
+        Assert.Equal((MessageStatus.Interrupted, "Hel"), (answer.Status, answer.Content));
+    }
+
+    [Fact]
+    public async Task StreamAsync_ConsumerStopsReadingEarly_CancelsModelCallAndStoresInterrupted()
+    {
+        _model.BeforeToken = (i, ct) => i == 1 ? Task.Delay(Timeout.Infinite, ct) : Task.CompletedTask;
+        var pipeline = CreatePipeline();
+        var prepared = await pipeline.PrepareAsync(Query());
+
+        await foreach (var e in pipeline.StreamAsync(prepared!, streaming: true))
+        {
+            if (e.Kind == ChatStreamEventKind.Token)
+            {
+                break;
+            }
+        }
+
+        await _model.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var answer = (await _conversations.GetRecentAsync("s1", 10))[^1];
+        Assert.Equal((MessageStatus.Interrupted, "Hel"), (answer.Status, answer.Content));
+    }
+
+    [Fact]
+    public async Task StreamAsync_StoreFails_AnswerStillCompletes()
+    {
+        var events = await CollectAsync(CreatePipeline(conversations: new FailingConversationStore()), Query());
+
+        Assert.Equal(ChatStreamEventKind.Done, events[^1].Kind);
+    }
+
+    [Fact]
+    public async Task PrepareAsync_UnknownOrDisabledChatbot_ReturnsNull()
+    {
+        var pipeline = CreatePipeline();
+
+        Assert.Null(await pipeline.PrepareAsync(Query(chatbot: "nobody")));
+        Assert.Null(await pipeline.PrepareAsync(Query(chatbot: "off")));
+    }
+
+    [Fact]
+    public async Task PrepareAsync_SecondQuestion_HasSystemPromptFirstTurnAndQuestion()
+    {
+        var pipeline = CreatePipeline();
+        await CollectAsync(pipeline, Query("First?"));
+
+        await CollectAsync(pipeline, Query("Second?"));
+
+        var prompt = _model.Calls[^1];
+        Assert.Equal(
+            [(ChatRole.System, "Be brief."), (ChatRole.User, "First?"), (ChatRole.Assistant, "Hello!"), (ChatRole.User, "Second?")],
+            prompt.Select(m => (m.Role, m.Text)));
+    }
+
+    [Fact]
+    public async Task PrepareAsync_History_IsPerSessionAndBoundedByTurnsAndCharacters()
+    {
+        var pipeline = CreatePipeline(new ChatStreamOptions { HistoryTurns = 2, MaxHistoryCharacters = 1000 });
+        for (var i = 0; i < 4; i++)
+        {
+            await CollectAsync(pipeline, Query($"Q{i}"));
+        }
+
+        await CollectAsync(pipeline, Query("other", session: "s2"));
+        Assert.Equal(["other"], _model.Calls[^1].Select(m => m.Text).Where(t => t != "Be brief."));
+
+        await CollectAsync(pipeline, Query("last"));
+        Assert.Equal(["Q2", "Hello!", "Q3", "Hello!", "last"], _model.Calls[^1].Skip(1).Select(m => m.Text));
+
+        var tight = CreatePipeline(new ChatStreamOptions { HistoryTurns = 10, MaxHistoryCharacters = 10 });
+        await CollectAsync(tight, Query("final"));
+        Assert.Equal(["last", "Hello!", "final"], _model.Calls[^1].Skip(1).Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task PrepareAsync_ChatbotSettings_ReachTheModel()
+    {
+        var events = await CollectAsync(CreatePipeline(), Query(chatbot: "custom"));
+
+        Assert.Equal("custom-model", events[0].Start!.Model);
+        Assert.Equal(("custom-model", 0.5f, 42), (_model.LastOptions!.ModelId, _model.LastOptions.Temperature, _model.LastOptions.MaxOutputTokens));
+    }
+
+    [Fact]
+    public async Task StreamAsync_EveryOutcome_EndsWithExactlyOneTerminalEventLast()
+    {
+        foreach (var setup in new Action<FakeChatClient>[]
+        {
+            m => { },
+            m => m.FailBeforeFirstToken = new TimeoutException(),
+            m => m.FailAfterTokens = 1,
+            m => m.Tokens = [],
+        })
+        {
+            var model = new FakeChatClient();
+            setup(model);
+            var pipeline = new ChatPipeline(model, _chatbots, _conversations, new StaticOptionsMonitor<ChatStreamOptions>(new ChatStreamOptions()), [], TimeProvider.System, NullLogger<ChatPipeline>.Instance);
+
+            var events = await CollectAsync(pipeline, Query());
+
+            Assert.Single(events, e => e.IsTerminal);
+            Assert.True(events[^1].IsTerminal);
+            Assert.Equal(ChatStreamEventKind.Start, events[0].Kind);
+        }
+    }
+
+    private sealed class FailingConversationStore : IConversationStore
+    {
+        public Task AppendAsync(IReadOnlyList<ConversationMessage> messages, CancellationToken cancellationToken = default) => throw new IOException("store down");
+
+        public Task<IReadOnlyList<ConversationMessage>> GetRecentAsync(string sessionId, int maxMessages, CancellationToken cancellationToken = default)
+            => Task.FromResult<IReadOnlyList<ConversationMessage>>([]);
+    }
+}

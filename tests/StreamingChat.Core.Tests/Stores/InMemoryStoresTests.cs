@@ -1,0 +1,85 @@
+using Microsoft.Extensions.Options;
+
+namespace StreamingChat.Core.Tests;
+
+public sealed class InMemoryStoresTests
+{
+    private static ConversationMessage Turn(string id, string session = "s", string content = "x")
+        => new() { MessageId = id, SessionId = session, ChatbotId = "demo", Role = ConversationRole.User, Content = content };
+
+    [Fact]
+    public async Task ConversationStore_GetRecent_ReturnsNewestInOrder()
+    {
+        var store = new InMemoryConversationStore(Options.Create(new ChatStreamOptions()));
+        await store.AppendAsync([Turn("1"), Turn("2"), Turn("3"), Turn("other", session: "t")]);
+
+        Assert.Equal(["2", "3"], (await store.GetRecentAsync("s", 2)).Select(m => m.MessageId));
+        Assert.Empty(await store.GetRecentAsync("nobody", 5));
+        Assert.Empty(await store.GetRecentAsync("s", 0));
+    }
+
+    [Fact]
+    public async Task ConversationStore_SameMessageId_Replaces()
+    {
+        var store = new InMemoryConversationStore(Options.Create(new ChatStreamOptions()));
+        await store.AppendAsync([Turn("1", content: "partial")]);
+        await store.AppendAsync([Turn("1", content: "whole")]);
+
+        Assert.Equal("whole", Assert.Single(await store.GetRecentAsync("s", 5)).Content);
+    }
+
+    [Fact]
+    public async Task ConversationStore_KeepsAtMostTheCapPerSession()
+    {
+        var store = new InMemoryConversationStore(Options.Create(new ChatStreamOptions { InMemoryMessagesPerSession = 3 }));
+        await store.AppendAsync([.. Enumerable.Range(0, 10).Select(i => Turn(i.ToString(System.Globalization.CultureInfo.InvariantCulture)))]);
+
+        Assert.Equal(["7", "8", "9"], (await store.GetRecentAsync("s", 100)).Select(m => m.MessageId));
+    }
+
+    [Fact]
+    public async Task ChatbotStore_NothingConfigured_SeedsDemo()
+    {
+        var store = new InMemoryChatbotStore(Options.Create(new ChatbotSeedOptions()));
+
+        var demo = await store.GetAsync("demo");
+        Assert.NotNull(demo);
+        Assert.True(demo.Enabled);
+        Assert.Equal(["demo"], (await store.ListAsync()).Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task ChatbotStore_Configured_SeedsThoseAndUpsertReplaces()
+    {
+        var store = new InMemoryChatbotStore(Options.Create(new ChatbotSeedOptions
+        {
+            Chatbots = { ["b"] = new ChatbotSeed { Name = "B", SystemPrompt = "p" }, ["a"] = new ChatbotSeed() },
+        }));
+
+        Assert.Equal(["a", "b"], (await store.ListAsync()).Select(c => c.Id));
+        Assert.Null(await store.GetAsync("demo"));
+        Assert.Equal("a", (await store.GetAsync("a"))!.Name);
+
+        await store.UpsertAsync(new ChatbotDefinition { Id = "a", Name = "A2", Enabled = false });
+        Assert.False((await store.GetAsync("a"))!.Enabled);
+    }
+
+    [Fact]
+    public void SeedValidator_RejectsBadIdsAndSettings()
+    {
+        var result = new ChatbotSeedOptionsValidator().Validate(null, new ChatbotSeedOptions
+        {
+            Chatbots =
+            {
+                ["bad id!"] = new ChatbotSeed(),
+                ["hot"] = new ChatbotSeed { Temperature = 3 },
+                ["ok"] = new ChatbotSeed(),
+            },
+        });
+
+        Assert.True(result.Failed);
+        Assert.Equal(2, result.Failures!.Count());
+        Assert.Contains(result.Failures!, f => f.Contains("bad id!", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.Contains("hot:Temperature", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,213 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace StreamingChat.Testing;
+
+/// <summary>
+/// An OpenAI-compatible chat completions server on loopback for tests: streams <c>chat.completion.chunk</c> events
+/// as the real API does, at a settable pace, and fails on demand (HTTP 429 or 5xx, or a connection cut in the middle of
+/// a stream). Each request takes the next queued <see cref="FakeCompletion"/>, or <see cref="Default"/> when none is queued.
+/// </summary>
+public sealed class FakeOpenAIServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<FakeCompletion> _script = new();
+    private readonly ConcurrentQueue<RecordedRequest> _requests = new();
+
+    private FakeOpenAIServer(WebApplication app) => _app = app;
+
+    /// <summary>The base URL to configure as the OpenAI endpoint (ends in <c>/v1</c>).</summary>
+    public Uri Endpoint { get; private set; } = null!;
+
+    /// <summary>What a request gets when nothing is queued.</summary>
+    public FakeCompletion Default { get; set; } = new();
+
+    /// <summary>Every request received, in order.</summary>
+    public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
+
+    /// <summary>Starts a server on 127.0.0.1 with a free port.</summary>
+    public static async Task<FakeOpenAIServer> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var server = new FakeOpenAIServer(app);
+        app.MapPost("/v1/chat/completions", server.HandleAsync);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.Endpoint = new Uri(address.TrimEnd('/') + "/v1");
+        return server;
+    }
+
+    /// <summary>Queues what the next request gets.</summary>
+    public FakeCompletion Enqueue(FakeCompletion completion)
+    {
+        _script.Enqueue(completion);
+        return completion;
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var completion = _script.TryDequeue(out var next) ? next : Default;
+        var body = await JsonNode.ParseAsync(context.Request.Body);
+        var request = new RecordedRequest(context.Request.Headers.Authorization.ToString(), body!);
+        _requests.Enqueue(request);
+        completion.Requests.Enqueue(request);
+        var aborted = context.RequestAborted;
+        aborted.Register(() => completion.ConnectionClosed.TrySetResult());
+        completion.Received.TrySetResult();
+
+        if (completion.FailStatus is { } status)
+        {
+            context.Response.StatusCode = status;
+            if (completion.RetryAfter is { } retryAfter)
+            {
+                context.Response.Headers.RetryAfter = retryAfter;
+            }
+
+            await context.Response.WriteAsJsonAsync(new { error = new { message = "fake failure", type = "server_error", code = status.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+            return;
+        }
+
+        var model = body!["model"]?.GetValue<string>() ?? "fake-model";
+        context.Response.ContentType = "text/event-stream";
+        await context.Response.StartAsync(aborted);
+        try
+        {
+            await Task.Delay(completion.FirstTokenDelay, aborted);
+            for (var i = 0; i < completion.Tokens.Count; i++)
+            {
+                if (completion.AbortAfterTokens == i)
+                {
+                    // Cut only once the client has had time to read what was sent: a reset discards unread data,
+                    // which would turn a cut in the middle of a stream into a failure before the first token.
+                    await Task.Delay(TimeSpan.FromMilliseconds(300), aborted);
+                    context.Abort();
+                    return;
+                }
+
+                if (i > 0 && completion.TokenInterval > TimeSpan.Zero)
+                {
+                    await Task.Delay(completion.TokenInterval, aborted);
+                }
+
+                if (completion.Gate is { } gate)
+                {
+                    await gate.WaitAsync(aborted);
+                }
+
+                var delta = i == 0
+                    ? new JsonObject { ["role"] = "assistant", ["content"] = completion.Tokens[i] }
+                    : new JsonObject { ["content"] = completion.Tokens[i] };
+                await WriteChunkAsync(context, Chunk(model, new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = null })), aborted);
+                completion.Sent = i + 1;
+            }
+
+            await WriteChunkAsync(context, Chunk(model, new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = new JsonObject(), ["finish_reason"] = completion.FinishReason })), aborted);
+            var usage = Chunk(model, []);
+            usage["usage"] = new JsonObject { ["prompt_tokens"] = completion.PromptTokens, ["completion_tokens"] = completion.Tokens.Count, ["total_tokens"] = completion.PromptTokens + completion.Tokens.Count };
+            await WriteChunkAsync(context, usage, aborted);
+            await context.Response.WriteAsync("data: [DONE]\n\n", aborted);
+            await context.Response.Body.FlushAsync(aborted);
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static JsonObject Chunk(string model, JsonArray choices) => new()
+    {
+        ["id"] = "chatcmpl-fake",
+        ["object"] = "chat.completion.chunk",
+        ["created"] = 1_700_000_000,
+        ["model"] = model,
+        ["choices"] = choices,
+    };
+
+    private static async Task WriteChunkAsync(HttpContext context, JsonObject chunk, CancellationToken cancellationToken)
+    {
+        await context.Response.WriteAsync("data: " + chunk.ToJsonString() + "\n\n", Encoding.UTF8, cancellationToken);
+        await context.Response.Body.FlushAsync(cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
+
+/// <summary>What one request to <see cref="FakeOpenAIServer"/> gets.</summary>
+public sealed class FakeCompletion
+{
+    /// <summary>The content pieces streamed, one chunk each.</summary>
+    public IReadOnlyList<string> Tokens { get; init; } = ["Hel", "lo", " from", " the", " fake", "!"];
+
+    /// <summary>Wait before the first chunk.</summary>
+    public TimeSpan FirstTokenDelay { get; init; }
+
+    /// <summary>Wait between chunks.</summary>
+    public TimeSpan TokenInterval { get; init; }
+
+    /// <summary>Answer with this HTTP status (429, 500, 503 …) and an error body instead of a stream.</summary>
+    public int? FailStatus { get; init; }
+
+    /// <summary>The <c>Retry-After</c> header sent with <see cref="FailStatus"/>.</summary>
+    public string? RetryAfter { get; init; }
+
+    /// <summary>Cut the connection after this many chunks.</summary>
+    public int? AbortAfterTokens { get; init; }
+
+    /// <summary>When set, each chunk waits for one release of the gate: the test decides when the next one goes.</summary>
+    public SemaphoreSlim? Gate { get; init; }
+
+    /// <summary>The finish reason of the last chunk.</summary>
+    public string FinishReason { get; init; } = "stop";
+
+    /// <summary>The prompt tokens reported in the usage chunk.</summary>
+    public int PromptTokens { get; init; } = 12;
+
+    /// <summary>How many content chunks were sent.</summary>
+    public int Sent { get; internal set; }
+
+    /// <summary>Completes when the request arrives.</summary>
+    public TaskCompletionSource Received { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the client closes the connection (or the server cuts it).</summary>
+    public TaskCompletionSource ConnectionClosed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The requests this completion answered.</summary>
+    public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
+}
+
+/// <summary>A request the fake server received.</summary>
+/// <param name="Authorization">The Authorization header.</param>
+/// <param name="Body">The JSON body.</param>
+public sealed record RecordedRequest(string Authorization, JsonNode Body)
+{
+    /// <summary>The model asked for.</summary>
+    public string? Model => Body["model"]?.GetValue<string>();
+
+    /// <summary>The prompt as (role, content) pairs.</summary>
+    public IReadOnlyList<(string Role, string Content)> Messages
+        => [.. Body["messages"]!.AsArray().Select(m => (m!["role"]!.GetValue<string>(), ContentOf(m!["content"])))];
+
+    private static string ContentOf(JsonNode? content) => content switch
+    {
+        JsonValue v => v.GetValue<string>(),
+        JsonArray parts => string.Concat(parts.Select(p => p?["text"]?.GetValue<string>() ?? "")),
+        _ => "",
+    };
+}
