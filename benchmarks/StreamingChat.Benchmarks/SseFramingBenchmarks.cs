@@ -1,0 +1,82 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.ServerSentEvents;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using BenchmarkDotNet.Attributes;
+using StreamingChat.AspNetCore;
+using StreamingChat.Core;
+
+namespace StreamingChat.Benchmarks;
+
+/// <summary>
+/// Writing token events, per event: the framework's <see cref="SseFormatter"/> as the baseline, our framing alone,
+/// and our writer as the endpoint uses it (into a <see cref="PipeWriter"/>, flushed after every event).
+/// </summary>
+public class SseFramingBenchmarks
+{
+    private const int Events = 100;
+    private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+    private readonly ChatStreamEvent _token = ChatStreamEvent.ForToken(" hello");
+    private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
+    private readonly MemoryStream _stream = new(64 * 1024);
+    private Utf8JsonWriter _json = null!;
+    private Utf8JsonWriter _formatterJson = null!;
+    private SseEventWriter _writer = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _json = new Utf8JsonWriter(_buffer, JsonOptions);
+        _formatterJson = new Utf8JsonWriter(Stream.Null, JsonOptions);
+        _writer = new SseEventWriter(PipeWriter.Create(Stream.Null), TimeSpan.Zero, -1, TimeProvider.System);
+    }
+
+    [GlobalCleanup]
+    public async Task Cleanup() => await _writer.DisposeAsync();
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Events, Description = "SseFormatter, token event")]
+    public async Task SseFormatterToken()
+    {
+        _stream.Position = 0;
+        await SseFormatter.WriteAsync(Items(), _stream, FormatToken);
+    }
+
+    [Benchmark(OperationsPerInvoke = Events, Description = "our framing, token event")]
+    public void OurFramingToken()
+    {
+        _buffer.ResetWrittenCount();
+        for (var i = 0; i < Events; i++)
+        {
+            SseEventWriter.WriteEvent(_buffer, _json, i, _token);
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = Events, Description = "our writer, token event + flush")]
+    public async Task OurWriterTokenFlushed()
+    {
+        for (var i = 0; i < Events; i++)
+        {
+            await _writer.WriteAsync(_token, default);
+        }
+    }
+
+    private async IAsyncEnumerable<SseItem<ChatStreamEvent>> Items()
+    {
+        for (var i = 0; i < Events; i++)
+        {
+            yield return new SseItem<ChatStreamEvent>(_token, "token") { EventId = "1" };
+        }
+
+        await Task.CompletedTask;
+    }
+
+    private void FormatToken(SseItem<ChatStreamEvent> item, IBufferWriter<byte> output)
+    {
+        _formatterJson.Reset(output);
+        _formatterJson.WriteStartObject();
+        _formatterJson.WriteString("text"u8, item.Data.Text);
+        _formatterJson.WriteEndObject();
+        _formatterJson.Flush();
+    }
+}
