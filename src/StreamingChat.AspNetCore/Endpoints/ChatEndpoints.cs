@@ -17,15 +17,14 @@ internal static class ChatEndpoints
     /// <summary><c>POST /api/chat/query/stream</c>: the answer as Server-Sent Events.</summary>
     public static async Task StreamAsync(HttpContext context)
     {
-        var cancellationToken = context.RequestAborted;
-        var services = context.RequestServices;
-        var options = services.GetRequiredService<IOptionsMonitor<ChatStreamOptions>>().CurrentValue;
-        var prepared = await PrepareAsync(context, options, cancellationToken).ConfigureAwait(false);
+        var (prepared, options) = await PrepareAsync(context).ConfigureAwait(false);
         if (prepared is null)
         {
             return;
         }
 
+        var cancellationToken = context.RequestAborted;
+        var services = context.RequestServices;
         var streaming = await services.GetRequiredService<IStreamingModeDecider>().IsStreamingEnabledAsync(prepared.Query, cancellationToken).ConfigureAwait(false);
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
@@ -62,16 +61,14 @@ internal static class ChatEndpoints
     /// <summary><c>POST /api/chat/query</c>: the whole answer as one JSON document.</summary>
     public static async Task QueryAsync(HttpContext context)
     {
-        var cancellationToken = context.RequestAborted;
-        var services = context.RequestServices;
-        var options = services.GetRequiredService<IOptionsMonitor<ChatStreamOptions>>().CurrentValue;
-        var prepared = await PrepareAsync(context, options, cancellationToken).ConfigureAwait(false);
+        var (prepared, _) = await PrepareAsync(context).ConfigureAwait(false);
         if (prepared is null)
         {
             return;
         }
 
-        var pipeline = services.GetRequiredService<ChatPipeline>();
+        var cancellationToken = context.RequestAborted;
+        var pipeline = context.RequestServices.GetRequiredService<ChatPipeline>();
         var answer = new StringBuilder();
         ChatStreamDone? done = null;
         ChatStreamError? error = null;
@@ -130,13 +127,15 @@ internal static class ChatEndpoints
     }
 
     /// <summary>Reads, validates and prepares the question; writes the refusal and returns null when there is one.</summary>
-    private static async Task<PreparedChat?> PrepareAsync(HttpContext context, ChatStreamOptions options, CancellationToken cancellationToken)
+    private static async Task<(PreparedChat? Prepared, ChatStreamOptions Options)> PrepareAsync(HttpContext context)
     {
+        var cancellationToken = context.RequestAborted;
+        var options = context.RequestServices.GetRequiredService<IOptionsMonitor<ChatStreamOptions>>().CurrentValue;
         var read = await ChatQueryReader.ReadAsync(context.Request, options.MaxQueryLength, cancellationToken).ConfigureAwait(false);
         if (read.Problem is not null)
         {
             await read.Problem.ExecuteAsync(context).ConfigureAwait(false);
-            return null;
+            return (null, options);
         }
 
         var query = read.Query!;
@@ -146,6 +145,6 @@ internal static class ChatEndpoints
             await ChatProblems.ChatbotNotFound(query.ChatbotId).ExecuteAsync(context).ConfigureAwait(false);
         }
 
-        return prepared;
+        return (prepared, options);
     }
 }

@@ -15,12 +15,12 @@ internal static class ChatJson
         }
 
         json.WriteStartObject();
-        WriteCount(json, "inputTokens"u8, usage.InputTokens);
-        WriteCount(json, "outputTokens"u8, usage.OutputTokens);
+        WriteNullableNumber(json, "inputTokens"u8, usage.InputTokens);
+        WriteNullableNumber(json, "outputTokens"u8, usage.OutputTokens);
         json.WriteEndObject();
     }
 
-    private static void WriteCount(Utf8JsonWriter json, ReadOnlySpan<byte> name, long? value)
+    public static void WriteNullableNumber(Utf8JsonWriter json, ReadOnlySpan<byte> name, long? value)
     {
         if (value is { } v)
         {

@@ -145,7 +145,7 @@ internal sealed class SseEventWriter : IAsyncDisposable
                 json.WriteString("finishReason"u8, done.FinishReason);
                 json.WritePropertyName("usage"u8);
                 ChatJson.WriteUsage(json, done.Usage);
-                WriteNullableNumber(json, "firstTokenMs"u8, done.FirstTokenMs);
+                ChatJson.WriteNullableNumber(json, "firstTokenMs"u8, done.FirstTokenMs);
                 json.WriteNumber("totalMs"u8, done.TotalMs);
                 break;
             case ChatStreamEventKind.Error:
@@ -157,18 +157,6 @@ internal sealed class SseEventWriter : IAsyncDisposable
         }
 
         json.WriteEndObject();
-    }
-
-    private static void WriteNullableNumber(Utf8JsonWriter json, ReadOnlySpan<byte> name, long? value)
-    {
-        if (value is { } v)
-        {
-            json.WriteNumber(name, v);
-        }
-        else
-        {
-            json.WriteNull(name);
-        }
     }
 
     private static void WriteNumber(IBufferWriter<byte> output, long value)
