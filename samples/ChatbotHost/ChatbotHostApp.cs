@@ -3,6 +3,10 @@ using System.ClientModel.Primitives;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using OpenAI;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using StreamingChat.Core;
 
 namespace ChatbotHost;
@@ -37,6 +41,7 @@ public static class ChatbotHostApp
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapStreamingChat();
+        app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
 
@@ -61,13 +66,47 @@ public static class ChatbotHostApp
         var model = new ModelOptions();
         configuration.GetSection(ModelOptions.SectionName).Bind(model);
         model.OpenAI.ApiKey ??= configuration["OPENAI_API_KEY"];
+        // Standard gen_ai.client.* metrics and spans for the model call, without prompts or answers.
+        static void Instrument(ChatClientBuilder builder) => builder.UseOpenTelemetry(sourceName: StreamingChatTelemetry.ModelCallSourceName);
         if (model.EffectiveProvider == ModelOptions.OpenAIProvider)
         {
-            chat.AddChatClient(CreateOpenAIChatClient);
+            services.AddSingleton(CreateOpenAIClient);
+            chat.AddChatClient(sp => sp.GetRequiredService<OpenAIClient>().GetChatClient(sp.GetRequiredService<IOptions<ModelOptions>>().Value.OpenAI.Model).AsIChatClient(), Instrument);
+        }
+        else
+        {
+            chat.AddChatClient(sp => ActivatorUtilities.CreateInstance<OfflineChatClient>(sp), Instrument);
+        }
+
+        services.AddHealthChecks().AddCheck<ModelHealthCheck>("model");
+        AddTelemetry(services, configuration);
+    }
+
+    /// <summary>
+    /// Exports StreamingChat's meters and the model call's for Prometheus (<c>GET /metrics</c>), and sends metrics and
+    /// traces over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
+    /// </summary>
+    private static void AddTelemetry(IServiceCollection services, IConfiguration configuration)
+    {
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(configuration["OTEL_SERVICE_NAME"] ?? "chatbot-host"))
+            .WithMetrics(metrics => metrics
+                .AddMeter(StreamingChatTelemetry.Name, StreamingChatTelemetry.ModelCallSourceName)
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddPrometheusExporter())
+            .WithTracing(tracing => tracing
+                .AddSource(StreamingChatTelemetry.Name, StreamingChatTelemetry.ModelCallSourceName)
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation());
+        if (!string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            telemetry.UseOtlpExporter();
         }
     }
 
-    private static IChatClient CreateOpenAIChatClient(IServiceProvider services)
+    private static OpenAIClient CreateOpenAIClient(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<ModelOptions>>().Value.OpenAI;
         var clientOptions = new OpenAIClientOptions
@@ -82,7 +121,6 @@ public static class ChatbotHostApp
             clientOptions.Endpoint = new Uri(options.Endpoint);
         }
 
-        var client = new OpenAIClient(new ApiKeyCredential(options.ApiKey!), clientOptions);
-        return client.GetChatClient(options.Model).AsIChatClient();
+        return new OpenAIClient(new ApiKeyCredential(options.ApiKey!), clientOptions);
     }
 }

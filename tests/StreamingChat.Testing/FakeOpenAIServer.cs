@@ -32,6 +32,9 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     /// <summary>What a request gets when nothing is queued.</summary>
     public FakeCompletion Default { get; set; } = new();
 
+    /// <summary>When set, <c>GET /v1/models</c> answers this status instead of the list.</summary>
+    public int? ModelsStatus { get; set; }
+
     /// <summary>Every request received, in order.</summary>
     public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
 
@@ -44,6 +47,9 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         var app = builder.Build();
         var server = new FakeOpenAIServer(app);
         app.MapPost("/v1/chat/completions", server.HandleAsync);
+        app.MapGet("/v1/models", (HttpContext context) => server.ModelsStatus is { } failure
+            ? Results.StatusCode(failure)
+            : Results.Json(new { @object = "list", data = new[] { new { id = "fake-model", @object = "model", created = 0, owned_by = "fake" } } }));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.Endpoint = new Uri(address.TrimEnd('/') + "/v1");

@@ -20,6 +20,10 @@ public static class StreamingChatServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton<StreamingChatMarker>();
+        services.TryAddSingleton<StreamingChatDrain>();
+        services.TryAddSingleton<ProcessFigures>();
+        services.AddOptions<HealthOptions>().Bind(configuration.GetSection(HealthOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHealthChecks().AddCheck<StreamingHealthCheck>("streaming", tags: [StreamingChatHealthTags.Ready]);
         services.AddProblemDetails(options =>
         {
             var previous = options.CustomizeProblemDetails;
@@ -41,6 +45,13 @@ public static class StreamingChatServiceCollectionExtensions
         });
         return services.AddStreamingChatCore(configuration);
     }
+}
+
+/// <summary>Tags of StreamingChat's health checks.</summary>
+public static class StreamingChatHealthTags
+{
+    /// <summary>Checks that decide readiness (<c>/healthz/ready</c>): dependencies and draining.</summary>
+    public const string Ready = "ready";
 }
 
 /// <summary>Marks that <c>AddStreamingChat()</c> ran, so <c>MapStreamingChat()</c> can fail fast naming it.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 using StreamingChat.Core;
 
 namespace StreamingChat.AspNetCore;
@@ -6,6 +7,20 @@ namespace StreamingChat.AspNetCore;
 /// <summary>JSON shapes shared by the event stream and the one-piece answer.</summary>
 internal static class ChatJson
 {
+    /// <summary>Answers 200 with the JSON <paramref name="write"/> produces, never cached (metrics and health change by the second).</summary>
+    public static async Task WriteResponseAsync(HttpContext context, Action<Utf8JsonWriter> write)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        var json = new Utf8JsonWriter(context.Response.BodyWriter);
+        await using (json.ConfigureAwait(false))
+        {
+            write(json);
+        }
+
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
     public static void WriteUsage(Utf8JsonWriter json, ChatTokenUsage? usage)
     {
         if (usage is null)

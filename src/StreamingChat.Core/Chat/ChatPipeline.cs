@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.AI;
@@ -20,6 +21,7 @@ public sealed class ChatPipeline
     private readonly IOptionsMonitor<ChatStreamOptions> _options;
     private readonly IChatErrorClassifier[] _classifiers;
     private readonly TimeProvider _time;
+    private readonly StreamingChatMetrics _metrics;
     private readonly ILogger _logger;
     private readonly string _defaultModel;
 
@@ -30,6 +32,7 @@ public sealed class ChatPipeline
         IConversationStore conversations,
         IOptionsMonitor<ChatStreamOptions> options,
         IEnumerable<IChatErrorClassifier> classifiers,
+        StreamingChatMetrics metrics,
         TimeProvider timeProvider,
         ILogger<ChatPipeline> logger)
     {
@@ -38,6 +41,7 @@ public sealed class ChatPipeline
         ArgumentNullException.ThrowIfNull(conversations);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(classifiers);
+        ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
         _chatClient = chatClient;
@@ -46,6 +50,7 @@ public sealed class ChatPipeline
         _options = options;
         _classifiers = [.. classifiers];
         _time = timeProvider;
+        _metrics = metrics;
         _logger = logger;
         _defaultModel = chatClient.GetService<ChatClientMetadata>()?.DefaultModelId ?? "default";
     }
@@ -149,6 +154,11 @@ public sealed class ChatPipeline
         var outcome = new Outcome();
         using var upstreamCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         IAsyncEnumerator<ChatResponseUpdate>? upstream = null;
+        using var activity = StreamingChatMetrics.ActivitySource.StartActivity("chat.stream", ActivityKind.Internal);
+        activity?.SetTag(StreamingChatTelemetry.Tags.ChatbotId, query.ChatbotId);
+        activity?.SetTag(StreamingChatTelemetry.Tags.RequestModel, chat.Model);
+        activity?.SetTag(StreamingChatTelemetry.Tags.Streaming, streaming);
+        _metrics.StreamStarted(query.ChatbotId, chat.Model, streaming);
         try
         {
             yield return ChatStreamEvent.ForStart(new ChatStreamStart(chat.MessageId, query.SessionId, query.ChatbotId, chat.Model, streaming));
@@ -186,6 +196,7 @@ public sealed class ChatPipeline
                 }
 
                 outcome.FirstTokenTimestamp ??= _time.GetTimestamp();
+                outcome.Tokens++;
                 answer.Append(text);
                 if (streaming)
                 {
@@ -236,11 +247,20 @@ public sealed class ChatPipeline
                 }
             }
 
+            var streamOutcome = outcome.Completed ? StreamOutcome.Succeeded : outcome.Error is not null ? StreamOutcome.Failed : StreamOutcome.ClientAborted;
+            var firstToken = outcome.FirstTokenTimestamp is { } first ? _time.GetElapsedTime(chat.StartedTimestamp, first) : (TimeSpan?)null;
+            _metrics.StreamFinished(query.ChatbotId, chat.Model, streaming, streamOutcome, outcome.Error?.Code, firstToken, _time.GetElapsedTime(chat.StartedTimestamp), outcome.Tokens);
+            activity?.SetTag(StreamingChatTelemetry.Tags.Outcome, StreamingChatMetrics.OutcomeName(streamOutcome));
+            if (outcome.Error is { } error)
+            {
+                activity?.SetTag(StreamingChatTelemetry.Tags.ErrorType, error.Code);
+                activity?.SetStatus(ActivityStatusCode.Error, error.Code);
+            }
+
             if (!outcome.Stored)
             {
-                var firstTokenMs = outcome.FirstTokenTimestamp is { } first ? (long?)ElapsedMs(chat.StartedTimestamp, first) : null;
                 Log.AnswerInterrupted(_logger, query.ChatbotId, answer.Length);
-                await PersistAnswerAsync(chat, answer, MessageStatus.Interrupted, outcome, firstTokenMs, ElapsedMs(chat.StartedTimestamp), questionStored).ConfigureAwait(false);
+                await PersistAnswerAsync(chat, answer, MessageStatus.Interrupted, outcome, firstToken is { } f ? (long)f.TotalMilliseconds : null, ElapsedMs(chat.StartedTimestamp), questionStored).ConfigureAwait(false);
             }
         }
     }
@@ -318,6 +338,7 @@ public sealed class ChatPipeline
         public bool Completed;
         public bool Stored;
         public long? FirstTokenTimestamp;
+        public long Tokens;
         public string? FinishReason;
         public ChatTokenUsage? Usage;
 

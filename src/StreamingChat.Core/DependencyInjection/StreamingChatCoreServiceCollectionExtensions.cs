@@ -24,6 +24,11 @@ public static class StreamingChatCoreServiceCollectionExtensions
         services.AddOptions<OfflineModelOptions>().Bind(configuration.GetSection(OfflineModelOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ChatbotSeedOptions>().Bind(configuration.GetSection(ChatbotSeedOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatbotSeedOptions>, ChatbotSeedOptionsValidator>());
+        services.AddOptions<MetricsOptions>().Bind(configuration.GetSection(MetricsOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddMetrics();
+        services.TryAddSingleton<StreamingChatMetrics>();
+        services.TryAddSingleton<StreamingChatInstance>();
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IChatbotStore, InMemoryChatbotStore>();
@@ -36,6 +41,7 @@ public static class StreamingChatCoreServiceCollectionExtensions
             sp.GetRequiredService<IConversationStore>(),
             sp.GetRequiredService<IOptionsMonitor<ChatStreamOptions>>(),
             sp.GetServices<IChatErrorClassifier>(),
+            sp.GetRequiredService<StreamingChatMetrics>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ChatPipeline>>()));
         return new StreamingChatBuilder(services, configuration);

@@ -9,6 +9,7 @@ namespace StreamingChat.Core.Tests;
 public sealed class ChatPipelineTests
 {
     private readonly FakeChatClient _model = new();
+    private readonly StreamingChatMetrics _metrics = TestMeterFactory.CreateMetrics();
     private readonly InMemoryConversationStore _conversations = new(Options.Create(new ChatStreamOptions()));
     private readonly InMemoryChatbotStore _chatbots = new(Options.Create(new ChatbotSeedOptions
     {
@@ -21,7 +22,7 @@ public sealed class ChatPipelineTests
     }));
 
     private ChatPipeline CreatePipeline(ChatStreamOptions? options = null, IConversationStore? conversations = null)
-        => new(_model, _chatbots, conversations ?? _conversations, new StaticOptionsMonitor<ChatStreamOptions>(options ?? new ChatStreamOptions()), [], TimeProvider.System, NullLogger<ChatPipeline>.Instance);
+        => new(_model, _chatbots, conversations ?? _conversations, new StaticOptionsMonitor<ChatStreamOptions>(options ?? new ChatStreamOptions()), [], _metrics, TimeProvider.System, NullLogger<ChatPipeline>.Instance);
 
     private static ChatQuery Query(string text = "Hi", string session = "s1", string chatbot = "demo") => new(text, chatbot, session);
 
@@ -54,6 +55,8 @@ public sealed class ChatPipelineTests
         Assert.Equal(new ChatTokenUsage(12, 3), done.Usage);
         Assert.NotNull(done.FirstTokenMs);
         Assert.True(done.TotalMs >= done.FirstTokenMs);
+        Assert.Equal(new MetricsTotals(1, 1, 0, 0, 3), _metrics.Totals);
+        Assert.Equal(0, _metrics.ActiveStreams);
     }
 
     [Fact]
@@ -99,6 +102,7 @@ public sealed class ChatPipelineTests
 
         Assert.Equal([ChatStreamEventKind.Start, ChatStreamEventKind.Error], events.Select(e => e.Kind));
         Assert.Equal(code, events[1].Error!.Code);
+        Assert.Equal(new MetricsTotals(1, 0, 1, 0, 0), _metrics.Totals);
         var answer = (await _conversations.GetRecentAsync("s1", 10))[^1];
         Assert.Equal((MessageStatus.Failed, "", code), (answer.Status, answer.Content, answer.ErrorCode));
     }
@@ -141,6 +145,7 @@ public sealed class ChatPipelineTests
 
         await _model.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal([ChatStreamEventKind.Start, ChatStreamEventKind.Token], events.Select(e => e.Kind));
+        Assert.Equal(new MetricsTotals(1, 0, 0, 1, 1), _metrics.Totals);
         var answer = (await _conversations.GetRecentAsync("s1", 10))[^1];
         Assert.Equal((MessageStatus.Interrupted, "Hel"), (answer.Status, answer.Content));
     }
@@ -238,7 +243,7 @@ public sealed class ChatPipelineTests
         {
             var model = new FakeChatClient();
             setup(model);
-            var pipeline = new ChatPipeline(model, _chatbots, _conversations, new StaticOptionsMonitor<ChatStreamOptions>(new ChatStreamOptions()), [], TimeProvider.System, NullLogger<ChatPipeline>.Instance);
+            var pipeline = new ChatPipeline(model, _chatbots, _conversations, new StaticOptionsMonitor<ChatStreamOptions>(new ChatStreamOptions()), [], _metrics, TimeProvider.System, NullLogger<ChatPipeline>.Instance);
 
             var events = await CollectAsync(pipeline, Query());
 

@@ -1,0 +1,137 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using StreamingChat.Core;
+
+namespace StreamingChat.AspNetCore;
+
+/// <summary><c>GET /api/metrics/streaming/summary</c> and <c>GET /api/metrics/streaming</c>, in API.md's shapes.</summary>
+internal static class MetricsEndpoints
+{
+    public const string SummaryPath = "/api/metrics/streaming/summary";
+    public const string DetailsPath = "/api/metrics/streaming";
+
+    public static Task SummaryAsync(HttpContext context)
+    {
+        var metrics = context.RequestServices.GetRequiredService<StreamingChatMetrics>();
+        return ChatJson.WriteResponseAsync(context, json =>
+        {
+            json.WriteStartObject();
+            WriteSummaryFields(json, metrics.Window.Read(), metrics.Window.Length, metrics.ActiveStreams);
+            json.WriteEndObject();
+        });
+    }
+
+    public static Task DetailsAsync(HttpContext context)
+    {
+        var services = context.RequestServices;
+        var metrics = services.GetRequiredService<StreamingChatMetrics>();
+        var instance = services.GetRequiredService<StreamingChatInstance>();
+        var process = services.GetRequiredService<ProcessFigures>();
+        var figures = metrics.Window.Read();
+        return ChatJson.WriteResponseAsync(context, json =>
+        {
+            json.WriteStartObject();
+            WriteSummaryFields(json, figures, metrics.Window.Length, metrics.ActiveStreams);
+
+            var totals = metrics.Totals;
+            json.WriteStartObject("totals"u8);
+            json.WriteNumber("requests"u8, totals.Requests);
+            json.WriteNumber("succeeded"u8, totals.Succeeded);
+            json.WriteNumber("failed"u8, totals.Failed);
+            json.WriteNumber("clientAborted"u8, totals.ClientAborted);
+            json.WriteNumber("tokens"u8, totals.Tokens);
+            json.WriteEndObject();
+
+            json.WriteStartObject("chatbots"u8);
+            foreach (var (chatbotId, chatbot) in metrics.ReadByChatbot())
+            {
+                json.WriteStartObject(chatbotId);
+                WriteSummaryFields(json, chatbot, metrics.Window.Length, activeStreams: null);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
+
+            json.WriteStartObject("errorsByCode"u8);
+            for (var i = 0; i < StreamingMetricsWindow.ErrorCodes.Count; i++)
+            {
+                json.WriteNumber(StreamingMetricsWindow.ErrorCodes[i], figures.ErrorsByCode[i]);
+            }
+
+            json.WriteEndObject();
+
+            json.WriteStartArray("firstTokenHistogram"u8);
+            var bounds = StreamingMetricsWindow.LatencyBucketBoundsMs;
+            for (var i = 0; i < figures.Histogram.Length; i++)
+            {
+                json.WriteStartObject();
+                if (i < bounds.Count)
+                {
+                    json.WriteNumber("le"u8, bounds[i]);
+                }
+                else
+                {
+                    json.WriteNull("le"u8);
+                }
+
+                json.WriteNumber("count"u8, figures.Histogram[i]);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+
+            json.WriteStartObject("instance"u8);
+            json.WriteString("instanceId"u8, instance.InstanceId);
+            json.WriteString("version"u8, instance.Version);
+            json.WriteString("startedAt"u8, instance.StartedAt);
+            json.WriteNumber("uptimeSeconds"u8, Math.Round(instance.Uptime.TotalSeconds, 1));
+            json.WriteEndObject();
+
+            json.WriteStartObject("process"u8);
+            json.WriteNumber("workingSetBytes"u8, ProcessFigures.WorkingSetBytes);
+            json.WriteNumber("memoryLimitBytes"u8, process.MemoryLimitBytes);
+            json.WriteNumber("cpuPercent"u8, Math.Round(process.CpuShare * 100, 1));
+            json.WriteNumber("gcHeapBytes"u8, ProcessFigures.GcHeapBytes);
+            json.WriteEndObject();
+
+            json.WriteEndObject();
+        });
+    }
+
+    /// <summary>The summary's fields (API.md), shared by the summary, the detailed view and each chatbot in it.</summary>
+    private static void WriteSummaryFields(Utf8JsonWriter json, WindowFigures figures, TimeSpan window, long? activeStreams)
+    {
+        json.WriteNumber("windowSeconds"u8, (long)window.TotalSeconds);
+        json.WriteNumber("requests"u8, figures.Requests);
+        json.WriteNumber("succeeded"u8, figures.Succeeded);
+        json.WriteNumber("failed"u8, figures.Failed);
+        json.WriteNumber("clientAborted"u8, figures.ClientAborted);
+        json.WriteNumber("successRate"u8, Math.Round(figures.SuccessRate, 4));
+        json.WriteNumber("errorRate"u8, Math.Round(figures.ErrorRate, 4));
+        WriteMs(json, "avgFirstTokenMs"u8, figures.AverageFirstTokenMs);
+        WriteMs(json, "p50FirstTokenMs"u8, figures.FirstTokenPercentileMs(0.50));
+        WriteMs(json, "p95FirstTokenMs"u8, figures.FirstTokenPercentileMs(0.95));
+        WriteMs(json, "p99FirstTokenMs"u8, figures.FirstTokenPercentileMs(0.99));
+        WriteMs(json, "avgTotalMs"u8, figures.AverageTotalMs);
+        if (activeStreams is { } active)
+        {
+            json.WriteNumber("activeStreams"u8, active);
+        }
+
+        json.WriteNumber("tokensPerSecond"u8, Math.Round(figures.TokensPerSecond, 1));
+        json.WriteNumber("errorCount"u8, figures.Failed);
+    }
+
+    private static void WriteMs(Utf8JsonWriter json, ReadOnlySpan<byte> name, double? value)
+    {
+        if (value is { } v)
+        {
+            json.WriteNumber(name, Math.Round(v, 1));
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
+
+namespace StreamingChat.Core;
+
+/// <summary>
+/// Counts streams two ways at once: OpenTelemetry-style instruments under <c>streamingchat.*</c> (for exporters), and
+/// the sliding windows behind the summary endpoints (service-wide and per chatbot). Recording happens once when a
+/// stream starts and once when it ends; nothing is recorded per token.
+/// </summary>
+public sealed class StreamingChatMetrics
+{
+    /// <summary>The activity source of the relay's spans (<c>chat.stream</c>).</summary>
+    public static readonly ActivitySource ActivitySource = new(StreamingChatTelemetry.Name);
+
+    private static readonly double[] SecondsBuckets = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10, 20, 30, 60, 120, 300];
+
+    private readonly Counter<long> _started;
+    private readonly Counter<long> _finished;
+    private readonly UpDownCounter<long> _active;
+    private readonly Histogram<double> _timeToFirstToken;
+    private readonly Histogram<double> _duration;
+    private readonly Counter<long> _tokens;
+    private readonly Counter<long> _rolloutDecisions;
+    private readonly Counter<long> _guardTrips;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _windowLength;
+    private readonly ConcurrentDictionary<string, StreamingMetricsWindow> _byChatbot = new(StringComparer.Ordinal);
+    private long _activeStreams;
+    private long _totalRequests;
+    private long _totalSucceeded;
+    private long _totalFailed;
+    private long _totalAborted;
+    private long _totalTokens;
+
+    /// <summary>Creates the instruments from <paramref name="meterFactory"/> and the windows of <see cref="MetricsOptions.WindowSeconds"/>.</summary>
+    public StreamingChatMetrics(IMeterFactory meterFactory, IOptions<MetricsOptions> options, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        _time = timeProvider;
+        _windowLength = TimeSpan.FromSeconds(options.Value.WindowSeconds);
+        Window = new StreamingMetricsWindow(_windowLength, timeProvider);
+
+        var meter = meterFactory.Create(StreamingChatTelemetry.Name);
+        _started = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.StreamsStarted, "{stream}", "Streams started.");
+        _finished = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.StreamsFinished, "{stream}", "Streams finished, by outcome and error type.");
+        _active = meter.CreateUpDownCounter<long>(StreamingChatTelemetry.Instruments.StreamsActive, "{stream}", "Streams open now.");
+        _timeToFirstToken = meter.CreateHistogram(StreamingChatTelemetry.Instruments.TimeToFirstToken, "s", "Time from the question to the first token.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        _duration = meter.CreateHistogram(StreamingChatTelemetry.Instruments.StreamDuration, "s", "Time from the question to the end of the stream.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        _tokens = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.Tokens, "{token}", "Tokens relayed to callers.");
+        _rolloutDecisions = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.RolloutDecisions, "{decision}", "Rollout decisions, by feature and result.");
+        _guardTrips = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.RolloutGuardTrips, "{trip}", "Times the rollout guard set a feature to 0 %.");
+    }
+
+    /// <summary>The service-wide window of this instance.</summary>
+    public StreamingMetricsWindow Window { get; }
+
+    /// <summary>Streams open now.</summary>
+    public long ActiveStreams => Volatile.Read(ref _activeStreams);
+
+    /// <summary>Counts since this instance started.</summary>
+    public MetricsTotals Totals => new(
+        Volatile.Read(ref _totalRequests),
+        Volatile.Read(ref _totalSucceeded),
+        Volatile.Read(ref _totalFailed),
+        Volatile.Read(ref _totalAborted),
+        Volatile.Read(ref _totalTokens));
+
+    /// <summary>The window figures of every chatbot that had a stream, by chatbot id.</summary>
+    public IReadOnlyDictionary<string, WindowFigures> ReadByChatbot()
+        => _byChatbot.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value.Read(), StringComparer.Ordinal);
+
+    /// <summary>Records a stream that started.</summary>
+    public void StreamStarted(string chatbotId, string model, bool streaming)
+    {
+        Interlocked.Increment(ref _activeStreams);
+        Interlocked.Increment(ref _totalRequests);
+        Window.RecordStarted();
+        ChatbotWindow(chatbotId).RecordStarted();
+        if (_started.Enabled)
+        {
+            _started.Add(1, StreamTags(chatbotId, model, streaming));
+        }
+
+        if (_active.Enabled)
+        {
+            _active.Add(1, new KeyValuePair<string, object?>(StreamingChatTelemetry.Tags.ChatbotId, chatbotId));
+        }
+    }
+
+    /// <summary>Records a stream that ended.</summary>
+    public void StreamFinished(string chatbotId, string model, bool streaming, StreamOutcome outcome, string? errorCode, TimeSpan? timeToFirstToken, TimeSpan duration, long tokens)
+    {
+        Interlocked.Decrement(ref _activeStreams);
+        switch (outcome)
+        {
+            case StreamOutcome.Succeeded:
+                Interlocked.Increment(ref _totalSucceeded);
+                break;
+            case StreamOutcome.Failed:
+                Interlocked.Increment(ref _totalFailed);
+                break;
+            default:
+                Interlocked.Increment(ref _totalAborted);
+                break;
+        }
+
+        Interlocked.Add(ref _totalTokens, tokens);
+        var firstMs = timeToFirstToken?.TotalMilliseconds;
+        Window.RecordFinished(outcome, errorCode, firstMs, duration.TotalMilliseconds, tokens);
+        ChatbotWindow(chatbotId).RecordFinished(outcome, errorCode, firstMs, duration.TotalMilliseconds, tokens);
+        if (_active.Enabled)
+        {
+            _active.Add(-1, new KeyValuePair<string, object?>(StreamingChatTelemetry.Tags.ChatbotId, chatbotId));
+        }
+
+        if (_finished.Enabled)
+        {
+            var tags = StreamTags(chatbotId, model, streaming);
+            tags.Add(StreamingChatTelemetry.Tags.Outcome, OutcomeName(outcome));
+            if (errorCode is not null)
+            {
+                tags.Add(StreamingChatTelemetry.Tags.ErrorType, errorCode);
+            }
+
+            _finished.Add(1, tags);
+        }
+
+        if (timeToFirstToken is { } first && _timeToFirstToken.Enabled)
+        {
+            _timeToFirstToken.Record(first.TotalSeconds, StreamTags(chatbotId, model, streaming));
+        }
+
+        if (_duration.Enabled)
+        {
+            var tags = StreamTags(chatbotId, model, streaming);
+            tags.Add(StreamingChatTelemetry.Tags.Outcome, OutcomeName(outcome));
+            _duration.Record(duration.TotalSeconds, tags);
+        }
+
+        if (tokens > 0 && _tokens.Enabled)
+        {
+            _tokens.Add(tokens, StreamTags(chatbotId, model, streaming));
+        }
+    }
+
+    /// <summary>Records a rollout decision for a caller.</summary>
+    public void RolloutDecision(string feature, bool enabled)
+    {
+        if (_rolloutDecisions.Enabled)
+        {
+            _rolloutDecisions.Add(1, new(StreamingChatTelemetry.Tags.Feature, feature), new(StreamingChatTelemetry.Tags.FeatureEnabled, enabled));
+        }
+    }
+
+    /// <summary>Records the rollout guard setting <paramref name="feature"/> to 0 %.</summary>
+    public void GuardTripped(string feature) => _guardTrips.Add(1, new KeyValuePair<string, object?>(StreamingChatTelemetry.Tags.Feature, feature));
+
+    /// <summary>The outcome's tag value.</summary>
+    public static string OutcomeName(StreamOutcome outcome) => outcome switch
+    {
+        StreamOutcome.Succeeded => StreamingChatTelemetry.Outcomes.Succeeded,
+        StreamOutcome.Failed => StreamingChatTelemetry.Outcomes.Failed,
+        _ => StreamingChatTelemetry.Outcomes.ClientAborted,
+    };
+
+    private static TagList StreamTags(string chatbotId, string model, bool streaming) => new()
+    {
+        { StreamingChatTelemetry.Tags.ChatbotId, chatbotId },
+        { StreamingChatTelemetry.Tags.RequestModel, model },
+        { StreamingChatTelemetry.Tags.Streaming, streaming },
+    };
+
+    private StreamingMetricsWindow ChatbotWindow(string chatbotId)
+        => _byChatbot.GetOrAdd(chatbotId, static (_, state) => new StreamingMetricsWindow(state.Length, state.Time), (Length: _windowLength, Time: _time));
+}
+
+/// <summary>Counts since the instance started.</summary>
+/// <param name="Requests">Streams started.</param>
+/// <param name="Succeeded">Streams that sent <c>done</c>.</param>
+/// <param name="Failed">Streams that sent <c>error</c>.</param>
+/// <param name="ClientAborted">Streams whose caller left first.</param>
+/// <param name="Tokens">Tokens relayed.</param>
+public sealed record MetricsTotals(long Requests, long Succeeded, long Failed, long ClientAborted, long Tokens);

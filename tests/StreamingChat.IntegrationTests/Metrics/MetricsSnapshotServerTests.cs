@@ -1,0 +1,86 @@
+using System.Text.Json.Nodes;
+using Snapshooter.Xunit;
+
+namespace StreamingChat.IntegrationTests;
+
+/// <summary>
+/// Snapshots of the three JSON payloads the guide's dashboards and scripts parse, taken from the running host with the
+/// offline model after a fixed set of questions. Values that change from run to run (ids, timings, process figures)
+/// are scrubbed to their kind, so a snapshot fails only when the shape or a deterministic figure changes.
+/// </summary>
+public sealed class MetricsSnapshotServerTests : IAsyncLifetime
+{
+    private static readonly HashSet<string> Volatile =
+    [
+        "instanceId", "totalDurationMs", "avgFirstTokenMs", "p50FirstTokenMs", "p95FirstTokenMs", "p99FirstTokenMs", "avgTotalMs",
+        "tokensPerSecond", "version", "startedAt", "uptimeSeconds", "workingSetBytes", "memoryLimitBytes", "cpuPercent",
+        "gcHeapBytes", "memoryShare", "cpuShare",
+    ];
+
+    private HostInstance _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = await HostInstance.StartAsync("--StreamingChat:Model:Offline:FirstTokenDelayMs=0", "--StreamingChat:Model:Offline:TokenIntervalMs=0");
+        await _host.AskAsync("What is streaming?", sessionId: "a");
+        await _host.AskAsync("And a follow-up?", sessionId: "a");
+        await _host.AskAsync("Another session", sessionId: "b");
+    }
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task Summary_Payload_MatchesTheSnapshot()
+        => Snapshot.Match(await ScrubbedAsync("/api/metrics/streaming/summary"));
+
+    [Fact]
+    public async Task Details_Payload_MatchesTheSnapshot()
+        => Snapshot.Match(await ScrubbedAsync("/api/metrics/streaming"));
+
+    [Fact]
+    public async Task Health_Payload_MatchesTheSnapshot()
+        => Snapshot.Match(await ScrubbedAsync("/api/metrics/health/streaming"));
+
+    private async Task<Newtonsoft.Json.Linq.JToken> ScrubbedAsync(string path)
+    {
+        var node = JsonNode.Parse(await _host.Client.GetStringAsync(path))!;
+        Scrub(node);
+        return Newtonsoft.Json.Linq.JToken.Parse(node.ToJsonString());
+    }
+
+    private static void Scrub(JsonNode node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (name, value) in obj.ToList())
+                {
+                    if (name == "firstTokenHistogram" && value is JsonArray buckets)
+                    {
+                        // Which bucket a latency falls in varies; how many there are does not.
+                        obj[name] = new JsonObject { ["buckets"] = buckets.Count, ["total"] = buckets.Sum(b => b!["count"]!.GetValue<long>()) };
+                    }
+                    else if (Volatile.Contains(name) && value is not null)
+                    {
+                        obj[name] = $"<{value.GetValueKind().ToString().ToLowerInvariant()}>";
+                    }
+                    else if (value is not null)
+                    {
+                        Scrub(value);
+                    }
+                }
+
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    if (item is not null)
+                    {
+                        Scrub(item);
+                    }
+                }
+
+                break;
+        }
+    }
+}
