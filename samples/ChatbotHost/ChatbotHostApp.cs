@@ -41,6 +41,7 @@ public static class ChatbotHostApp
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapStreamingChat();
+        app.MapStreamingRollout();
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
@@ -61,7 +62,8 @@ public static class ChatbotHostApp
         services.AddSingleton<IValidateOptions<ModelOptions>, ModelOptionsValidator>();
 
         var chat = services.AddStreamingChat(configuration)
-            .AddErrorClassifier(new OpenAIErrorClassifier());
+            .AddErrorClassifier(new OpenAIErrorClassifier())
+            .AddStreamingRollout();
 
         var model = new ModelOptions();
         configuration.GetSection(ModelOptions.SectionName).Bind(model);

@@ -26,6 +26,9 @@ public static class StreamingChatCoreServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatbotSeedOptions>, ChatbotSeedOptionsValidator>());
         services.AddOptions<MetricsOptions>().Bind(configuration.GetSection(MetricsOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
 
+        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.SectionName));
+        services.TryAddSingleton<AdminKeyVerifier>();
+
         services.AddMetrics();
         services.TryAddSingleton<StreamingChatMetrics>();
         services.TryAddSingleton<StreamingChatInstance>();

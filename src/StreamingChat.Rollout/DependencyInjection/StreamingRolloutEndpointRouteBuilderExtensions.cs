@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using StreamingChat.Rollout;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Maps the rollout's endpoints.</summary>
+public static class StreamingRolloutEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Maps <c>GET /api/metrics/feature-flags</c>, <c>POST /api/metrics/feature-flags/rollout</c> (admin key) and
+    /// <c>GET /api/metrics/feature-flags/decision</c>.
+    /// </summary>
+    public static IEndpointConventionBuilder MapStreamingRollout(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        if (endpoints.ServiceProvider.GetService<RolloutMarker>() is null)
+        {
+            throw new InvalidOperationException("The rollout's services are not registered. Call '.AddStreamingRollout()' on the builder AddStreamingChat() returns before 'app.MapStreamingRollout()'.");
+        }
+
+        var group = endpoints.MapGroup("");
+        group.MapGet(RolloutEndpoints.FlagsPath, RolloutEndpoints.FlagsAsync).WithName("StreamingChat.FeatureFlags");
+        group.MapPost(RolloutEndpoints.RolloutPath, RolloutEndpoints.RolloutAsync).WithName("StreamingChat.FeatureFlagRollout");
+        group.MapGet(RolloutEndpoints.DecisionPath, RolloutEndpoints.DecisionAsync).WithName("StreamingChat.FeatureFlagDecision");
+        return group;
+    }
+}

@@ -1,0 +1,288 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using StreamingChat.Core;
+
+namespace StreamingChat.Rollout;
+
+/// <summary>The feature-flag endpoints of API.md.</summary>
+internal static class RolloutEndpoints
+{
+    public const string FlagsPath = "/api/metrics/feature-flags";
+    public const string RolloutPath = "/api/metrics/feature-flags/rollout";
+    public const string DecisionPath = "/api/metrics/feature-flags/decision";
+    private const int MaxBodyBytes = 4096;
+
+    /// <summary><c>GET /api/metrics/feature-flags</c>.</summary>
+    public static Task FlagsAsync(HttpContext context)
+    {
+        var services = context.RequestServices;
+        var store = services.GetRequiredService<IRolloutStore>();
+        return WriteJsonAsync(context, StatusCodes.Status200OK, json =>
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("features"u8);
+            foreach (var feature in store.Features)
+            {
+                WriteFeature(json, store.Get(feature)!, Decide(services, feature));
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        });
+    }
+
+    /// <summary><c>GET /api/metrics/feature-flags/decision?feature=streaming</c>.</summary>
+    public static Task DecisionAsync(HttpContext context)
+    {
+        var feature = context.Request.Query["feature"].FirstOrDefault() ?? RolloutOptions.StreamingFeature;
+        var services = context.RequestServices;
+        if (services.GetRequiredService<IRolloutStore>().Get(feature) is null)
+        {
+            return Problem(context, StatusCodes.Status404NotFound, "feature_not_found", $"No feature is named '{feature}'.");
+        }
+
+        var decision = Decide(services, feature);
+        return WriteJsonAsync(context, StatusCodes.Status200OK, json =>
+        {
+            json.WriteStartObject();
+            json.WriteString("feature"u8, decision.Feature);
+            json.WriteString("decision"u8, decision.Decision);
+            json.WriteStartArray("criteria"u8);
+            foreach (var criterion in decision.Criteria)
+            {
+                json.WriteStartObject();
+                json.WriteString("name"u8, criterion.Name);
+                if (criterion.Value is { } value)
+                {
+                    json.WriteNumber("value"u8, value);
+                }
+                else
+                {
+                    json.WriteNull("value"u8);
+                }
+
+                json.WriteString("proceedIf"u8, criterion.ProceedIf);
+                json.WriteString("rollbackIf"u8, criterion.RollbackIf);
+                json.WriteBoolean("met"u8, criterion.Met);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteNumber("sampleSize"u8, decision.SampleSize);
+            json.WriteStartArray("reasons"u8);
+            foreach (var reason in decision.Reasons)
+            {
+                json.WriteStringValue(reason);
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        });
+    }
+
+    /// <summary><c>POST /api/metrics/feature-flags/rollout</c>: admin only.</summary>
+    public static async Task RolloutAsync(HttpContext context)
+    {
+        var services = context.RequestServices;
+        switch (services.GetRequiredService<AdminKeyVerifier>().Verify(PresentedKey(context.Request)))
+        {
+            case AdminKeyResult.Disabled:
+                await Problem(context, StatusCodes.Status403Forbidden, "admin_disabled", "No admin key is configured (StreamingChat:Admin:ApiKeys), so admin endpoints are closed.").ConfigureAwait(false);
+                return;
+            case AdminKeyResult.Unauthorized:
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+                await Problem(context, StatusCodes.Status401Unauthorized, "unauthorized", "Send an admin key in X-Admin-Key or Authorization: Bearer.").ConfigureAwait(false);
+                return;
+        }
+
+        if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType) || !mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            await Problem(context, StatusCodes.Status415UnsupportedMediaType, ChatErrorCodes.UnsupportedMediaType, "Send the body as application/json.").ConfigureAwait(false);
+            return;
+        }
+
+        if (context.Request.ContentLength > MaxBodyBytes)
+        {
+            await Problem(context, StatusCodes.Status413PayloadTooLarge, ChatErrorCodes.PayloadTooLarge, $"The body may have at most {MaxBodyBytes} bytes.").ConfigureAwait(false);
+            return;
+        }
+
+        var body = new byte[MaxBodyBytes + 1];
+        var length = 0;
+        int read;
+        while (length < body.Length && (read = await context.Request.Body.ReadAsync(body.AsMemory(length), context.RequestAborted).ConfigureAwait(false)) > 0)
+        {
+            length += read;
+        }
+
+        if (length > MaxBodyBytes)
+        {
+            await Problem(context, StatusCodes.Status413PayloadTooLarge, ChatErrorCodes.PayloadTooLarge, $"The body may have at most {MaxBodyBytes} bytes.").ConfigureAwait(false);
+            return;
+        }
+
+        var store = services.GetRequiredService<IRolloutStore>();
+        var (change, errors) = ReadChange(body.AsSpan(0, length), store);
+        if (errors.Count > 0)
+        {
+            await TypedResults.ValidationProblem(errors, title: "The rollout change is not valid.", extensions: new Dictionary<string, object?> { ["code"] = ChatErrorCodes.InvalidRequest }).ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        var state = await store.SetAsync(change.Feature, change.Percentage, "admin", change.Reason, context.RequestAborted).ConfigureAwait(false);
+        RolloutLog.Changed(services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("StreamingChat.Rollout"), change.Feature, change.Percentage, "admin", change.Reason ?? "");
+        var decision = Decide(services, change.Feature);
+        await WriteJsonAsync(context, StatusCodes.Status200OK, json => WriteFeature(json, state!, decision)).ConfigureAwait(false);
+    }
+
+    internal static (RolloutChangeRequest Change, Dictionary<string, string[]> Errors) ReadChange(ReadOnlySpan<byte> body, IRolloutStore store)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        string? feature = null, reason = null;
+        int? percentage = null;
+        try
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 4 });
+            using var document = JsonDocument.ParseValue(ref reader);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                errors["body"] = ["The body must be a JSON object."];
+                return (default!, errors);
+            }
+
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                switch (property.Name)
+                {
+                    case "feature" when property.Value.ValueKind == JsonValueKind.String:
+                        feature = property.Value.GetString();
+                        break;
+                    case "feature":
+                        errors["feature"] = ["The feature must be a string."];
+                        break;
+                    case "percentage" when property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetInt32(out var p) && p is >= 0 and <= 100:
+                        percentage = p;
+                        break;
+                    case "percentage":
+                        errors["percentage"] = ["The percentage must be a whole number from 0 to 100."];
+                        break;
+                    case "reason" when property.Value.ValueKind is JsonValueKind.String or JsonValueKind.Null:
+                        reason = property.Value.GetString();
+                        if (reason?.Length > 500)
+                        {
+                            errors["reason"] = ["The reason may have at most 500 characters."];
+                        }
+
+                        break;
+                    case "reason":
+                        errors["reason"] = ["The reason must be a string."];
+                        break;
+                    default:
+                        errors[property.Name] = ["The field is not known. Allowed: feature, percentage, reason."];
+                        break;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            errors["body"] = ["The body is not valid JSON."];
+            return (default!, errors);
+        }
+        catch (InvalidOperationException)
+        {
+            errors["body"] = ["The body is not valid UTF-8."];
+            return (default!, errors);
+        }
+
+        if (feature is null && !errors.ContainsKey("feature"))
+        {
+            errors["feature"] = ["The field is required."];
+        }
+        else if (feature is not null && store.Get(feature) is null)
+        {
+            errors["feature"] = [$"No feature is named '{feature}'. Known: {string.Join(", ", store.Features)}."];
+        }
+
+        if (percentage is null && !errors.ContainsKey("percentage"))
+        {
+            errors["percentage"] = ["The field is required."];
+        }
+
+        return (new RolloutChangeRequest(feature ?? "", percentage ?? 0, reason), errors);
+    }
+
+    private static string? PresentedKey(HttpRequest request)
+    {
+        if (request.Headers["X-Admin-Key"].FirstOrDefault() is { Length: > 0 } key)
+        {
+            return key;
+        }
+
+        var authorization = request.Headers.Authorization.FirstOrDefault();
+        return authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization["Bearer ".Length..].Trim() : null;
+    }
+
+    private static RolloutDecision Decide(IServiceProvider services, string feature)
+        => RolloutDecision.Evaluate(feature, services.GetRequiredService<StreamingChatMetrics>().Window.Read(), services.GetRequiredService<IOptionsMonitor<RolloutOptions>>().CurrentValue.Criteria);
+
+    private static void WriteFeature(Utf8JsonWriter json, RolloutState state, RolloutDecision decision)
+    {
+        json.WriteStartObject();
+        json.WriteString("feature"u8, state.Feature);
+        json.WriteNumber("percentage"u8, state.Percentage);
+        json.WriteNumber("version"u8, state.Version);
+        json.WriteString("updatedAt"u8, state.UpdatedAt);
+        json.WriteString("updatedBy"u8, state.UpdatedBy);
+        json.WriteString("reason"u8, state.Reason);
+        json.WriteStartArray("history"u8);
+        foreach (var change in state.History)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("percentage"u8, change.Percentage);
+            json.WriteString("at"u8, change.At);
+            json.WriteString("by"u8, change.By);
+            json.WriteString("reason"u8, change.Reason);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+
+        // The automatic guard is not part of this version: it reports itself off, with the decision it would act on.
+        json.WriteStartObject("guard"u8);
+        json.WriteBoolean("enabled"u8, false);
+        json.WriteString("state"u8, "off");
+        json.WriteString("decision"u8, decision.Decision);
+        json.WriteStartArray("reasons"u8);
+        foreach (var reason in decision.Reasons)
+        {
+            json.WriteStringValue(reason);
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    private static Task Problem(HttpContext context, int status, string code, string detail)
+        => TypedResults.Problem(detail, statusCode: status, extensions: new Dictionary<string, object?> { ["code"] = code }).ExecuteAsync(context);
+
+    private static async Task WriteJsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        var json = new Utf8JsonWriter(context.Response.BodyWriter);
+        await using (json.ConfigureAwait(false))
+        {
+            write(json);
+        }
+
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+}
+
+/// <summary>A rollout change asked for.</summary>
+internal readonly record struct RolloutChangeRequest(string Feature, int Percentage, string? Reason);
