@@ -72,13 +72,7 @@ internal static class RolloutEndpoints
 
             json.WriteEndArray();
             json.WriteNumber("sampleSize"u8, decision.SampleSize);
-            json.WriteStartArray("reasons"u8);
-            foreach (var reason in decision.Reasons)
-            {
-                json.WriteStringValue(reason);
-            }
-
-            json.WriteEndArray();
+            WriteReasons(json, decision.Reasons);
             json.WriteEndObject();
         });
     }
@@ -255,15 +249,20 @@ internal static class RolloutEndpoints
         json.WriteBoolean("enabled"u8, false);
         json.WriteString("state"u8, "off");
         json.WriteString("decision"u8, decision.Decision);
+        WriteReasons(json, decision.Reasons);
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    private static void WriteReasons(Utf8JsonWriter json, IReadOnlyList<string> reasons)
+    {
         json.WriteStartArray("reasons"u8);
-        foreach (var reason in decision.Reasons)
+        foreach (var reason in reasons)
         {
             json.WriteStringValue(reason);
         }
 
         json.WriteEndArray();
-        json.WriteEndObject();
-        json.WriteEndObject();
     }
 
     private static Task Problem(HttpContext context, int status, string code, string detail)
