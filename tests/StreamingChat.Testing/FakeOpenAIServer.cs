@@ -96,9 +96,18 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
             {
                 if (completion.AbortAfterTokens == i)
                 {
-                    // Cut only once the client has had time to read what was sent: a reset discards unread data,
-                    // which would turn a cut in the middle of a stream into a failure before the first token.
-                    await Task.Delay(TimeSpan.FromMilliseconds(300), aborted);
+                    // Cut only once the client has read what was sent: a reset discards unread data, which would turn
+                    // a cut in the middle of a stream into a failure before the first token. With a gate, the test says
+                    // when (after it saw the tokens); without one, a pause stands in.
+                    if (completion.Gate is { } cutGate)
+                    {
+                        await cutGate.WaitAsync(aborted);
+                    }
+                    else
+                    {
+                        await Task.Delay(TimeSpan.FromMilliseconds(300), aborted);
+                    }
+
                     context.Abort();
                     return;
                 }
@@ -116,8 +125,10 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
                 var delta = i == 0
                     ? new JsonObject { ["role"] = "assistant", ["content"] = completion.Tokens[i] }
                     : new JsonObject { ["content"] = completion.Tokens[i] };
-                await WriteChunkAsync(context, Chunk(model, new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = null })), aborted);
+
+                // Counted before it is written: once flushed, the caller may see the token before this line would run.
                 completion.Sent = i + 1;
+                await WriteChunkAsync(context, Chunk(model, new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = null })), aborted);
             }
 
             await WriteChunkAsync(context, Chunk(model, new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = new JsonObject(), ["finish_reason"] = completion.FinishReason })), aborted);
@@ -185,8 +196,10 @@ public sealed class FakeCompletion
     /// <summary>The prompt tokens reported in the usage chunk.</summary>
     public int PromptTokens { get; init; } = 12;
 
-    /// <summary>How many content chunks were sent.</summary>
-    public int Sent { get; internal set; }
+    /// <summary>How many content chunks the server has begun to send.</summary>
+    public int Sent { get => Volatile.Read(ref _sent); internal set => Volatile.Write(ref _sent, value); }
+
+    private int _sent;
 
     /// <summary>Completes when the request arrives.</summary>
     public TaskCompletionSource Received { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -137,10 +137,21 @@ public sealed class ChatStreamServerTests : IAsyncLifetime
     [Fact]
     public async Task Stream_UpstreamCutMidStream_SendsTheTokensThenAnErrorAndStoresThemAsFailed()
     {
-        _upstream.Enqueue(new FakeCompletion { AbortAfterTokens = 2 });
+        using var gate = new SemaphoreSlim(0);
+        _upstream.Enqueue(new FakeCompletion { AbortAfterTokens = 2, Gate = gate });
         await using var host = await HostInstance.StartWithUpstreamAsync(_upstream, "--StreamingChat:Model:OpenAI:MaxRetries=2");
+        using var response = await host.PostStreamAsync(new { query = "Hi", chatbotId = "demo", sessionId = "s1" });
+        var events = new List<ReceivedEvent>();
 
-        var events = await host.AskAsync("Hi");
+        gate.Release(); // the first chunk; each later step (the second chunk, then the cut) only after the caller saw a token
+        await foreach (var e in SseTestClient.ReadEventsAsync(await response.Content.ReadAsStreamAsync()).WithCancellation(new CancellationTokenSource(Patience).Token))
+        {
+            events.Add(e);
+            if (e.Type == "token")
+            {
+                gate.Release();
+            }
+        }
 
         Assert.Equal(["start", "token", "token", "error"], events.Select(e => e.Type));
         Assert.Equal("upstream_unavailable", events[^1].Data.GetProperty("code").GetString());

@@ -23,8 +23,9 @@ public sealed class OfflineHostServerTests
         var tokens = arrivals.Where(a => a.Type == "token").ToList();
         Assert.True(tokens.Count > 10, $"{tokens.Count} tokens");
 
-        // At the offline model's default pace (20 ms a token) the tokens cannot all arrive at once: they came as made.
+        // At the offline model's default pace (at least 20 ms a token) the tokens cannot all arrive at once: they came
+        // as made. A quarter of the pace leaves room for a busy machine delaying the first delivery.
         var spread = Stopwatch.GetElapsedTime(tokens[0].At, tokens[^1].At);
-        Assert.True(spread >= TimeSpan.FromMilliseconds(20 * (tokens.Count - 1) * 0.5), $"tokens arrived within {spread.TotalMilliseconds} ms");
+        Assert.True(spread >= TimeSpan.FromMilliseconds(20 * (tokens.Count - 1) * 0.25), $"tokens arrived within {spread.TotalMilliseconds} ms");
     }
 }
