@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace StreamingChat.AspNetCore;
@@ -19,7 +18,7 @@ internal sealed class ProcessFigures
         _options = options;
         _time = timeProvider;
         _lastTimestamp = timeProvider.GetTimestamp();
-        _lastCpu = Process.GetCurrentProcess().TotalProcessorTime;
+        _lastCpu = Environment.CpuUsage.TotalTime;
     }
 
     public static long WorkingSetBytes => Environment.WorkingSet;
@@ -39,7 +38,7 @@ internal sealed class ProcessFigures
                 var elapsed = _time.GetElapsedTime(_lastTimestamp);
                 if (elapsed >= MinimumInterval)
                 {
-                    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                    var cpu = Environment.CpuUsage.TotalTime;
                     _cpuShare = Math.Clamp((cpu - _lastCpu).TotalSeconds / (elapsed.TotalSeconds * Environment.ProcessorCount), 0, 1);
                     _lastCpu = cpu;
                     _lastTimestamp = _time.GetTimestamp();

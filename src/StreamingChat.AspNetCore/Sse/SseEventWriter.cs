@@ -52,9 +52,6 @@ internal sealed class SseEventWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>How many events have been written.</summary>
-    public long EventsWritten => _nextId;
-
     /// <summary>Writes and flushes one event. False when the caller has gone and nothing more can be written.</summary>
     public async ValueTask<bool> WriteAsync(ChatStreamEvent streamEvent, CancellationToken cancellationToken)
     {

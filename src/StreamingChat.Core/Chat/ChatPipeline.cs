@@ -195,7 +195,7 @@ public sealed class ChatPipeline
                     continue;
                 }
 
-                outcome.FirstTokenTimestamp ??= _time.GetTimestamp();
+                outcome.FirstToken ??= _time.GetElapsedTime(chat.StartedTimestamp);
                 outcome.Tokens++;
                 answer.Append(text);
                 if (streaming)
@@ -211,7 +211,6 @@ public sealed class ChatPipeline
             }
 
             var totalMs = ElapsedMs(chat.StartedTimestamp);
-            var firstTokenMs = outcome.FirstTokenTimestamp is { } first ? (long?)ElapsedMs(chat.StartedTimestamp, first) : null;
             if (!streaming && answer.Length > 0)
             {
                 yield return ChatStreamEvent.ForToken(answer.ToString());
@@ -219,10 +218,10 @@ public sealed class ChatPipeline
 
             // Stored before the terminal event, so a follow-up question sent on `done` sees this answer in its history.
             outcome.Stored = true;
-            await PersistAnswerAsync(chat, answer, outcome.Completed ? MessageStatus.Complete : MessageStatus.Failed, outcome, firstTokenMs, totalMs, questionStored).ConfigureAwait(false);
+            await PersistAnswerAsync(chat, answer, outcome.Completed ? MessageStatus.Complete : MessageStatus.Failed, outcome, totalMs, questionStored).ConfigureAwait(false);
             if (outcome.Completed)
             {
-                yield return ChatStreamEvent.ForDone(new ChatStreamDone(outcome.FinishReason ?? "stop", outcome.Usage, firstTokenMs, totalMs));
+                yield return ChatStreamEvent.ForDone(new ChatStreamDone(outcome.FinishReason ?? "stop", outcome.Usage, outcome.FirstTokenMs, totalMs));
             }
             else
             {
@@ -248,8 +247,7 @@ public sealed class ChatPipeline
             }
 
             var streamOutcome = outcome.Completed ? StreamOutcome.Succeeded : outcome.Error is not null ? StreamOutcome.Failed : StreamOutcome.ClientAborted;
-            var firstToken = outcome.FirstTokenTimestamp is { } first ? _time.GetElapsedTime(chat.StartedTimestamp, first) : (TimeSpan?)null;
-            _metrics.StreamFinished(query.ChatbotId, chat.Model, streaming, streamOutcome, outcome.Error?.Code, firstToken, _time.GetElapsedTime(chat.StartedTimestamp), outcome.Tokens);
+            _metrics.StreamFinished(query.ChatbotId, chat.Model, streaming, streamOutcome, outcome.Error?.Code, outcome.FirstToken, _time.GetElapsedTime(chat.StartedTimestamp), outcome.Tokens);
             activity?.SetTag(StreamingChatTelemetry.Tags.Outcome, StreamingChatMetrics.OutcomeName(streamOutcome));
             if (outcome.Error is { } error)
             {
@@ -260,7 +258,7 @@ public sealed class ChatPipeline
             if (!outcome.Stored)
             {
                 Log.AnswerInterrupted(_logger, query.ChatbotId, answer.Length);
-                await PersistAnswerAsync(chat, answer, MessageStatus.Interrupted, outcome, firstToken is { } f ? (long)f.TotalMilliseconds : null, ElapsedMs(chat.StartedTimestamp), questionStored).ConfigureAwait(false);
+                await PersistAnswerAsync(chat, answer, MessageStatus.Interrupted, outcome, ElapsedMs(chat.StartedTimestamp), questionStored).ConfigureAwait(false);
             }
         }
     }
@@ -294,10 +292,9 @@ public sealed class ChatPipeline
         return fallback;
     }
 
-    private long ElapsedMs(long start, long? end = null)
-        => (long)(end is { } e ? _time.GetElapsedTime(start, e) : _time.GetElapsedTime(start)).TotalMilliseconds;
+    private long ElapsedMs(long start) => (long)_time.GetElapsedTime(start).TotalMilliseconds;
 
-    private async Task PersistAnswerAsync(PreparedChat chat, StringBuilder answer, MessageStatus status, Outcome outcome, long? firstTokenMs, long totalMs, Task questionStored)
+    private async Task PersistAnswerAsync(PreparedChat chat, StringBuilder answer, MessageStatus status, Outcome outcome, long totalMs, Task questionStored)
     {
         await questionStored.ConfigureAwait(false);
         await PersistAsync(new ConversationMessage
@@ -310,7 +307,7 @@ public sealed class ChatPipeline
             Status = status,
             CreatedAt = _time.GetUtcNow(),
             Usage = outcome.Usage,
-            FirstTokenMs = firstTokenMs,
+            FirstTokenMs = outcome.FirstTokenMs,
             TotalMs = totalMs,
             Model = chat.Model,
             ErrorCode = outcome.Error?.Code,
@@ -337,9 +334,11 @@ public sealed class ChatPipeline
         public ChatStreamError? Error;
         public bool Completed;
         public bool Stored;
-        public long? FirstTokenTimestamp;
+        public TimeSpan? FirstToken;
         public long Tokens;
         public string? FinishReason;
+
+        public long? FirstTokenMs => FirstToken is { } first ? (long)first.TotalMilliseconds : null;
         public ChatTokenUsage? Usage;
 
         public void Observe(ChatResponseUpdate update)

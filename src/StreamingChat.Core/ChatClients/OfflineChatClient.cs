@@ -39,9 +39,6 @@ public sealed class OfflineChatClient : IChatClient
         _time = timeProvider ?? TimeProvider.System;
     }
 
-    /// <summary>The answer the offline model gives to <paramref name="question"/>, as the tokens it streams.</summary>
-    public IReadOnlyList<string> AnswerTokens(string question) => Tokenize(Compose(question, _options.Sentences));
-
     /// <inheritdoc/>
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
         => await GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken).ConfigureAwait(false);
