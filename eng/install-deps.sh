@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs on a fresh Debian machine. Idempotent: a package already present is not
-# fetched again. Every later part of the suite (servers, browsers, speech) adds its Debian packages to PACKAGES.
+# Installs what the test suite needs on a fresh Debian machine. Idempotent: what is already present is not fetched again.
+#   Debian packages: redis-server (the real Redis the tests start on loopback ports of their own).
+#   npm: the MongoDB wire-compatible test server @jongodb/memory-server-bin-linux-x64-gnu, into .tools/test-servers
+#        (no lock file is written: the machine's npm settings decide where packages come from).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-PACKAGES=(curl)
+PACKAGES=(curl redis-server)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 missing=()
 for package in "${PACKAGES[@]}"; do
@@ -16,4 +20,17 @@ if ((${#missing[@]})); then
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The Debian package starts a Redis of its own where an init system runs; the tests never use it (they start their own).
+JONGODB_PACKAGE="@jongodb/memory-server-bin-linux-x64-gnu"
+JONGODB_VERSION="0.1.6"
+servers=".tools/test-servers"
+jongodb="$servers/node_modules/$JONGODB_PACKAGE/bin/jongodb"
+installed=$(node -p "require('./$servers/node_modules/$JONGODB_PACKAGE/package.json').version" 2>/dev/null || true)
+if [ ! -x "$jongodb" ] || [ "$installed" != "$JONGODB_VERSION" ]; then
+  echo "Installing $JONGODB_PACKAGE@$JONGODB_VERSION into $servers"
+  mkdir -p "$servers"
+  npm install --prefix "$servers" --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
+    "$JONGODB_PACKAGE@$JONGODB_VERSION"
 fi

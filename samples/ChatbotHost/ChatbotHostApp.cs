@@ -65,6 +65,17 @@ public static class ChatbotHostApp
             .AddErrorClassifier(new OpenAIErrorClassifier())
             .AddStreamingRollout();
 
+        // MongoDB and Redis when configured; in-memory stores and state otherwise.
+        if (MongoConnectionString(configuration) is { } mongo)
+        {
+            chat.AddMongoStores(mongo);
+        }
+
+        if (RedisConnectionString(configuration) is { } redis)
+        {
+            chat.AddRedis(redis);
+        }
+
         var model = new ModelOptions();
         configuration.GetSection(ModelOptions.SectionName).Bind(model);
         model.OpenAI.ApiKey ??= configuration["OPENAI_API_KEY"];
@@ -83,6 +94,16 @@ public static class ChatbotHostApp
         services.AddHealthChecks().AddCheck<ModelHealthCheck>("model");
         AddTelemetry(services, configuration);
     }
+
+    /// <summary>MongoDB's connection string: <c>StreamingChat:Mongo:ConnectionString</c>, else <c>ConnectionStrings:Mongo</c>, else <c>MONGODB_URI</c>.</summary>
+    public static string? MongoConnectionString(IConfiguration configuration)
+        => FirstSet(configuration["StreamingChat:Mongo:ConnectionString"], configuration.GetConnectionString("Mongo"), configuration["MONGODB_URI"]);
+
+    /// <summary>Redis's connection string: <c>StreamingChat:Redis:ConnectionString</c>, else <c>ConnectionStrings:Redis</c>, else <c>REDIS_URL</c>.</summary>
+    public static string? RedisConnectionString(IConfiguration configuration)
+        => FirstSet(configuration["StreamingChat:Redis:ConnectionString"], configuration.GetConnectionString("Redis"), configuration["REDIS_URL"]);
+
+    private static string? FirstSet(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
 
     /// <summary>
     /// Exports StreamingChat's meters and the model call's for Prometheus (<c>GET /metrics</c>), and sends metrics and

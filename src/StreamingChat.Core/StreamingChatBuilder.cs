@@ -2,6 +2,8 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace StreamingChat.Core;
 
@@ -75,5 +77,53 @@ public sealed class StreamingChatBuilder
         ArgumentNullException.ThrowIfNull(classifier);
         Services.AddSingleton(classifier);
         return this;
+    }
+
+    /// <summary>
+    /// Uses Redis (one connection for the process) as the second cache level for chatbot definitions, and for the
+    /// state every instance shares: the rollout percentage and the guard's service-wide window when
+    /// <c>AddStreamingRollout()</c> is used. Adds the <c>redis</c> health check, <c>degraded</c> while Redis is away.
+    /// <paramref name="connectionString"/> (a StackExchange.Redis string or a <c>redis://</c> URL) overrides
+    /// <c>StreamingChat:Redis:ConnectionString</c>.
+    /// </summary>
+    public StreamingChatBuilder AddRedis(string? connectionString = null)
+    {
+        var options = Services.AddOptions<RedisOptions>().Bind(Configuration.GetSection(RedisOptions.SectionName));
+        if (!string.IsNullOrWhiteSpace(connectionString))
+        {
+            options.Configure(o => o.ConnectionString = connectionString);
+        }
+
+        options.ValidateDataAnnotations()
+            .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "StreamingChat:Redis:ConnectionString is required with AddRedis().")
+            .Validate(o => string.IsNullOrWhiteSpace(o.ConnectionString) || IsReadable(o.ConnectionString), "StreamingChat:Redis:ConnectionString cannot be read as a Redis configuration string or redis:// URL.")
+            .ValidateOnStart();
+        Services.TryAddSingleton<StreamingChatRedis>();
+
+        // HybridCache takes the registered IDistributedCache as its second level; this one shares the process's connection.
+        Services.AddStackExchangeRedisCache(_ => { });
+        Services.AddOptions<RedisCacheOptions>().Configure<StreamingChatRedis>((cache, redis) =>
+        {
+            cache.InstanceName = redis.Options.KeyPrefix + "cache:";
+            cache.ConnectionMultiplexerFactory = () => Task.FromResult(redis.Multiplexer);
+        });
+        Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded, [ReadyTag]);
+        return this;
+    }
+
+    /// <summary>The tag of health checks that decide readiness (<c>/healthz/ready</c>); the web package's <c>StreamingChatHealthTags.Ready</c> has the same value.</summary>
+    public const string ReadyTag = "ready";
+
+    private static bool IsReadable(string connectionString)
+    {
+        try
+        {
+            StackExchange.Redis.ConfigurationOptions.Parse(RedisConnectionString.Normalize(connectionString));
+            return true;
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException)
+        {
+            return false;
+        }
     }
 }

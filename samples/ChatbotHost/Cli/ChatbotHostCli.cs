@@ -3,10 +3,10 @@ using StreamingChat.Core;
 
 namespace ChatbotHost.Cli;
 
-/// <summary>The operator's verbs: <c>ChatbotHost validate-config</c>, <c>ChatbotHost help</c>.</summary>
+/// <summary>The operator's verbs: <c>validate-config</c>, <c>migrate</c>, <c>verify-indexes</c>, <c>chatbots</c>, <c>help</c>.</summary>
 public static class ChatbotHostCli
 {
-    private static readonly string[] Verbs = ["validate-config", "help", "--help", "-h"];
+    private static readonly string[] Verbs = ["validate-config", "migrate", "verify-indexes", "chatbots", "help", "--help", "-h"];
 
     /// <summary>Whether <paramref name="args"/> name a verb rather than starting the web host.</summary>
     public static bool IsCommand(string[] args) => args.Length > 0 && Verbs.Contains(args[0], StringComparer.Ordinal);
@@ -22,16 +22,32 @@ public static class ChatbotHostCli
         {
             case "validate-config":
                 return await ValidateConfigAsync(rest, output, error).ConfigureAwait(false);
+            case "migrate":
+                return await DataCommands.MigrateAsync(rest, output, error).ConfigureAwait(false);
+            case "verify-indexes":
+                return await DataCommands.VerifyIndexesAsync(rest, output, error).ConfigureAwait(false);
+            case "chatbots":
+                return await DataCommands.ChatbotsAsync(rest, output, error).ConfigureAwait(false);
             default:
                 await output.WriteLineAsync("""
                     Usage: ChatbotHost [verb] [--key=value ...]
 
                       (no verb)         run the service (http://localhost:5000 unless --urls or ASPNETCORE_URLS says otherwise)
                       validate-config   check every option; prints what is wrong (never a secret); exit 1 on an error
+                      migrate           run the pending MongoDB migrations and match the retention index; idempotent
+                      verify-indexes    list every expected MongoDB index and pending migration; exit 1 when any is missing
+                      chatbots list                  list the chatbots
+                      chatbots show ID               one chatbot's settings
+                      chatbots set ID [--name=...] [--system-prompt=...] [--model=...] [--temperature=0.7]
+                                      [--max-output-tokens=N] [--enabled=true|false]
+                                                     create or change a chatbot (takes effect on every instance within
+                                                     StreamingChat:Cache:ChatbotLocalSeconds)
+                      chatbots enable ID | disable ID
                       help              this text
 
                     Configuration comes from appsettings.json, appsettings.{Environment}.json, environment variables
                     (StreamingChat__Chat__MaxQueryLength=...) and --StreamingChat:Chat:MaxQueryLength=... arguments.
+                    MongoDB: ConnectionStrings:Mongo or MONGODB_URI; Redis: ConnectionStrings:Redis or REDIS_URL.
                     """).ConfigureAwait(false);
                 return 0;
         }
@@ -94,7 +110,7 @@ public static class ChatbotHostCli
     {
         var model = services.GetRequiredService<IOptions<ModelOptions>>().Value;
         var chat = services.GetRequiredService<IOptions<ChatStreamOptions>>().Value;
-        var chatbots = await services.GetRequiredService<IChatbotStore>().ListAsync().ConfigureAwait(false);
+        var chatbots = services.GetService<StreamingChat.Mongo.StreamingChatMongo>() is null ? await services.GetRequiredService<IChatbotStore>().ListAsync().ConfigureAwait(false) : [];
         await output.WriteLineAsync($"Model provider: {model.EffectiveProvider}").ConfigureAwait(false);
         if (model.EffectiveProvider == ModelOptions.OpenAIProvider)
         {
@@ -103,7 +119,13 @@ public static class ChatbotHostCli
         }
 
         await output.WriteLineAsync($"Chat: max query {chat.MaxQueryLength} characters, heartbeat {chat.HeartbeatSeconds} s, history {chat.HistoryTurns} turns").ConfigureAwait(false);
-        await output.WriteLineAsync($"Chatbots (in memory): {string.Join(", ", chatbots.Select(c => c.Enabled ? c.Id : c.Id + " (disabled)"))}").ConfigureAwait(false);
+        var mongo = services.GetService<StreamingChat.Mongo.StreamingChatMongo>();
+        var redis = services.GetService<StreamingChatRedis>();
+        await output.WriteLineAsync($"Stores: {(mongo is null ? "in memory" : "MongoDB, database " + mongo.Options.EffectiveDatabase)}; shared state: {(redis is null ? "in memory" : "Redis")}").ConfigureAwait(false);
+        if (mongo is null)
+        {
+            await output.WriteLineAsync($"Chatbots (in memory): {string.Join(", ", chatbots.Select(c => c.Enabled ? c.Id : c.Id + " (disabled)"))}").ConfigureAwait(false);
+        }
     }
 
     private static string RedactUserInfo(string url)

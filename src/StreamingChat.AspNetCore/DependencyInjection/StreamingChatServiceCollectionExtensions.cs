@@ -51,7 +51,7 @@ public static class StreamingChatServiceCollectionExtensions
 public static class StreamingChatHealthTags
 {
     /// <summary>Checks that decide readiness (<c>/healthz/ready</c>): dependencies and draining.</summary>
-    public const string Ready = "ready";
+    public const string Ready = StreamingChatBuilder.ReadyTag;
 }
 
 /// <summary>Marks that <c>AddStreamingChat()</c> ran, so <c>MapStreamingChat()</c> can fail fast naming it.</summary>

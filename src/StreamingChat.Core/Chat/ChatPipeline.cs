@@ -70,9 +70,7 @@ public sealed class ChatPipeline
         }
 
         var options = _options.CurrentValue;
-        var history = options.HistoryTurns == 0
-            ? []
-            : await _conversations.GetRecentAsync(query.SessionId, options.HistoryTurns * 2, cancellationToken).ConfigureAwait(false);
+        var history = options.HistoryTurns == 0 ? [] : await ReadHistoryAsync(query, options.HistoryTurns * 2, cancellationToken).ConfigureAwait(false);
 
         var chatOptions = new ChatOptions
         {
@@ -88,6 +86,20 @@ public sealed class ChatPipeline
             Guid.CreateVersion7().ToString("N"),
             chatbot.Model ?? _defaultModel,
             started);
+    }
+
+    /// <summary>The session's recent turns; none, with a warning, when the store cannot be read, so the question is still answered.</summary>
+    private async Task<IReadOnlyList<ConversationMessage>> ReadHistoryAsync(ChatQuery query, int maxMessages, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _conversations.GetRecentAsync(query.SessionId, maxMessages, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Log.HistoryUnavailable(_logger, query.ChatbotId, ex);
+            return [];
+        }
     }
 
     internal static List<ChatMessage> BuildPrompt(ChatbotDefinition chatbot, IReadOnlyList<ConversationMessage> history, string question, int maxHistoryCharacters)
@@ -218,7 +230,7 @@ public sealed class ChatPipeline
 
             // Stored before the terminal event, so a follow-up question sent on `done` sees this answer in its history.
             outcome.Stored = true;
-            await PersistAnswerAsync(chat, answer, outcome.Completed ? MessageStatus.Complete : MessageStatus.Failed, outcome, totalMs, questionStored).ConfigureAwait(false);
+            await PersistAnswerAsync(chat, answer, outcome.Completed ? MessageStatus.Complete : MessageStatus.Failed, outcome, totalMs, questionStored, question.CreatedAt).ConfigureAwait(false);
             if (outcome.Completed)
             {
                 yield return ChatStreamEvent.ForDone(new ChatStreamDone(outcome.FinishReason ?? "stop", outcome.Usage, outcome.FirstTokenMs, totalMs));
@@ -258,7 +270,7 @@ public sealed class ChatPipeline
             if (!outcome.Stored)
             {
                 Log.AnswerInterrupted(_logger, query.ChatbotId, answer.Length);
-                await PersistAnswerAsync(chat, answer, MessageStatus.Interrupted, outcome, ElapsedMs(chat.StartedTimestamp), questionStored).ConfigureAwait(false);
+                await PersistAnswerAsync(chat, answer, MessageStatus.Interrupted, outcome, ElapsedMs(chat.StartedTimestamp), questionStored, question.CreatedAt).ConfigureAwait(false);
             }
         }
     }
@@ -294,9 +306,13 @@ public sealed class ChatPipeline
 
     private long ElapsedMs(long start) => (long)_time.GetElapsedTime(start).TotalMilliseconds;
 
-    private async Task PersistAnswerAsync(PreparedChat chat, StringBuilder answer, MessageStatus status, Outcome outcome, long totalMs, Task questionStored)
+    private async Task PersistAnswerAsync(PreparedChat chat, StringBuilder answer, MessageStatus status, Outcome outcome, long totalMs, Task questionStored, DateTimeOffset askedAt)
     {
         await questionStored.ConfigureAwait(false);
+
+        // Stores keep milliseconds: the answer is at least one later than its question, so history sorts by time alone.
+        var now = _time.GetUtcNow();
+        var answeredAt = now >= askedAt.AddMilliseconds(1) ? now : askedAt.AddMilliseconds(1);
         await PersistAsync(new ConversationMessage
         {
             MessageId = chat.MessageId,
@@ -305,7 +321,7 @@ public sealed class ChatPipeline
             Role = ConversationRole.Assistant,
             Content = answer.ToString(),
             Status = status,
-            CreatedAt = _time.GetUtcNow(),
+            CreatedAt = answeredAt,
             Usage = outcome.Usage,
             FirstTokenMs = outcome.FirstTokenMs,
             TotalMs = totalMs,

@@ -3,6 +3,9 @@ namespace StreamingChat.Core;
 /// <summary>A chatbot: the system prompt and model settings that answer its questions.</summary>
 public sealed record ChatbotDefinition
 {
+    /// <summary>Whether <paramref name="id"/> is a valid chatbot id: 1–64 of <c>A-Z a-z 0-9 _ -</c>.</summary>
+    public static bool IsValidId(string? id) => id is not null && ChatbotSeedOptionsValidator.ChatbotIdPattern().IsMatch(id);
+
     /// <summary>The chatbot's id (1–64 of <c>A-Z a-z 0-9 _ -</c>).</summary>
     public required string Id { get; init; }
 

@@ -19,7 +19,8 @@ public sealed class ChatbotSeedOptions
     /// <summary>The chatbots, by id.</summary>
     public Dictionary<string, ChatbotSeed> Chatbots { get; set; } = new(StringComparer.Ordinal);
 
-    internal IEnumerable<ChatbotDefinition> ToDefinitions(DateTimeOffset now)
+    /// <summary>The configured chatbots as definitions, or the built-in <c>demo</c> chatbot when none is configured.</summary>
+    public IEnumerable<ChatbotDefinition> ToDefinitions(DateTimeOffset now)
     {
         if (Chatbots.Count == 0)
         {

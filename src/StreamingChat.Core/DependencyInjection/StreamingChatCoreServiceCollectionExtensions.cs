@@ -29,6 +29,10 @@ public static class StreamingChatCoreServiceCollectionExtensions
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.SectionName));
         services.TryAddSingleton<AdminKeyVerifier>();
 
+        services.AddOptions<ChatbotCacheOptions>().Bind(configuration.GetSection(ChatbotCacheOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHybridCache();
+        services.AddHealthChecks();
+
         services.AddMetrics();
         services.TryAddSingleton<StreamingChatMetrics>();
         services.TryAddSingleton<StreamingChatInstance>();

@@ -16,4 +16,19 @@ internal static partial class Log
 
     [LoggerMessage(1004, LogLevel.Error, "Storing turn {MessageId} (chatbot {ChatbotId}) failed.")]
     public static partial void PersistFailed(ILogger logger, string messageId, string chatbotId, Exception exception);
+
+    [LoggerMessage(1101, LogLevel.Warning, "Redis connection to {EndPoint} lost ({FailureType}); serving from memory until it is back.")]
+    public static partial void RedisConnectionLost(ILogger logger, string endPoint, string failureType, Exception? exception);
+
+    [LoggerMessage(1102, LogLevel.Information, "Redis connection to {EndPoint} restored.")]
+    public static partial void RedisConnectionRestored(ILogger logger, string endPoint);
+
+    [LoggerMessage(1103, LogLevel.Warning, "Redis is not reachable at start; serving from memory and connecting in the background.")]
+    public static partial void RedisUnavailableAtStart(ILogger logger);
+
+    [LoggerMessage(1110, LogLevel.Warning, "Reading chatbot {ChatbotId} through the cache failed; reading the store directly.")]
+    public static partial void ChatbotCacheFailed(ILogger logger, string chatbotId, Exception exception);
+
+    [LoggerMessage(1005, LogLevel.Warning, "The conversation history could not be read (chatbot {ChatbotId}); answering without it.")]
+    public static partial void HistoryUnavailable(ILogger logger, string chatbotId, Exception exception);
 }

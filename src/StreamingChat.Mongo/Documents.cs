@@ -1,0 +1,178 @@
+using MongoDB.Bson;
+using MongoDB.Bson.Serialization.Attributes;
+using StreamingChat.Core;
+
+namespace StreamingChat.Mongo;
+
+/// <summary>A chatbot as stored in <c>chatbots</c>: <c>_id</c> is the chatbot's id.</summary>
+[BsonIgnoreExtraElements]
+internal sealed class ChatbotDocument
+{
+    [BsonId]
+    public string Id { get; set; } = "";
+
+    [BsonElement("name")]
+    public string Name { get; set; } = "";
+
+    [BsonElement("systemPrompt")]
+    public string SystemPrompt { get; set; } = "";
+
+    [BsonElement("model")]
+    [BsonIgnoreIfNull]
+    public string? Model { get; set; }
+
+    [BsonElement("temperature")]
+    [BsonIgnoreIfNull]
+    public double? Temperature { get; set; }
+
+    [BsonElement("maxOutputTokens")]
+    [BsonIgnoreIfNull]
+    public int? MaxOutputTokens { get; set; }
+
+    [BsonElement("enabled")]
+    public bool Enabled { get; set; } = true;
+
+    [BsonElement("updatedAt")]
+    public DateTime UpdatedAt { get; set; }
+
+    public static ChatbotDocument From(ChatbotDefinition chatbot) => new()
+    {
+        Id = chatbot.Id,
+        Name = chatbot.Name,
+        SystemPrompt = chatbot.SystemPrompt,
+        Model = chatbot.Model,
+        Temperature = chatbot.Temperature,
+        MaxOutputTokens = chatbot.MaxOutputTokens,
+        Enabled = chatbot.Enabled,
+        UpdatedAt = chatbot.UpdatedAt.UtcDateTime,
+    };
+
+    public ChatbotDefinition ToDefinition() => new()
+    {
+        Id = Id,
+        Name = Name,
+        SystemPrompt = SystemPrompt,
+        Model = Model,
+        Temperature = Temperature is { } t ? (float)t : null,
+        MaxOutputTokens = MaxOutputTokens,
+        Enabled = Enabled,
+        UpdatedAt = new DateTimeOffset(DateTime.SpecifyKind(UpdatedAt, DateTimeKind.Utc)),
+    };
+}
+
+/// <summary>One turn as stored in <c>messages</c>: <c>_id</c> is the turn's message id.</summary>
+[BsonIgnoreExtraElements]
+internal sealed class MessageDocument
+{
+    [BsonId]
+    public string Id { get; set; } = "";
+
+    [BsonElement("sessionId")]
+    public string SessionId { get; set; } = "";
+
+    [BsonElement("chatbotId")]
+    public string ChatbotId { get; set; } = "";
+
+    [BsonElement("role")]
+    public string Role { get; set; } = "";
+
+    [BsonElement("content")]
+    public string Content { get; set; } = "";
+
+    [BsonElement("status")]
+    public string Status { get; set; } = "";
+
+    [BsonElement("createdAt")]
+    public DateTime CreatedAt { get; set; }
+
+    [BsonElement("usage")]
+    [BsonIgnoreIfNull]
+    public UsageDocument? Usage { get; set; }
+
+    [BsonElement("firstTokenMs")]
+    [BsonIgnoreIfNull]
+    public long? FirstTokenMs { get; set; }
+
+    [BsonElement("totalMs")]
+    [BsonIgnoreIfNull]
+    public long? TotalMs { get; set; }
+
+    [BsonElement("model")]
+    [BsonIgnoreIfNull]
+    public string? Model { get; set; }
+
+    [BsonElement("errorCode")]
+    [BsonIgnoreIfNull]
+    public string? ErrorCode { get; set; }
+
+    public static MessageDocument From(ConversationMessage message) => new()
+    {
+        Id = message.MessageId,
+        SessionId = message.SessionId,
+        ChatbotId = message.ChatbotId,
+        Role = message.Role == ConversationRole.User ? "user" : "assistant",
+        Content = message.Content,
+        Status = message.Status switch
+        {
+            MessageStatus.Interrupted => "interrupted",
+            MessageStatus.Failed => "failed",
+            _ => "complete",
+        },
+        CreatedAt = message.CreatedAt.UtcDateTime,
+        Usage = message.Usage is { } usage ? new UsageDocument { InputTokens = usage.InputTokens, OutputTokens = usage.OutputTokens } : null,
+        FirstTokenMs = message.FirstTokenMs,
+        TotalMs = message.TotalMs,
+        Model = message.Model,
+        ErrorCode = message.ErrorCode,
+    };
+
+    public ConversationMessage ToMessage() => new()
+    {
+        MessageId = Id,
+        SessionId = SessionId,
+        ChatbotId = ChatbotId,
+        Role = Role == "user" ? ConversationRole.User : ConversationRole.Assistant,
+        Content = Content,
+        Status = Status switch
+        {
+            "interrupted" => MessageStatus.Interrupted,
+            "failed" => MessageStatus.Failed,
+            _ => MessageStatus.Complete,
+        },
+        CreatedAt = new DateTimeOffset(DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc)),
+        Usage = Usage is { } usage ? new ChatTokenUsage(usage.InputTokens, usage.OutputTokens) : null,
+        FirstTokenMs = FirstTokenMs,
+        TotalMs = TotalMs,
+        Model = Model,
+        ErrorCode = ErrorCode,
+    };
+}
+
+/// <summary>Token counts of an answer.</summary>
+internal sealed class UsageDocument
+{
+    [BsonElement("inputTokens")]
+    [BsonIgnoreIfNull]
+    public long? InputTokens { get; set; }
+
+    [BsonElement("outputTokens")]
+    [BsonIgnoreIfNull]
+    public long? OutputTokens { get; set; }
+}
+
+/// <summary>A migration that ran, as stored in <c>migrations</c>: <c>_id</c> is its number.</summary>
+[BsonIgnoreExtraElements]
+internal sealed class MigrationDocument
+{
+    [BsonId]
+    public int Number { get; set; }
+
+    [BsonElement("name")]
+    public string Name { get; set; } = "";
+
+    [BsonElement("appliedAt")]
+    public DateTime AppliedAt { get; set; }
+
+    [BsonElement("appliedBy")]
+    public string AppliedBy { get; set; } = "";
+}

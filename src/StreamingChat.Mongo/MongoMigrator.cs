@@ -1,0 +1,228 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace StreamingChat.Mongo;
+
+/// <summary>One numbered change to the database. Each must be idempotent: it may meet a database it already changed.</summary>
+/// <param name="Number">Its number; migrations run in this order, each once.</param>
+/// <param name="Name">What it does, in a few words.</param>
+/// <param name="ApplyAsync">The change.</param>
+internal sealed record MongoMigration(int Number, string Name, Func<StreamingChatMongo, CancellationToken, Task> ApplyAsync);
+
+/// <summary>An index StreamingChat expects, and what the database has.</summary>
+/// <param name="Collection">The collection.</param>
+/// <param name="Name">The index's name.</param>
+/// <param name="Keys">Its keys, e.g. <c>{ "sessionId" : 1, "createdAt" : 1 }</c>.</param>
+/// <param name="State">Present, missing, different, or present but not expected.</param>
+/// <param name="Detail">What differs, when something does.</param>
+public sealed record IndexCheck(string Collection, string Name, string Keys, IndexState State, string? Detail = null);
+
+/// <summary>How an expected index compares with the database.</summary>
+public enum IndexState
+{
+    /// <summary>As expected.</summary>
+    Ok,
+
+    /// <summary>Not there.</summary>
+    Missing,
+
+    /// <summary>There, with other keys or options.</summary>
+    Differs,
+
+    /// <summary>There but not expected: a retention index while retention is off, which deletes turns nobody asked to delete.</summary>
+    Unexpected,
+}
+
+/// <summary>What <see cref="MongoMigrator.MigrateAsync"/> did.</summary>
+/// <param name="Applied">The migrations that ran now, as <c>NNN name</c>.</param>
+/// <param name="Retention">What was done to the retention index, or null when nothing was.</param>
+public sealed record MigrationResult(IReadOnlyList<string> Applied, string? Retention)
+{
+    /// <summary>Whether anything changed.</summary>
+    public bool Changed => Applied.Count > 0 || Retention is not null;
+}
+
+/// <summary>
+/// Runs StreamingChat's numbered migrations (recorded in <c>migrations</c>, so each runs once), keeps the retention index
+/// in line with <see cref="MongoStoreOptions.MessageRetentionDays"/>, and checks the indexes the stores rely on. It uses
+/// only commands MongoDB 4.4 and later serve (<c>listIndexes</c>, <c>createIndexes</c>, <c>collMod</c>, <c>dropIndexes</c>).
+/// </summary>
+public sealed class MongoMigrator(StreamingChatMongo mongo, TimeProvider? timeProvider = null)
+{
+    /// <summary>The name of the messages' retention (TTL) index.</summary>
+    public const string RetentionIndexName = "createdAt_ttl";
+
+    private const int NamespaceNotFound = 26;
+
+    private static readonly IReadOnlyList<(string Name, BsonDocument Keys)> MessageIndexes =
+    [
+        ("sessionId_1_createdAt_1", new BsonDocument { { "sessionId", 1 }, { "createdAt", 1 } }),
+        ("chatbotId_1_createdAt_1", new BsonDocument { { "chatbotId", 1 }, { "createdAt", 1 } }),
+    ];
+
+    /// <summary>Every migration, in order.</summary>
+    internal static IReadOnlyList<MongoMigration> All { get; } =
+    [
+        new(1, "messages-indexes", static async (mongo, ct) =>
+        {
+            var models = MessageIndexes.Select(i => new CreateIndexModel<MessageDocument>(i.Keys, new CreateIndexOptions { Name = i.Name }));
+            await mongo.Messages.Indexes.CreateManyAsync(models, ct).ConfigureAwait(false);
+        }),
+        new(2, "messages-status-backfill", static async (mongo, ct) =>
+        {
+            // Turns written before answers had a status were complete answers.
+            var filter = Builders<MessageDocument>.Filter.Exists(m => m.Status, false);
+            await mongo.Messages.UpdateManyAsync(filter, Builders<MessageDocument>.Update.Set(m => m.Status, "complete"), cancellationToken: ct).ConfigureAwait(false);
+        }),
+    ];
+
+    /// <summary>The migrations not yet recorded as applied, in order.</summary>
+    public async Task<IReadOnlyList<string>> GetPendingAsync(CancellationToken cancellationToken = default)
+    {
+        var applied = await GetAppliedNumbersAsync(cancellationToken).ConfigureAwait(false);
+        return [.. All.Where(m => !applied.Contains(m.Number)).Select(Describe)];
+    }
+
+    /// <summary>Runs the pending migrations in order, records each, and brings the retention index in line with the options.</summary>
+    public async Task<MigrationResult> MigrateAsync(string appliedBy = "migrate", CancellationToken cancellationToken = default)
+    {
+        var applied = await GetAppliedNumbersAsync(cancellationToken).ConfigureAwait(false);
+        var ran = new List<string>();
+        foreach (var migration in All.Where(m => !applied.Contains(m.Number)))
+        {
+            await migration.ApplyAsync(mongo, cancellationToken).ConfigureAwait(false);
+            var record = new MigrationDocument
+            {
+                Number = migration.Number,
+                Name = migration.Name,
+                AppliedAt = (timeProvider ?? TimeProvider.System).GetUtcNow().UtcDateTime,
+                AppliedBy = appliedBy,
+            };
+            await mongo.Migrations.ReplaceOneAsync(m => m.Number == migration.Number, record, new ReplaceOptions { IsUpsert = true }, cancellationToken).ConfigureAwait(false);
+            ran.Add(Describe(migration));
+        }
+
+        var retention = await EnsureRetentionAsync(cancellationToken).ConfigureAwait(false);
+        return new MigrationResult(ran, retention);
+    }
+
+    /// <summary>Compares the indexes the stores rely on with the database's.</summary>
+    public async Task<IReadOnlyList<IndexCheck>> VerifyIndexesAsync(CancellationToken cancellationToken = default)
+    {
+        var collection = mongo.Options.MessagesCollection;
+        var existing = await ListIndexesAsync(cancellationToken).ConfigureAwait(false);
+        var checks = new List<IndexCheck>();
+        foreach (var (name, keys) in MessageIndexes)
+        {
+            var found = existing.FirstOrDefault(i => i.GetValue("name", "").AsString == name);
+            if (found is null)
+            {
+                var sameKeys = existing.FirstOrDefault(i => i.GetValue("key", new BsonDocument()).Equals(keys));
+                checks.Add(sameKeys is null
+                    ? new IndexCheck(collection, name, keys.ToJson(), IndexState.Missing)
+                    : new IndexCheck(collection, name, keys.ToJson(), IndexState.Differs, $"the same keys are indexed under the name '{sameKeys["name"]}'"));
+            }
+            else if (!found["key"].AsBsonDocument.Equals(keys))
+            {
+                checks.Add(new IndexCheck(collection, name, keys.ToJson(), IndexState.Differs, $"keys are {found["key"].ToJson()}"));
+            }
+            else
+            {
+                checks.Add(new IndexCheck(collection, name, keys.ToJson(), IndexState.Ok));
+            }
+        }
+
+        var ttlKeys = new BsonDocument("createdAt", 1).ToJson();
+        var ttl = existing.FirstOrDefault(i => i.GetValue("name", "").AsString == RetentionIndexName);
+        var wanted = WantedRetentionSeconds;
+        if (wanted is null)
+        {
+            if (ttl is not null)
+            {
+                checks.Add(new IndexCheck(collection, RetentionIndexName, ttlKeys, IndexState.Unexpected,
+                    $"deletes turns after {ExpireAfter(ttl)} s while retention is off; run 'migrate' to remove it"));
+            }
+        }
+        else if (ttl is null)
+        {
+            checks.Add(new IndexCheck(collection, RetentionIndexName, ttlKeys, IndexState.Missing, $"retention of {wanted} s is configured"));
+        }
+        else if (ExpireAfter(ttl) != wanted)
+        {
+            checks.Add(new IndexCheck(collection, RetentionIndexName, ttlKeys, IndexState.Differs, $"deletes after {ExpireAfter(ttl)} s, configured {wanted} s"));
+        }
+        else
+        {
+            checks.Add(new IndexCheck(collection, RetentionIndexName, ttlKeys, IndexState.Ok));
+        }
+
+        return checks;
+    }
+
+    private long? WantedRetentionSeconds => mongo.Options.MessageRetentionDays is { } days ? days * 86_400L : null;
+
+    private static string Describe(MongoMigration migration) => $"{migration.Number:000} {migration.Name}";
+
+    private static long? ExpireAfter(BsonDocument index)
+        => index.TryGetValue("expireAfterSeconds", out var value) && value.IsNumeric ? value.ToInt64() : null;
+
+    private async Task<HashSet<int>> GetAppliedNumbersAsync(CancellationToken cancellationToken)
+    {
+        var records = await mongo.Migrations.Find(FilterDefinition<MigrationDocument>.Empty).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. records.Select(r => r.Number)];
+    }
+
+    private async Task<List<BsonDocument>> ListIndexesAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var cursor = await mongo.Messages.Indexes.ListAsync(cancellationToken).ConfigureAwait(false);
+            return await cursor.ToListAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (MongoCommandException ex) when (ex.Code == NamespaceNotFound)
+        {
+            // A collection that does not exist yet has no indexes.
+            return [];
+        }
+    }
+
+    private async Task<string?> EnsureRetentionAsync(CancellationToken cancellationToken)
+    {
+        var existing = await ListIndexesAsync(cancellationToken).ConfigureAwait(false);
+        var ttl = existing.FirstOrDefault(i => i.GetValue("name", "").AsString == RetentionIndexName);
+        var wanted = WantedRetentionSeconds;
+        if (wanted is null)
+        {
+            if (ttl is null)
+            {
+                return null;
+            }
+
+            await mongo.Messages.Indexes.DropOneAsync(RetentionIndexName, cancellationToken).ConfigureAwait(false);
+            return "retention index removed: turns are kept";
+        }
+
+        if (ttl is null)
+        {
+            var model = new CreateIndexModel<MessageDocument>(
+                Builders<MessageDocument>.IndexKeys.Ascending(m => m.CreatedAt),
+                new CreateIndexOptions { Name = RetentionIndexName, ExpireAfter = TimeSpan.FromSeconds(wanted.Value) });
+            await mongo.Messages.Indexes.CreateOneAsync(model, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return $"retention index created: turns are deleted after {mongo.Options.MessageRetentionDays} days";
+        }
+
+        if (ExpireAfter(ttl) == wanted)
+        {
+            return null;
+        }
+
+        // collMod changes a TTL index's expiry in place (MongoDB 2.2+), without rebuilding it.
+        var command = new BsonDocument
+        {
+            { "collMod", mongo.Options.MessagesCollection },
+            { "index", new BsonDocument { { "name", RetentionIndexName }, { "expireAfterSeconds", wanted.Value } } },
+        };
+        await mongo.Database.RunCommandAsync<BsonDocument>(command, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return $"retention changed: turns are deleted after {mongo.Options.MessageRetentionDays} days";
+    }
+}

@@ -1,0 +1,182 @@
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using StreamingChat.Core;
+using StreamingChat.Testing;
+
+namespace StreamingChat.IntegrationTests;
+
+/// <summary>The sample host on MongoDB: its CLI verbs as processes, history across questions and restarts, abandoned answers.</summary>
+public sealed class MongoHostServerTests(MongoServerFixture mongo) : IClassFixture<MongoServerFixture>, IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private FakeOpenAIServer _upstream = null!;
+
+    public async Task InitializeAsync() => _upstream = await FakeOpenAIServer.StartAsync();
+
+    public async Task DisposeAsync() => await _upstream.DisposeAsync();
+
+    private string[] UpstreamSettings(string connection) =>
+    [
+        $"--ConnectionStrings:Mongo={connection}",
+        "--StreamingChat:Model:Provider=OpenAI",
+        "--StreamingChat:Model:OpenAI:ApiKey=test-key",
+        $"--StreamingChat:Model:OpenAI:Endpoint={_upstream.Endpoint}",
+        "--StreamingChat:Model:OpenAI:Model=fake-model",
+        "--StreamingChat:Model:OpenAI:MaxRetries=0",
+    ];
+
+    [Fact]
+    public async Task VerifyIndexes_FailsBeforeMigrate_PassesAfter_AndMigrateTwiceIsANoOp()
+    {
+        var connection = mongo.NewDatabase("cli");
+
+        var before = await HostProcess.RunToEndAsync("verify-indexes", $"--ConnectionStrings:Mongo={connection}");
+        var first = await HostProcess.RunToEndAsync("migrate", $"--ConnectionStrings:Mongo={connection}");
+        var second = await HostProcess.RunToEndAsync("migrate", $"--ConnectionStrings:Mongo={connection}");
+        var after = await HostProcess.RunToEndAsync("verify-indexes", $"--ConnectionStrings:Mongo={connection}");
+
+        Assert.True(before.ExitCode == 1, before.Output);
+        Assert.Contains("MISSING    messages.sessionId_1_createdAt_1", before.Output, StringComparison.Ordinal);
+        Assert.Contains("PENDING    migration 001 messages-indexes", before.Output, StringComparison.Ordinal);
+        Assert.True(first.ExitCode == 0, first.Output);
+        Assert.Contains("Applied 001 messages-indexes", first.Output, StringComparison.Ordinal);
+        Assert.Contains("Seeded chatbot 'demo'", first.Output, StringComparison.Ordinal);
+        Assert.True(second.ExitCode == 0, second.Output);
+        Assert.DoesNotContain("Applied", second.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Seeded", second.Output, StringComparison.Ordinal);
+        Assert.Contains("Nothing to do", second.Output, StringComparison.Ordinal);
+        Assert.True(after.ExitCode == 0, after.Output);
+        Assert.DoesNotContain("MISSING", after.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Migrate_WithoutMongo_SaysWhatToSet_AndExitsOne()
+    {
+        var result = await HostProcess.RunToEndAsync("migrate");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("MONGODB_URI", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task History_SecondQuestionCarriesTheFirstTurn_AndSurvivesARestartOfTheHost()
+    {
+        var connection = mongo.NewDatabase("history");
+        Assert.Equal(0, (await HostProcess.RunToEndAsync("migrate", $"--ConnectionStrings:Mongo={connection}")).ExitCode);
+        _upstream.Enqueue(new FakeCompletion { Tokens = ["Paris", " it is."] });
+        _upstream.Enqueue(new FakeCompletion { Tokens = ["About", " 2 million."] });
+        _upstream.Enqueue(new FakeCompletion { Tokens = ["Yes."] });
+
+        await using (var host = await HostProcess.StartAsync(UpstreamSettings(connection)))
+        {
+            await AskAsync(host, "What is the capital of France?");
+            await AskAsync(host, "How many people live there?");
+            Assert.Equal(0, await host.TerminateAsync());
+        }
+
+        await using (var restarted = await HostProcess.StartAsync(UpstreamSettings(connection)))
+        {
+            await AskAsync(restarted, "Are you sure?");
+        }
+
+        var requests = _upstream.Requests;
+        Assert.Equal(3, requests.Count);
+        Assert.Equal(
+            [("user", "What is the capital of France?"), ("assistant", "Paris it is."), ("user", "How many people live there?")],
+            requests[1].Messages.Where(m => m.Role != "system"));
+        Assert.Equal(
+            [("user", "What is the capital of France?"), ("assistant", "Paris it is."), ("user", "How many people live there?"), ("assistant", "About 2 million."), ("user", "Are you sure?")],
+            requests[2].Messages.Where(m => m.Role != "system"));
+    }
+
+    [Fact]
+    public async Task Stream_CallerLeaves_TheAnswerIsStoredInMongoAsInterruptedWithTheTextSent()
+    {
+        var connection = mongo.NewDatabase("leaver");
+        Assert.Equal(0, (await HostProcess.RunToEndAsync("migrate", $"--ConnectionStrings:Mongo={connection}")).ExitCode);
+        using var gate = new SemaphoreSlim(0);
+        var completion = _upstream.Enqueue(new FakeCompletion { Tokens = ["one", " two", " three", " four", " five"], Gate = gate });
+        await using var host = await HostInstance.StartAsync(UpstreamSettings(connection));
+        var received = new StringBuilder();
+
+        gate.Release();
+        using (var caller = new CancellationTokenSource(Patience))
+        using (var response = await host.PostStreamAsync(new { query = "Count", chatbotId = "demo", sessionId = "leaver" }, caller.Token))
+        {
+            await foreach (var e in SseTestClient.ReadEventsAsync(await response.Content.ReadAsStreamAsync(caller.Token), caller.Token))
+            {
+                if (e.Type == "token")
+                {
+                    received.Append(e.Text);
+                    if (received.Length >= " two".Length + 3)
+                    {
+                        break;
+                    }
+
+                    gate.Release();
+                }
+            }
+        }
+
+        await completion.ConnectionClosed.Task.WaitAsync(Patience);
+
+        // Read back through a client of its own, so what is checked is what MongoDB holds.
+        using var reader = new StreamingChat.Mongo.StreamingChatMongo(Microsoft.Extensions.Options.Options.Create(new StreamingChat.Mongo.MongoStoreOptions { ConnectionString = connection }));
+        var store = new StreamingChat.Mongo.MongoConversationStore(reader);
+        ConversationMessage? answer = null;
+        using var patience = new CancellationTokenSource(Patience);
+        while ((answer = (await store.GetRecentAsync("leaver", 10)).LastOrDefault(m => m.Role == ConversationRole.Assistant)) is not { Status: MessageStatus.Interrupted })
+        {
+            await Task.Delay(50, patience.Token);
+        }
+
+        Assert.Equal("one two", received.ToString());
+        Assert.Equal("one two", answer.Content);
+        Assert.Equal("Count", (await store.GetRecentAsync("leaver", 10))[0].Content);
+    }
+
+    [Fact]
+    public async Task ChatbotsVerb_CreatesAChatbot_ThatARunningHostAnswersForWithinItsCacheLifetime()
+    {
+        var connection = mongo.NewDatabase("manage");
+        await using var host = await HostInstance.StartAsync($"--ConnectionStrings:Mongo={connection}", "--StreamingChat:Cache:ChatbotLocalSeconds=1");
+        using (var before = await host.PostStreamAsync(new { query = "Hi", chatbotId = "support", sessionId = "s1" }))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, before.StatusCode);
+        }
+
+        var created = await HostProcess.RunToEndAsync("chatbots", "set", "support", "--name=Support", "--system-prompt=Answer as support.", $"--ConnectionStrings:Mongo={connection}");
+        Assert.True(created.ExitCode == 0, created.Output);
+
+        using var patience = new CancellationTokenSource(Patience);
+        while (true)
+        {
+            using var response = await host.PostStreamAsync(new { query = "Hi", chatbotId = "support", sessionId = "s1" }, patience.Token);
+            if (response.IsSuccessStatusCode)
+            {
+                break;
+            }
+
+            await Task.Delay(200, patience.Token);
+        }
+
+        var disabled = await HostProcess.RunToEndAsync("chatbots", "disable", "support", $"--ConnectionStrings:Mongo={connection}");
+        Assert.True(disabled.ExitCode == 0, disabled.Output);
+        var listed = await HostProcess.RunToEndAsync("chatbots", "list", $"--ConnectionStrings:Mongo={connection}");
+        Assert.Matches(@"support\s+no\s+", listed.Output);
+    }
+
+    private static async Task AskAsync(HostProcess host, string query)
+    {
+        using var client = new HttpClient { BaseAddress = host.Address, Timeout = Patience };
+        using var response = await client.PostAsync("/api/chat/query/stream", System.Net.Http.Json.JsonContent.Create(new { query, chatbotId = "demo", sessionId = "history" }));
+        response.EnsureSuccessStatusCode();
+        var types = new List<string>();
+        await foreach (var e in SseTestClient.ReadEventsAsync(await response.Content.ReadAsStreamAsync()))
+        {
+            types.Add(e.Type);
+        }
+
+        Assert.Equal("done", types[^1]);
+    }
+}

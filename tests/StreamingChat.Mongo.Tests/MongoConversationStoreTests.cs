@@ -1,0 +1,75 @@
+using StreamingChat.Core;
+
+namespace StreamingChat.Mongo.Tests;
+
+[Collection(MongoCollection.Name)]
+public sealed class MongoConversationStoreTests(MongoFixture fixture)
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 24, 10, 0, 0, TimeSpan.Zero);
+
+    private static ConversationMessage Turn(string id, string session, ConversationRole role, string content, int second, MessageStatus status = MessageStatus.Complete) => new()
+    {
+        MessageId = id,
+        SessionId = session,
+        ChatbotId = "demo",
+        Role = role,
+        Content = content,
+        Status = status,
+        CreatedAt = T0.AddSeconds(second),
+    };
+
+    [Fact]
+    public async Task GetRecent_ReturnsNewestTurnsOldestFirst_OnlyOfThatSession()
+    {
+        using var mongo = fixture.NewMongo("recent");
+        var store = new MongoConversationStore(mongo);
+        for (var i = 0; i < 6; i++)
+        {
+            await store.AppendAsync([Turn($"m{i}", "s1", i % 2 == 0 ? ConversationRole.User : ConversationRole.Assistant, $"turn {i}", i)]);
+        }
+
+        await store.AppendAsync([Turn("other", "s2", ConversationRole.User, "elsewhere", 3)]);
+
+        var recent = await store.GetRecentAsync("s1", 4);
+
+        Assert.Equal(["turn 2", "turn 3", "turn 4", "turn 5"], recent.Select(m => m.Content));
+        Assert.Empty(await store.GetRecentAsync("s1", 0));
+        Assert.Empty(await store.GetRecentAsync("nobody", 10));
+    }
+
+    [Fact]
+    public async Task Append_SameMessageId_ReplacesTheTurn_WithEveryFieldKept()
+    {
+        using var mongo = fixture.NewMongo("replace");
+        var store = new MongoConversationStore(mongo);
+        await store.AppendAsync([Turn("a1", "s1", ConversationRole.Assistant, "Hel", 1, MessageStatus.Interrupted)]);
+        var final = Turn("a1", "s1", ConversationRole.Assistant, "Hello there", 1) with
+        {
+            Usage = new ChatTokenUsage(12, 3),
+            FirstTokenMs = 183,
+            TotalMs = 402,
+            Model = "fake-model",
+            ErrorCode = null,
+        };
+        await store.AppendAsync([final]);
+
+        var stored = Assert.Single(await store.GetRecentAsync("s1", 10));
+
+        Assert.Equal(final, stored);
+    }
+
+    [Fact]
+    public async Task Append_SeveralTurns_StoresThemInOneWrite_InOrder()
+    {
+        using var mongo = fixture.NewMongo("bulk");
+        var store = new MongoConversationStore(mongo);
+        var failed = Turn("a", "s1", ConversationRole.Assistant, "par", 2, MessageStatus.Failed) with { ErrorCode = ChatErrorCodes.UpstreamUnavailable };
+
+        await store.AppendAsync([Turn("q", "s1", ConversationRole.User, "question", 1), failed]);
+
+        var recent = await store.GetRecentAsync("s1", 10);
+        Assert.Equal(["question", "par"], recent.Select(m => m.Content));
+        Assert.Equal(MessageStatus.Failed, recent[1].Status);
+        Assert.Equal(ChatErrorCodes.UpstreamUnavailable, recent[1].ErrorCode);
+    }
+}
