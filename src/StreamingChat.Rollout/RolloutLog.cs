@@ -7,4 +7,19 @@ internal static partial class RolloutLog
 {
     [LoggerMessage(3001, LogLevel.Warning, "Rollout of {Feature} set to {Percentage} % by {UpdatedBy}. {Reason}")]
     public static partial void Changed(ILogger logger, string feature, int percentage, string updatedBy, string reason);
+
+    [LoggerMessage(3002, LogLevel.Warning, "The service-wide window could not be read from Redis; this instance's own window answers.")]
+    public static partial void WindowUnavailable(ILogger logger, Exception exception);
+
+    [LoggerMessage(3003, LogLevel.Warning, "The rollout state of {Feature} could not be read from Redis; the last known state ({Percentage} %, version {Version}) stands.")]
+    public static partial void StateUnavailable(ILogger logger, string feature, int percentage, long version, Exception exception);
+
+    [LoggerMessage(3004, LogLevel.Information, "Rollout of {Feature} is now {Percentage} % (version {Version}, set by {UpdatedBy}).")]
+    public static partial void StateRefreshed(ILogger logger, string feature, int percentage, long version, string updatedBy);
+
+    [LoggerMessage(3010, LogLevel.Critical, "Rollout guard rolled {Feature} back from {Percentage} % to 0 %: {Reasons}.")]
+    public static partial void GuardRolledBack(ILogger logger, string feature, int percentage, string reasons);
+
+    [LoggerMessage(3011, LogLevel.Error, "Rollout guard could not evaluate {Feature}.")]
+    public static partial void GuardFailed(ILogger logger, string feature, Exception exception);
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace StreamingChat.Rollout;
 
@@ -20,6 +21,13 @@ public sealed class RolloutOptions
 
     /// <summary>The guide's decision criteria.</summary>
     public RolloutCriteriaOptions Criteria { get; set; } = new();
+
+    /// <summary>The service-wide window the decision reads, and the automatic rollback guard.</summary>
+    public RolloutGuardOptions Guard { get; set; } = new();
+
+    /// <summary>How often each instance re-reads the shared state from Redis, besides the change channel (default 5 s).</summary>
+    [Range(1, 3600)]
+    public int RefreshSeconds { get; set; } = 5;
 
     /// <summary>The starting percentage of every known feature.</summary>
     internal IReadOnlyDictionary<string, int> StartingPercentages()
@@ -72,4 +80,77 @@ public sealed class RolloutCriteriaOptions
     /// <summary>Below this many streams in the window the decision is <c>hold</c> (default 100).</summary>
     [Range(1, 10_000_000)]
     public int MinSampleSize { get; set; } = 100;
+}
+
+/// <summary>
+/// The guard, bound from <c>StreamingChat:Rollout:Guard</c>: it evaluates the decision criteria over the service-wide
+/// window and sets a feature to 0 % when the decision is <c>rollback</c>. Off unless <see cref="Enabled"/>.
+/// </summary>
+public sealed class RolloutGuardOptions
+{
+    /// <summary>Whether the guard acts (default false).</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>How often the guard evaluates (default 10 s).</summary>
+    [Range(1, 3600)]
+    public int IntervalSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// The service-wide window the decision and the guard read (default 300 s). Only streams since the feature's last
+    /// raise count (<see cref="RolloutState.PhaseStartedAt"/>), so a new phase is judged on its own streams.
+    /// </summary>
+    [Range(1, 86_400)]
+    public int WindowSeconds { get; set; } = 300;
+
+    /// <summary>
+    /// The length of one interval of the service-wide window (default 1 s); its counters expire with the window. The
+    /// window may hold at most 3600 intervals.
+    /// </summary>
+    [Range(1, 3600)]
+    public int BucketSeconds { get; set; } = 1;
+
+    /// <summary>The fewest streams the guard acts on; the criteria's <c>MinSampleSize</c> when empty.</summary>
+    [Range(1, 10_000_000)]
+    public int? MinSampleSize { get; set; }
+
+    /// <summary>How long the acting instance's lock lasts without renewal (default three intervals).</summary>
+    [Range(1, 86_400)]
+    public int? LockSeconds { get; set; }
+
+    /// <summary>The features the guard watches (default <c>streaming</c>).</summary>
+    public List<string> Features { get; set; } = [];
+
+    internal IReadOnlyList<string> WatchedFeatures => Features.Count == 0 ? [RolloutOptions.StreamingFeature] : Features;
+
+    internal TimeSpan LockDuration => TimeSpan.FromSeconds(LockSeconds ?? IntervalSeconds * 3);
+}
+
+/// <summary>Checks the nested rollout options, which data annotations on the root do not reach.</summary>
+internal sealed class RolloutOptionsValidator : IValidateOptions<RolloutOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RolloutOptions options)
+    {
+        var failures = new List<string>();
+        Check(options.Criteria, "StreamingChat:Rollout:Criteria", failures);
+        Check(options.Guard, "StreamingChat:Rollout:Guard", failures);
+        if (options.Guard.BucketSeconds > 0 && options.Guard.WindowSeconds / options.Guard.BucketSeconds > 3600)
+        {
+            failures.Add("StreamingChat:Rollout:Guard: WindowSeconds / BucketSeconds may be at most 3600 intervals; raise BucketSeconds.");
+        }
+        foreach (var (feature, settings) in options.Features)
+        {
+            Check(settings, $"StreamingChat:Rollout:Features:{feature}", failures);
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void Check(object value, string section, List<string> failures)
+    {
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(value, new ValidationContext(value), results, validateAllProperties: true))
+        {
+            failures.AddRange(results.Select(r => $"{section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
+        }
+    }
 }

@@ -34,6 +34,8 @@ public sealed class StreamingChatMetrics
     private long _totalFailed;
     private long _totalAborted;
     private long _totalTokens;
+    private long _totalFirstTokens;
+    private long _totalFirstTokenMicros;
 
     /// <summary>Creates the instruments from <paramref name="meterFactory"/> and the windows of <see cref="MetricsOptions.WindowSeconds"/>.</summary>
     public StreamingChatMetrics(IMeterFactory meterFactory, IOptions<MetricsOptions> options, TimeProvider timeProvider)
@@ -69,6 +71,9 @@ public sealed class StreamingChatMetrics
         Volatile.Read(ref _totalFailed),
         Volatile.Read(ref _totalAborted),
         Volatile.Read(ref _totalTokens));
+
+    /// <summary>First tokens since this instance started, with their summed latency: what a service-wide window adds up.</summary>
+    public FirstTokenTotals FirstTokens => new(Volatile.Read(ref _totalFirstTokens), Volatile.Read(ref _totalFirstTokenMicros));
 
     /// <summary>The window figures of every chatbot that had a stream, by chatbot id.</summary>
     public IReadOnlyDictionary<string, WindowFigures> ReadByChatbot()
@@ -111,6 +116,12 @@ public sealed class StreamingChatMetrics
 
         Interlocked.Add(ref _totalTokens, tokens);
         var firstMs = timeToFirstToken?.TotalMilliseconds;
+        if (firstMs is { } firstTokenMs)
+        {
+            Interlocked.Add(ref _totalFirstTokenMicros, (long)(firstTokenMs * 1000));
+            Interlocked.Increment(ref _totalFirstTokens);
+        }
+
         Window.RecordFinished(outcome, errorCode, firstMs, duration.TotalMilliseconds, tokens);
         ChatbotWindow(chatbotId).RecordFinished(outcome, errorCode, firstMs, duration.TotalMilliseconds, tokens);
         if (_active.Enabled)
@@ -186,3 +197,8 @@ public sealed class StreamingChatMetrics
 /// <param name="ClientAborted">Streams whose caller left first.</param>
 /// <param name="Tokens">Tokens relayed.</param>
 public sealed record MetricsTotals(long Requests, long Succeeded, long Failed, long ClientAborted, long Tokens);
+
+/// <summary>First tokens since an instance started.</summary>
+/// <param name="Count">Streams that had a first token.</param>
+/// <param name="TotalMicroseconds">Their first-token latencies added up, in microseconds.</param>
+public sealed record FirstTokenTotals(long Count, long TotalMicroseconds);

@@ -199,6 +199,23 @@ public sealed class WindowFigures
         ErrorsByCode = errorsByCode;
     }
 
+    /// <summary>
+    /// Figures made from counts added up elsewhere (for example over every instance of a service): the rates and the
+    /// average first-token latency are computed; percentiles, durations and tokens are not known.
+    /// </summary>
+    public static WindowFigures FromCounts(long requests, long succeeded, long failed, long clientAborted, long firstTokenCount, long firstTokenMicroseconds)
+        => new(new long[StreamingMetricsWindow.LatencyBucketBoundsMs.Count + 1], new long[StreamingMetricsWindow.ErrorCodes.Count])
+        {
+            Requests = requests,
+            Succeeded = succeeded,
+            Failed = failed,
+            ClientAborted = clientAborted,
+            Finished = succeeded + failed + clientAborted,
+            FirstTokenCount = firstTokenCount,
+            FirstTokenMicros = firstTokenMicroseconds,
+            CoveredSeconds = 1,
+        };
+
     /// <summary>Streams started.</summary>
     public long Requests { get; internal set; }
 

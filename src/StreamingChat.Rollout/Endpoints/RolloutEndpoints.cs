@@ -16,36 +16,44 @@ internal static class RolloutEndpoints
     private const int MaxBodyBytes = 4096;
 
     /// <summary><c>GET /api/metrics/feature-flags</c>.</summary>
-    public static Task FlagsAsync(HttpContext context)
+    public static async Task FlagsAsync(HttpContext context)
     {
         var services = context.RequestServices;
         var store = services.GetRequiredService<IRolloutStore>();
-        return WriteJsonAsync(context, StatusCodes.Status200OK, json =>
+        var features = new List<(RolloutState State, RolloutDecision Decision)>();
+        foreach (var feature in store.Features)
+        {
+            var state = store.Get(feature)!;
+            features.Add((state, (await DecideAsync(services, state, context.RequestAborted).ConfigureAwait(false)).Decision));
+        }
+
+        await WriteJsonAsync(context, StatusCodes.Status200OK, json =>
         {
             json.WriteStartObject();
             json.WriteStartArray("features"u8);
-            foreach (var feature in store.Features)
+            foreach (var (state, decision) in features)
             {
-                WriteFeature(json, store.Get(feature)!, Decide(services, feature));
+                WriteFeature(json, state, decision, services);
             }
 
             json.WriteEndArray();
             json.WriteEndObject();
-        });
+        }).ConfigureAwait(false);
     }
 
     /// <summary><c>GET /api/metrics/feature-flags/decision?feature=streaming</c>.</summary>
-    public static Task DecisionAsync(HttpContext context)
+    public static async Task DecisionAsync(HttpContext context)
     {
         var feature = context.Request.Query["feature"].FirstOrDefault() ?? RolloutOptions.StreamingFeature;
         var services = context.RequestServices;
-        if (services.GetRequiredService<IRolloutStore>().Get(feature) is null)
+        if (services.GetRequiredService<IRolloutStore>().Get(feature) is not { } state)
         {
-            return Problem(context, StatusCodes.Status404NotFound, "feature_not_found", $"No feature is named '{feature}'.");
+            await Problem(context, StatusCodes.Status404NotFound, "feature_not_found", $"No feature is named '{feature}'.").ConfigureAwait(false);
+            return;
         }
 
-        var decision = Decide(services, feature);
-        return WriteJsonAsync(context, StatusCodes.Status200OK, json =>
+        var (decision, reading) = await DecideAsync(services, state, context.RequestAborted).ConfigureAwait(false);
+        await WriteJsonAsync(context, StatusCodes.Status200OK, json =>
         {
             json.WriteStartObject();
             json.WriteString("feature"u8, decision.Feature);
@@ -73,8 +81,12 @@ internal static class RolloutEndpoints
             json.WriteEndArray();
             json.WriteNumber("sampleSize"u8, decision.SampleSize);
             WriteReasons(json, decision.Reasons);
+            json.WriteStartObject("window"u8);
+            json.WriteString("scope"u8, reading.Scope);
+            json.WriteString("from"u8, reading.From);
             json.WriteEndObject();
-        });
+            json.WriteEndObject();
+        }).ConfigureAwait(false);
     }
 
     /// <summary><c>POST /api/metrics/feature-flags/rollout</c>: admin only.</summary>
@@ -126,10 +138,22 @@ internal static class RolloutEndpoints
             return;
         }
 
-        var state = await store.SetAsync(change.Feature, change.Percentage, "admin", change.Reason, context.RequestAborted).ConfigureAwait(false);
+        RolloutState? state;
+        try
+        {
+            state = await store.SetAsync(change.Feature, change.Percentage, "admin", change.Reason, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            // All or nothing: a change that cannot reach every instance is not made on this one either.
+            context.Response.Headers.RetryAfter = "5";
+            await Problem(context, StatusCodes.Status503ServiceUnavailable, "rollout_store_unavailable", "The shared rollout state (Redis) cannot be reached; nothing was changed. Try again.").ConfigureAwait(false);
+            return;
+        }
+
         RolloutLog.Changed(services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("StreamingChat.Rollout"), change.Feature, change.Percentage, "admin", change.Reason ?? "");
-        var decision = Decide(services, change.Feature);
-        await WriteJsonAsync(context, StatusCodes.Status200OK, json => WriteFeature(json, state!, decision)).ConfigureAwait(false);
+        var (decision, _) = await DecideAsync(services, state!, context.RequestAborted).ConfigureAwait(false);
+        await WriteJsonAsync(context, StatusCodes.Status200OK, json => WriteFeature(json, state!, decision, services)).ConfigureAwait(false);
     }
 
     internal static (RolloutChangeRequest Change, Dictionary<string, string[]> Errors) ReadChange(ReadOnlySpan<byte> body, IRolloutStore store)
@@ -219,10 +243,14 @@ internal static class RolloutEndpoints
         return authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization["Bearer ".Length..].Trim() : null;
     }
 
-    private static RolloutDecision Decide(IServiceProvider services, string feature)
-        => RolloutDecision.Evaluate(feature, services.GetRequiredService<StreamingChatMetrics>().Window.Read(), services.GetRequiredService<IOptionsMonitor<RolloutOptions>>().CurrentValue.Criteria);
+    /// <summary>The guide's decision over the service-wide window, counting the streams of the current phase.</summary>
+    private static async Task<(RolloutDecision Decision, ServiceWindowReading Reading)> DecideAsync(IServiceProvider services, RolloutState state, CancellationToken cancellationToken)
+    {
+        var reading = await services.GetRequiredService<ServiceWindow>().ReadAsync(state.PhaseStartedAt, cancellationToken).ConfigureAwait(false);
+        return (RolloutDecision.Evaluate(state.Feature, reading.Figures, services.GetRequiredService<IOptionsMonitor<RolloutOptions>>().CurrentValue.Criteria), reading);
+    }
 
-    private static void WriteFeature(Utf8JsonWriter json, RolloutState state, RolloutDecision decision)
+    private static void WriteFeature(Utf8JsonWriter json, RolloutState state, RolloutDecision decision, IServiceProvider services)
     {
         json.WriteStartObject();
         json.WriteString("feature"u8, state.Feature);
@@ -244,12 +272,20 @@ internal static class RolloutEndpoints
 
         json.WriteEndArray();
 
-        // The automatic guard is not part of this version: it reports itself off, with the decision it would act on.
+        // The guard as it last saw the feature; off (or not yet run), it shows the decision it would act on.
+        var guard = services.GetRequiredService<RolloutGuard>();
+        var watching = guard.Watches(state.Feature);
+        var status = watching ? guard.StatusOf(state.Feature) : null;
         json.WriteStartObject("guard"u8);
-        json.WriteBoolean("enabled"u8, false);
-        json.WriteString("state"u8, "off");
-        json.WriteString("decision"u8, decision.Decision);
-        WriteReasons(json, decision.Reasons);
+        json.WriteBoolean("enabled"u8, watching);
+        json.WriteString("state"u8, status?.State ?? (watching ? GuardStatus.Watching : GuardStatus.Off));
+        json.WriteString("decision"u8, status?.Decision ?? decision.Decision);
+        WriteReasons(json, status?.Decision is null ? decision.Reasons : status.Reasons);
+        if (status?.CheckedAt is { } checkedAt)
+        {
+            json.WriteString("checkedAt"u8, checkedAt);
+        }
+
         json.WriteEndObject();
         json.WriteEndObject();
     }

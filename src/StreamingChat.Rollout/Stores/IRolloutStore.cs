@@ -8,7 +8,33 @@ namespace StreamingChat.Rollout;
 /// <param name="UpdatedBy">Who changed it (<c>config</c> at start, <c>admin</c>, <c>guard</c>).</param>
 /// <param name="Reason">Why, when said.</param>
 /// <param name="History">Earlier states, newest first, capped.</param>
-public sealed record RolloutState(string Feature, int Percentage, long Version, DateTimeOffset UpdatedAt, string UpdatedBy, string? Reason, IReadOnlyList<RolloutChange> History);
+public sealed record RolloutState(string Feature, int Percentage, long Version, DateTimeOffset UpdatedAt, string UpdatedBy, string? Reason, IReadOnlyList<RolloutChange> History)
+{
+    /// <summary>
+    /// When the current phase began: the last time the percentage was raised, as far as the history reaches; null when
+    /// no raise is on record (the phase began with the configured start), so the whole window counts. The decision counts
+    /// streams from here, so a new phase is judged on its own streams, and a rollback keeps showing the streams that
+    /// caused it until an operator raises the percentage again.
+    /// </summary>
+    public DateTimeOffset? PhaseStartedAt
+    {
+        get
+        {
+            var (percentage, at) = (Percentage, UpdatedAt);
+            foreach (var earlier in History)
+            {
+                if (percentage > earlier.Percentage)
+                {
+                    return at;
+                }
+
+                (percentage, at) = (earlier.Percentage, earlier.At);
+            }
+
+            return null;
+        }
+    }
+}
 
 /// <summary>One entry of a feature's audit history: a state it had.</summary>
 /// <param name="Percentage">The percentage.</param>
