@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine. Idempotent: what is already present is not fetched again.
-#   Debian packages: redis-server (the real Redis the tests start on loopback ports of their own).
+#   Debian packages: redis-server and nginx (real servers the tests start on loopback ports of their own).
 #   npm: the MongoDB wire-compatible test server @jongodb/memory-server-bin-linux-x64-gnu, into .tools/test-servers
 #        (no lock file is written: the machine's npm settings decide where packages come from).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(curl redis-server)
+PACKAGES=(curl redis-server nginx)
 command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 missing=()
@@ -18,11 +18,18 @@ if ((${#missing[@]})); then
   echo "Installing Debian packages: ${missing[*]}"
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  # The servers' packages would start system-wide services (nginx on port 80); the tests start their own, so the
+  # install is told not to start any (policy-rc.d), and that is undone afterwards.
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod +x "$policy"
+    trap '$SUDO rm -f "$policy"' EXIT
+  fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The Debian package starts a Redis of its own where an init system runs; the tests never use it (they start their own).
 JONGODB_PACKAGE="@jongodb/memory-server-bin-linux-x64-gnu"
 JONGODB_VERSION="0.1.6"
 servers=".tools/test-servers"

@@ -1,5 +1,6 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using OpenAI;
@@ -36,6 +37,10 @@ public static class ChatbotHostApp
     public static WebApplication Build(string[] args)
     {
         var app = CreateBuilder(args).Build();
+
+        // Behind nginx on the same machine: the caller's address (rate limits, logs) comes from X-Forwarded-For, trusted
+        // from loopback proxies only (ForwardedHeadersOptions' default).
+        app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles();
@@ -136,7 +141,7 @@ public static class ChatbotHostApp
         {
             // The client's own retry policy resends a 429 or 5xx, honouring Retry-After, and only before the
             // response starts: exactly "before the first token", since a streamed answer is one response.
-            RetryPolicy = new ClientRetryPolicy(options.MaxRetries),
+            RetryPolicy = new UpstreamRetryPolicy(options.MaxRetries, services.GetRequiredService<ILoggerFactory>().CreateLogger("ChatbotHost.Upstream")),
             NetworkTimeout = TimeSpan.FromSeconds(options.NetworkTimeoutSeconds),
         };
         if (!string.IsNullOrWhiteSpace(options.Endpoint))

@@ -82,12 +82,21 @@ public sealed class HostProcess : IAsyncDisposable
     /// <summary>Sends SIGTERM, as systemd does on stop, and waits for the exit code.</summary>
     public async Task<int> TerminateAsync()
     {
-        using (var kill = Process.Start("bash", ["-c", $"kill -TERM {_process.Id}"]))
-        {
-            await kill.WaitForExitAsync();
-            Assert.Equal(0, kill.ExitCode);
-        }
+        await SignalTerminateAsync();
+        return await WaitForExitAsync();
+    }
 
+    /// <summary>Sends SIGTERM without waiting for the exit.</summary>
+    public async Task SignalTerminateAsync()
+    {
+        using var kill = Process.Start("bash", ["-c", $"kill -TERM {_process.Id}"]);
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    /// <summary>Waits for the process to exit and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync()
+    {
         await _process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
         return _process.ExitCode;
     }

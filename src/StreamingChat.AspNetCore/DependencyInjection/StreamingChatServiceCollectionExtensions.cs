@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using StreamingChat.AspNetCore;
 using StreamingChat.Core;
 
@@ -21,6 +23,20 @@ public static class StreamingChatServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton<StreamingChatMarker>();
         services.TryAddSingleton<StreamingChatDrain>();
+        services.AddOptions<DrainOptions>().Bind(configuration.GetSection(DrainOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RateLimitingOptions>().Bind(configuration.GetSection(RateLimitingOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<ChatAdmission>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DrainOnShutdown>());
+
+        // The host must wait for the drain: its shutdown timeout covers the notice, the drain time and a margin to write the last events.
+        services.AddOptions<HostOptions>().Configure<IOptions<DrainOptions>>((host, drain) =>
+        {
+            var needed = TimeSpan.FromSeconds(drain.Value.NoticeSeconds + drain.Value.TimeoutSeconds + 10);
+            if (host.ShutdownTimeout < needed)
+            {
+                host.ShutdownTimeout = needed;
+            }
+        });
         services.TryAddSingleton<ProcessFigures>();
         services.AddOptions<HealthOptions>().Bind(configuration.GetSection(HealthOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddHealthChecks().AddCheck<StreamingHealthCheck>("streaming", tags: [StreamingChatHealthTags.Ready]);

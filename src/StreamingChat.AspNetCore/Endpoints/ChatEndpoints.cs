@@ -17,11 +17,13 @@ internal static class ChatEndpoints
     /// <summary><c>POST /api/chat/query/stream</c>: the answer as Server-Sent Events.</summary>
     public static async Task StreamAsync(HttpContext context)
     {
-        var (prepared, options) = await PrepareAsync(context).ConfigureAwait(false);
-        if (prepared is null)
+        using var admitted = await AdmitAsync(context).ConfigureAwait(false);
+        if (admitted is null)
         {
             return;
         }
+
+        var (prepared, options) = (admitted.Prepared, admitted.Options);
 
         var cancellationToken = context.RequestAborted;
         var services = context.RequestServices;
@@ -43,7 +45,8 @@ internal static class ChatEndpoints
         {
             try
             {
-                await foreach (var streamEvent in pipeline.StreamAsync(prepared, streaming, cancellationToken).ConfigureAwait(false))
+                var deadline = services.GetRequiredService<StreamingChatDrain>().Deadline;
+                await foreach (var streamEvent in pipeline.StreamAsync(prepared, streaming, deadline, cancellationToken).ConfigureAwait(false))
                 {
                     if (!await sse.WriteAsync(streamEvent, cancellationToken).ConfigureAwait(false))
                     {
@@ -61,11 +64,13 @@ internal static class ChatEndpoints
     /// <summary><c>POST /api/chat/query</c>: the whole answer as one JSON document.</summary>
     public static async Task QueryAsync(HttpContext context)
     {
-        var (prepared, _) = await PrepareAsync(context).ConfigureAwait(false);
-        if (prepared is null)
+        using var admitted = await AdmitAsync(context).ConfigureAwait(false);
+        if (admitted is null)
         {
             return;
         }
+
+        var prepared = admitted.Prepared;
 
         var cancellationToken = context.RequestAborted;
         var pipeline = context.RequestServices.GetRequiredService<ChatPipeline>();
@@ -74,7 +79,8 @@ internal static class ChatEndpoints
         ChatStreamError? error = null;
         try
         {
-            await foreach (var streamEvent in pipeline.StreamAsync(prepared, streaming: false, cancellationToken).ConfigureAwait(false))
+            var deadline = context.RequestServices.GetRequiredService<StreamingChatDrain>().Deadline;
+            await foreach (var streamEvent in pipeline.StreamAsync(prepared, streaming: false, deadline, cancellationToken).ConfigureAwait(false))
             {
                 switch (streamEvent.Kind)
                 {
@@ -126,25 +132,108 @@ internal static class ChatEndpoints
         await context.Response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Reads, validates and prepares the question; writes the refusal and returns null when there is one.</summary>
-    private static async Task<(PreparedChat? Prepared, ChatStreamOptions Options)> PrepareAsync(HttpContext context)
+    /// <summary>
+    /// Decides whether the question is answered, in the order that costs least first: draining (503), the client's rate
+    /// limit (429), the body (400/413/415), the session's rate limit (429), a slot for the answer (503 overloaded), the
+    /// chatbot (404). Writes the refusal and returns null when there is one; else the prepared answer, holding its slot
+    /// and counted as running for the drain until disposed.
+    /// </summary>
+    private static async Task<Admitted?> AdmitAsync(HttpContext context)
     {
+        var services = context.RequestServices;
         var cancellationToken = context.RequestAborted;
-        var options = context.RequestServices.GetRequiredService<IOptionsMonitor<ChatStreamOptions>>().CurrentValue;
+        var drain = services.GetRequiredService<StreamingChatDrain>();
+        var drainOptions = services.GetRequiredService<IOptions<DrainOptions>>().Value;
+        if (drain.IsDraining)
+        {
+            await RefuseDrainingAsync(context, drainOptions).ConfigureAwait(false);
+            return null;
+        }
+
+        var admission = services.GetRequiredService<ChatAdmission>();
+        if (admission.CheckClient(context) is { } clientLimited)
+        {
+            await clientLimited.ExecuteAsync(context).ConfigureAwait(false);
+            return null;
+        }
+
+        var options = services.GetRequiredService<IOptionsMonitor<ChatStreamOptions>>().CurrentValue;
         var read = await ChatQueryReader.ReadAsync(context.Request, options.MaxQueryLength, cancellationToken).ConfigureAwait(false);
         if (read.Problem is not null)
         {
             await read.Problem.ExecuteAsync(context).ConfigureAwait(false);
-            return (null, options);
+            return null;
         }
 
         var query = read.Query!;
-        var prepared = await context.RequestServices.GetRequiredService<ChatPipeline>().PrepareAsync(query, cancellationToken).ConfigureAwait(false);
-        if (prepared is null)
+        if (admission.CheckSession(context, query.SessionId) is { } sessionLimited)
         {
-            await ChatProblems.ChatbotNotFound(query.ChatbotId).ExecuteAsync(context).ConfigureAwait(false);
+            await sessionLimited.ExecuteAsync(context).ConfigureAwait(false);
+            return null;
         }
 
-        return (prepared, options);
+        var (lease, overloaded) = await admission.AdmitAsync(context, drainOptions.RetryAfterSeconds).ConfigureAwait(false);
+        if (lease is null)
+        {
+            if (overloaded is not null)
+            {
+                await overloaded.ExecuteAsync(context).ConfigureAwait(false);
+            }
+
+            return null;
+        }
+
+        var tracked = drain.TrackAnswer();
+        try
+        {
+            // Draining may have begun while the question waited for a slot.
+            if (drain.IsDraining)
+            {
+                await RefuseDrainingAsync(context, drainOptions).ConfigureAwait(false);
+                return Release();
+            }
+
+            var prepared = await services.GetRequiredService<ChatPipeline>().PrepareAsync(query, cancellationToken).ConfigureAwait(false);
+            if (prepared is null)
+            {
+                await ChatProblems.ChatbotNotFound(query.ChatbotId).ExecuteAsync(context).ConfigureAwait(false);
+                return Release();
+            }
+
+            return new Admitted(prepared, options, lease, tracked);
+        }
+        catch
+        {
+            Release();
+            throw;
+        }
+
+        Admitted? Release()
+        {
+            tracked.Dispose();
+            lease.Dispose();
+            return null;
+        }
+    }
+
+    private static Task RefuseDrainingAsync(HttpContext context, DrainOptions options)
+    {
+        context.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return ChatProblems.Problem(StatusCodes.Status503ServiceUnavailable, ChatErrorCodes.ServerDraining, "The server is restarting.", "This instance is draining; ask again (another instance will answer).")
+            .ExecuteAsync(context);
+    }
+
+    /// <summary>A question let in: its prepared answer, its slot and its place in the drain count.</summary>
+    private sealed class Admitted(PreparedChat prepared, ChatStreamOptions options, IDisposable lease, IDisposable tracked) : IDisposable
+    {
+        public PreparedChat Prepared { get; } = prepared;
+
+        public ChatStreamOptions Options { get; } = options;
+
+        public void Dispose()
+        {
+            tracked.Dispose();
+            lease.Dispose();
+        }
     }
 }

@@ -146,9 +146,19 @@ public sealed class ChatPipeline
     /// left) cancels the model call, stores the partial answer as <see cref="MessageStatus.Interrupted"/> and ends
     /// the sequence without a terminal event; so does disposing the enumerator early.
     /// </summary>
-    public async IAsyncEnumerable<ChatStreamEvent> StreamAsync(PreparedChat chat, bool streaming, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ChatStreamEvent> StreamAsync(PreparedChat chat, bool streaming, CancellationToken cancellationToken = default)
+        => StreamAsync(chat, streaming, CancellationToken.None, cancellationToken);
+
+    /// <summary>
+    /// Streams the answer as <see cref="StreamAsync(PreparedChat, bool, CancellationToken)"/> does; cancelling
+    /// <paramref name="stopToken"/> (the instance is shutting down and its drain time is over) cancels the model call and
+    /// ends the answer with an <c>error</c> event of code <c>server_draining</c>, the text sent so far stored as
+    /// <see cref="MessageStatus.Interrupted"/>.
+    /// </summary>
+    public async IAsyncEnumerable<ChatStreamEvent> StreamAsync(PreparedChat chat, bool streaming, CancellationToken stopToken, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(chat);
+        var options = _options.CurrentValue;
         var query = chat.Query;
         var question = new ConversationMessage
         {
@@ -164,7 +174,12 @@ public sealed class ChatPipeline
         var questionStored = PersistAsync(question);
         var answer = new StringBuilder();
         var outcome = new Outcome();
-        using var upstreamCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // The watchdog bounds the wait for the first token, then each silence between tokens.
+        using var watchdog = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        var idleTimeout = Seconds(options.IdleTimeoutSeconds);
+        var firstTokenTimeout = Seconds(options.FirstTokenTimeoutSeconds);
+        watchdog.CancelAfter(firstTokenTimeout);
+        using var upstreamCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopToken, watchdog.Token);
         IAsyncEnumerator<ChatResponseUpdate>? upstream = null;
         using var activity = StreamingChatMetrics.ActivitySource.StartActivity("chat.stream", ActivityKind.Internal);
         activity?.SetTag(StreamingChatTelemetry.Tags.ChatbotId, query.ChatbotId);
@@ -187,6 +202,19 @@ public sealed class ChatPipeline
                 {
                     break;
                 }
+                catch (Exception) when (stopToken.IsCancellationRequested)
+                {
+                    outcome.Error = Draining;
+                    break;
+                }
+                catch (Exception) when (watchdog.IsCancellationRequested)
+                {
+                    outcome.Error = outcome.FirstToken is null
+                        ? new ChatStreamError(ChatErrorCodes.UpstreamTimeout, $"The model sent no first token within {options.FirstTokenTimeoutSeconds} s.", Retryable: true)
+                        : new ChatStreamError(ChatErrorCodes.UpstreamTimeout, $"The model went silent for {options.IdleTimeoutSeconds} s.", Retryable: true);
+                    Log.UpstreamTimedOut(_logger, query.ChatbotId, chat.Model, outcome.Error.Message);
+                    break;
+                }
                 catch (Exception ex)
                 {
                     outcome.Error = Classify(ex);
@@ -207,6 +235,7 @@ public sealed class ChatPipeline
                     continue;
                 }
 
+                watchdog.CancelAfter(idleTimeout);
                 outcome.FirstToken ??= _time.GetElapsedTime(chat.StartedTimestamp);
                 outcome.Tokens++;
                 answer.Append(text);
@@ -230,7 +259,8 @@ public sealed class ChatPipeline
 
             // Stored before the terminal event, so a follow-up question sent on `done` sees this answer in its history.
             outcome.Stored = true;
-            await PersistAnswerAsync(chat, answer, outcome.Completed ? MessageStatus.Complete : MessageStatus.Failed, outcome, totalMs, questionStored, question.CreatedAt).ConfigureAwait(false);
+            var status = outcome.Completed ? MessageStatus.Complete : outcome.Error == Draining ? MessageStatus.Interrupted : MessageStatus.Failed;
+            await PersistAnswerAsync(chat, answer, status, outcome, totalMs, questionStored, question.CreatedAt).ConfigureAwait(false);
             if (outcome.Completed)
             {
                 yield return ChatStreamEvent.ForDone(new ChatStreamDone(outcome.FinishReason ?? "stop", outcome.Usage, outcome.FirstTokenMs, totalMs));
@@ -274,6 +304,11 @@ public sealed class ChatPipeline
             }
         }
     }
+
+    /// <summary>The error an answer ends with when the instance stops before it is complete.</summary>
+    internal static readonly ChatStreamError Draining = new(ChatErrorCodes.ServerDraining, "The server is restarting; ask again to get a complete answer.", Retryable: true);
+
+    private static TimeSpan Seconds(double seconds) => seconds <= 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(seconds);
 
     private IAsyncEnumerator<ChatResponseUpdate>? OpenUpstream(PreparedChat chat, CancellationToken cancellationToken, Outcome outcome)
     {

@@ -35,4 +35,18 @@ public sealed class ChatStreamOptions
     /// <summary>How many turns the in-memory conversation store keeps per session (default 200).</summary>
     [Range(1, 100_000)]
     public int InMemoryMessagesPerSession { get; set; } = 200;
+
+    /// <summary>
+    /// How long the model may take to send the first token before the answer ends with <c>upstream_timeout</c>
+    /// (default 60 s; 0 turns it off).
+    /// </summary>
+    [Range(0, 3600)]
+    public double FirstTokenTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// How long the model may stay silent between tokens before the answer ends with <c>upstream_timeout</c>
+    /// (default 30 s; 0 turns it off).
+    /// </summary>
+    [Range(0, 3600)]
+    public double IdleTimeoutSeconds { get; set; } = 30;
 }

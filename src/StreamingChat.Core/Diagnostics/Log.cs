@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(1005, LogLevel.Warning, "The conversation history could not be read (chatbot {ChatbotId}); answering without it.")]
     public static partial void HistoryUnavailable(ILogger logger, string chatbotId, Exception exception);
+
+    [LoggerMessage(1006, LogLevel.Warning, "Model call timed out (chatbot {ChatbotId}, model {Model}): {Description}")]
+    public static partial void UpstreamTimedOut(ILogger logger, string chatbotId, string model, string description);
 }
