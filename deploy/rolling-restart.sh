@@ -30,7 +30,7 @@ while (($#)); do
   esac
 done
 
-ready() { curl -fsS -o /dev/null --max-time 2 "http://$host:$1/healthz/ready"; }
+ready() { curl -fs -o /dev/null --max-time 2 "http://$host:$1/healthz/ready"; }
 
 for port in $ports; do
   if ! ready "$port"; then

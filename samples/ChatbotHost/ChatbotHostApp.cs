@@ -21,7 +21,13 @@ public static class ChatbotHostApp
     /// <summary>Creates the host's builder with every service registered.</summary>
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // The content root (appsettings.json, wwwroot) is the app's own folder, not the directory it was started from, so
+        // `dotnet /opt/streamingchat/ChatbotHost.dll migrate` run from anywhere reads the same settings as the service.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = args.Any(a => a.StartsWith("--contentRoot", StringComparison.OrdinalIgnoreCase)) ? null : AppContext.BaseDirectory,
+        });
         var configuration = builder.Configuration;
         if (string.IsNullOrEmpty(configuration["urls"]) && string.IsNullOrEmpty(configuration["http_ports"])
             && string.IsNullOrEmpty(configuration["https_ports"]) && !configuration.GetSection("Kestrel:Endpoints").Exists())

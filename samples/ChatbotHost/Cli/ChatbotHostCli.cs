@@ -3,10 +3,10 @@ using StreamingChat.Core;
 
 namespace ChatbotHost.Cli;
 
-/// <summary>The operator's verbs: <c>validate-config</c>, <c>migrate</c>, <c>verify-indexes</c>, <c>chatbots</c>, <c>help</c>.</summary>
+/// <summary>The operator's verbs: <c>validate-config</c>, <c>migrate</c>, <c>verify-indexes</c>, <c>chatbots</c>, <c>smoke</c>, <c>help</c>.</summary>
 public static class ChatbotHostCli
 {
-    private static readonly string[] Verbs = ["validate-config", "migrate", "verify-indexes", "chatbots", "help", "--help", "-h"];
+    private static readonly string[] Verbs = ["validate-config", "migrate", "verify-indexes", "chatbots", "smoke", "help", "--help", "-h"];
 
     /// <summary>Whether <paramref name="args"/> name a verb rather than starting the web host.</summary>
     public static bool IsCommand(string[] args) => args.Length > 0 && Verbs.Contains(args[0], StringComparer.Ordinal);
@@ -28,6 +28,8 @@ public static class ChatbotHostCli
                 return await DataCommands.VerifyIndexesAsync(rest, output, error).ConfigureAwait(false);
             case "chatbots":
                 return await DataCommands.ChatbotsAsync(rest, output, error).ConfigureAwait(false);
+            case "smoke":
+                return await SmokeCommand.RunAsync(rest, output, error).ConfigureAwait(false);
             default:
                 await output.WriteLineAsync("""
                     Usage: ChatbotHost [verb] [--key=value ...]
@@ -43,6 +45,9 @@ public static class ChatbotHostCli
                                                      create or change a chatbot (takes effect on every instance within
                                                      StreamingChat:Cache:ChatbotLocalSeconds)
                       chatbots enable ID | disable ID
+                      smoke --url URL --chatbot ID [--session ID] [--user ID] [--timeout 60] "question"
+                                      stream one answer from a running service: first-token latency, total time,
+                                      token count; exit 1 on any failure
                       help              this text
 
                     Configuration comes from appsettings.json, appsettings.{Environment}.json, environment variables

@@ -191,6 +191,10 @@ public sealed class RedisRolloutStore : IRolloutStore
         {
             await RefreshAsync(feature, cancellationToken).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             // Logged once per outage, not on every re-read.

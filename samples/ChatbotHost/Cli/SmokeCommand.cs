@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
+using System.Text.Json;
+
+namespace ChatbotHost.Cli;
+
+/// <summary>
+/// <c>ChatbotHost smoke --url URL --chatbot ID "query"</c>: the deployment guide's smoke test. Streams one answer from a
+/// running service and prints the first-token latency, the total time and the token count; exit 1 on any failure.
+/// </summary>
+internal static class SmokeCommand
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        string? url = null, chatbot = null, session = null, user = null, query = null;
+        var timeoutSeconds = 60.0;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var (name, value) = Split(args, ref i);
+            switch (name)
+            {
+                case "--url": url = value; break;
+                case "--chatbot": chatbot = value; break;
+                case "--session": session = value; break;
+                case "--user": user = value; break;
+                case "--timeout" when double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var t) && t > 0: timeoutSeconds = t; break;
+                case null: query = value; break;
+                default:
+                    await error.WriteLineAsync($"Unknown or invalid option '{name}'.").ConfigureAwait(false);
+                    return 1;
+            }
+        }
+
+        if (url is null || chatbot is null || string.IsNullOrWhiteSpace(query) || !Uri.TryCreate(url, UriKind.Absolute, out var baseAddress))
+        {
+            await error.WriteLineAsync("""Usage: ChatbotHost smoke --url http://localhost:5000 --chatbot demo [--session ID] [--user ID] [--timeout 60] "question" """).ConfigureAwait(false);
+            return 1;
+        }
+
+        session ??= "smoke-" + Guid.NewGuid().ToString("N")[..12];
+        using var http = new HttpClient { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/chat/query/stream")
+            {
+                Content = JsonContent.Create(new Dictionary<string, object?> { ["query"] = query, ["chatbotId"] = chatbot, ["sessionId"] = session, ["userId"] = user, ["enableTTS"] = false }
+                    .Where(p => p.Value is not null).ToDictionary()),
+            };
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                var body = await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false);
+                await error.WriteLineAsync($"FAIL: {(int)response.StatusCode} {body}").ConfigureAwait(false);
+                return 1;
+            }
+
+            var streaming = response.Headers.TryGetValues("X-Streaming", out var values) ? values.FirstOrDefault() : "?";
+            await output.WriteLineAsync($"Connected: {(int)response.StatusCode} {response.Content.Headers.ContentType?.MediaType}, X-Streaming: {streaming}, headers after {clock.ElapsedMilliseconds} ms").ConfigureAwait(false);
+            double? firstToken = null;
+            var tokens = 0;
+            var characters = 0;
+            await using var stream = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
+            await foreach (var item in SseParser.Create(stream).EnumerateAsync(deadline.Token).ConfigureAwait(false))
+            {
+                using var data = JsonDocument.Parse(item.Data);
+                switch (item.EventType)
+                {
+                    case "token":
+                        firstToken ??= clock.Elapsed.TotalMilliseconds;
+                        tokens++;
+                        characters += data.RootElement.GetProperty("text").GetString()?.Length ?? 0;
+                        break;
+                    case "done":
+                        var total = clock.Elapsed.TotalMilliseconds;
+                        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                            $"First token: {firstToken:0} ms\nTotal: {total:0} ms\nTokens: {tokens} ({characters} characters)\nFinish: {data.RootElement.GetProperty("finishReason").GetString()}\nOK")).ConfigureAwait(false);
+                        return tokens > 0 ? 0 : Fail(error, "the answer had no token");
+                    case "error":
+                        await error.WriteLineAsync($"FAIL: error event after {tokens} tokens: {item.Data}").ConfigureAwait(false);
+                        return 1;
+                }
+            }
+
+            return Fail(error, $"the stream ended without a done event after {tokens} tokens");
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            return Fail(error, $"no complete answer within {timeoutSeconds} s");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or JsonException)
+        {
+            return Fail(error, ex.Message);
+        }
+    }
+
+    private static int Fail(TextWriter error, string message)
+    {
+        error.WriteLine("FAIL: " + message);
+        return 1;
+    }
+
+    /// <summary>Reads <c>--name value</c>, <c>--name=value</c>, or a positional value (name null).</summary>
+    private static (string? Name, string? Value) Split(string[] args, ref int i)
+    {
+        var arg = args[i];
+        if (!arg.StartsWith("--", StringComparison.Ordinal))
+        {
+            return (null, arg);
+        }
+
+        var equals = arg.IndexOf('=', StringComparison.Ordinal);
+        if (equals > 0)
+        {
+            return (arg[..equals], arg[(equals + 1)..]);
+        }
+
+        return (arg, i + 1 < args.Length ? args[++i] : null);
+    }
+}
