@@ -18,15 +18,8 @@ public sealed class DrainServerTests
             "--StreamingChat:Model:Offline:FirstTokenDelayMs=10", "--StreamingChat:Model:Offline:TokenIntervalMs=200",
             "--StreamingChat:Drain:TimeoutSeconds=1.5", "--StreamingChat:Drain:NoticeSeconds=3", "--StreamingChat:Drain:RetryAfterSeconds=4");
         using var client = new HttpClient { BaseAddress = host.Address, Timeout = Patience };
-        using var live = await client.SendAsync(
-            new HttpRequestMessage(HttpMethod.Post, "/api/chat/query/stream") { Content = JsonContent.Create(new { query = "Tell me a long story", chatbotId = "demo", sessionId = "live" }) },
-            HttpCompletionOption.ResponseHeadersRead);
-        var events = SseTestClient.ReadEventsAsync(await live.Content.ReadAsStreamAsync()).GetAsyncEnumerator();
-        var received = new List<ReceivedEvent>();
-        while (received.Count(e => e.Type == "token") < 2 && await events.MoveNextAsync())
-        {
-            received.Add(events.Current);
-        }
+        var (live, events, received) = await StartStreamAsync(client, "Tell me a long story");
+        using var response = live;
 
         await host.SignalTerminateAsync();
         await Task.Delay(300);
@@ -54,15 +47,8 @@ public sealed class DrainServerTests
     {
         await using var host = await HostProcess.StartAsync("--StreamingChat:Model:Offline:FirstTokenDelayMs=10", "--StreamingChat:Model:Offline:TokenIntervalMs=20", "--StreamingChat:Drain:TimeoutSeconds=20");
         using var client = new HttpClient { BaseAddress = host.Address, Timeout = Patience };
-        using var live = await client.SendAsync(
-            new HttpRequestMessage(HttpMethod.Post, "/api/chat/query/stream") { Content = JsonContent.Create(new { query = "Hello", chatbotId = "demo", sessionId = "live" }) },
-            HttpCompletionOption.ResponseHeadersRead);
-        var events = SseTestClient.ReadEventsAsync(await live.Content.ReadAsStreamAsync()).GetAsyncEnumerator();
-        var received = new List<ReceivedEvent>();
-        while (received.Count(e => e.Type == "token") < 2 && await events.MoveNextAsync())
-        {
-            received.Add(events.Current);
-        }
+        var (live, events, received) = await StartStreamAsync(client, "Hello");
+        using var response = live;
 
         await host.SignalTerminateAsync();
         while (await events.MoveNextAsync())
@@ -73,5 +59,21 @@ public sealed class DrainServerTests
         Assert.Equal("done", received[^1].Type);
         Assert.Equal(received[^1].Data.GetProperty("usage").GetProperty("outputTokens").GetInt32(), received.Count(e => e.Type == "token"));
         Assert.Equal(0, await host.WaitForExitAsync());
+    }
+
+    /// <summary>Starts a stream and reads it up to its second token.</summary>
+    private static async Task<(HttpResponseMessage Response, IAsyncEnumerator<ReceivedEvent> Events, List<ReceivedEvent> Received)> StartStreamAsync(HttpClient client, string query)
+    {
+        var response = await client.SendAsync(
+            new HttpRequestMessage(HttpMethod.Post, "/api/chat/query/stream") { Content = JsonContent.Create(new { query, chatbotId = "demo", sessionId = "live" }) },
+            HttpCompletionOption.ResponseHeadersRead);
+        var events = SseTestClient.ReadEventsAsync(await response.Content.ReadAsStreamAsync()).GetAsyncEnumerator();
+        var received = new List<ReceivedEvent>();
+        while (received.Count(e => e.Type == "token") < 2 && await events.MoveNextAsync())
+        {
+            received.Add(events.Current);
+        }
+
+        return (response, events, received);
     }
 }
