@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine. Idempotent: what is already present is not fetched again.
-#   Debian packages: redis-server and nginx (real servers the tests start on loopback ports of their own).
+#   Debian packages: redis-server and nginx (real servers the tests start on loopback ports of their own), and
+#                    espeak-ng (the embedded speech: spoken answers with no account).
 #   npm: the MongoDB wire-compatible test server @jongodb/memory-server-bin-linux-x64-gnu, into .tools/test-servers
 #        (no lock file is written: the machine's npm settings decide where packages come from).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(curl redis-server nginx)
+PACKAGES=(curl redis-server nginx espeak-ng)
 command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 missing=()

@@ -2,6 +2,7 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenAI;
 using OpenTelemetry;
@@ -94,7 +95,7 @@ public static class ChatbotHostApp
         static void Instrument(ChatClientBuilder builder) => builder.UseOpenTelemetry(sourceName: StreamingChatTelemetry.ModelCallSourceName);
         if (model.EffectiveProvider == ModelOptions.OpenAIProvider)
         {
-            services.AddSingleton(CreateOpenAIClient);
+            services.TryAddSingleton(CreateOpenAIClient);
             chat.AddChatClient(sp => sp.GetRequiredService<OpenAIClient>().GetChatClient(sp.GetRequiredService<IOptions<ModelOptions>>().Value.OpenAI.Model).AsIChatClient(), Instrument);
         }
         else
@@ -102,8 +103,51 @@ public static class ChatbotHostApp
             chat.AddChatClient(sp => ActivatorUtilities.CreateInstance<OfflineChatClient>(sp), Instrument);
         }
 
+        AddSpeech(services, configuration, chat);
         services.AddHealthChecks().AddCheck<ModelHealthCheck>("model");
         AddTelemetry(services, configuration);
+    }
+
+    /// <summary>
+    /// The service that speaks answers: espeak-ng on this machine unless <c>StreamingChat:Speech:Provider</c> names OpenAI
+    /// (the model's key and endpoint) or Google (an API key), or None.
+    /// </summary>
+    private static void AddSpeech(IServiceCollection services, IConfiguration configuration, StreamingChatBuilder chat)
+    {
+        services.AddOptions<SpeechProviderOptions>()
+            .Bind(configuration.GetSection(SpeechProviderOptions.SectionName))
+            .PostConfigure(options => options.Google.ApiKey ??= configuration["GOOGLE_API_KEY"])
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SpeechProviderOptions>, SpeechProviderOptionsValidator>();
+        var provider = configuration[$"{SpeechProviderOptions.SectionName}:Provider"] ?? SpeechProviderOptions.EmbeddedProvider;
+        switch (provider)
+        {
+            case SpeechProviderOptions.OpenAIProvider:
+                services.TryAddSingleton(CreateOpenAIClient);
+                chat.AddSpeechClient(sp =>
+                {
+                    var speech = sp.GetRequiredService<IOptions<SpeechProviderOptions>>().Value.OpenAI;
+                    return new DefaultVoice(sp.GetRequiredService<OpenAIClient>().GetAudioClient(speech.Model).AsITextToSpeechClient(), speech.Voice);
+                });
+                break;
+            case SpeechProviderOptions.GoogleProvider:
+                services.AddHttpClient<GoogleTextToSpeechClient>((sp, http) => http.Timeout = Timeout.InfiniteTimeSpan)
+                    .AddStandardResilienceHandler(options =>
+                    {
+                        var google = configuration.GetSection($"{SpeechProviderOptions.SectionName}:Google").Get<GoogleSpeechOptions>() ?? new GoogleSpeechOptions();
+                        options.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(google.TimeoutSeconds);
+                        options.AttemptTimeout.Timeout = TimeSpan.FromSeconds(Math.Min(google.TimeoutSeconds, 10));
+                        options.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(Math.Max(20, 2 * options.AttemptTimeout.Timeout.TotalSeconds));
+                        options.Retry.MaxRetryAttempts = 2;
+                        options.Retry.Delay = TimeSpan.FromMilliseconds(200);
+                    });
+                chat.AddSpeechClient(sp => sp.GetRequiredService<GoogleTextToSpeechClient>());
+                break;
+            case SpeechProviderOptions.NoProvider:
+                chat.AddSpeechClient(_ => null);
+                break;
+        }
     }
 
     /// <summary>MongoDB's connection string: <c>StreamingChat:Mongo:ConnectionString</c>, else <c>ConnectionStrings:Mongo</c>, else <c>MONGODB_URI</c>.</summary>

@@ -44,6 +44,21 @@ public sealed class StreamingChatBuilder
         return this;
     }
 
+    /// <summary>The service key of the <see cref="ITextToSpeechClient"/> that speaks answers.</summary>
+    public const string SpeechClientKey = "StreamingChat.Speech";
+
+    /// <summary>
+    /// Speaks answers (for callers who send <c>enableTTS</c>) with the client <paramref name="factory"/> makes, instead of
+    /// the embedded <c>espeak-ng</c>; a factory that returns null turns speech off.
+    /// </summary>
+    public StreamingChatBuilder AddSpeechClient(Func<IServiceProvider, ITextToSpeechClient?> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        Services.RemoveAllKeyed<ITextToSpeechClient>(SpeechClientKey);
+        Services.AddKeyedSingleton<ITextToSpeechClient>(SpeechClientKey, (sp, _) => factory(sp)!);
+        return this;
+    }
+
     /// <summary>Keeps chatbots in <typeparamref name="TStore"/> instead of in memory.</summary>
     public StreamingChatBuilder AddChatbotStore<TStore>()
         where TStore : class, IChatbotStore

@@ -32,6 +32,10 @@ internal sealed class ChatbotDocument
     [BsonElement("enabled")]
     public bool Enabled { get; set; } = true;
 
+    [BsonElement("speech")]
+    [BsonIgnoreIfNull]
+    public SpeechDocument? Speech { get; set; }
+
     [BsonElement("updatedAt")]
     public DateTime UpdatedAt { get; set; }
 
@@ -44,6 +48,9 @@ internal sealed class ChatbotDocument
         Temperature = chatbot.Temperature,
         MaxOutputTokens = chatbot.MaxOutputTokens,
         Enabled = chatbot.Enabled,
+        Speech = chatbot.SpeechVoice is null && chatbot.SpeechLanguage is null && chatbot.SpeechFormat is null
+            ? null
+            : new SpeechDocument { Voice = chatbot.SpeechVoice, Language = chatbot.SpeechLanguage, Format = chatbot.SpeechFormat },
         UpdatedAt = chatbot.UpdatedAt.UtcDateTime,
     };
 
@@ -56,8 +63,27 @@ internal sealed class ChatbotDocument
         Temperature = Temperature is { } t ? (float)t : null,
         MaxOutputTokens = MaxOutputTokens,
         Enabled = Enabled,
+        SpeechVoice = Speech?.Voice,
+        SpeechLanguage = Speech?.Language,
+        SpeechFormat = Speech?.Format,
         UpdatedAt = new DateTimeOffset(DateTime.SpecifyKind(UpdatedAt, DateTimeKind.Utc)),
     };
+}
+
+/// <summary>A chatbot's speech settings.</summary>
+internal sealed class SpeechDocument
+{
+    [BsonElement("voice")]
+    [BsonIgnoreIfNull]
+    public string? Voice { get; set; }
+
+    [BsonElement("language")]
+    [BsonIgnoreIfNull]
+    public string? Language { get; set; }
+
+    [BsonElement("format")]
+    [BsonIgnoreIfNull]
+    public string? Format { get; set; }
 }
 
 /// <summary>One turn as stored in <c>messages</c>: <c>_id</c> is the turn's message id.</summary>

@@ -23,6 +23,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<FakeCompletion> _script = new();
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
+    private readonly ConcurrentQueue<RecordedRequest> _speechRequests = new();
 
     private FakeOpenAIServer(WebApplication app) => _app = app;
 
@@ -35,8 +36,17 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     /// <summary>When set, <c>GET /v1/models</c> answers this status instead of the list.</summary>
     public int? ModelsStatus { get; set; }
 
-    /// <summary>Every request received, in order.</summary>
+    /// <summary>Every chat completion request received, in order.</summary>
     public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
+
+    /// <summary>Every speech request (<c>POST /v1/audio/speech</c>) received, in order.</summary>
+    public IReadOnlyList<RecordedRequest> SpeechRequests => [.. _speechRequests];
+
+    /// <summary>The audio <c>POST /v1/audio/speech</c> answers with (a tiny WAV unless set).</summary>
+    public byte[] SpeechAudio { get; set; } = TinyWav;
+
+    /// <summary>A valid WAV of 8 silent samples.</summary>
+    public static byte[] TinyWav { get; } = Convert.FromBase64String("UklGRjQAAABXQVZFZm10IBAAAAABAAEAQB8AAIA+AAACABAAZGF0YRAAAAAAAAAAAAAAAAAAAAAAAAAA");
 
     /// <summary>Starts a server on 127.0.0.1 with a free port.</summary>
     public static async Task<FakeOpenAIServer> StartAsync()
@@ -47,6 +57,12 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         var app = builder.Build();
         var server = new FakeOpenAIServer(app);
         app.MapPost("/v1/chat/completions", server.HandleAsync);
+        app.MapPost("/v1/audio/speech", async (HttpContext context) =>
+        {
+            var body = await JsonNode.ParseAsync(context.Request.Body);
+            server._speechRequests.Enqueue(new RecordedRequest(context.Request.Headers.Authorization.ToString(), body!));
+            return Results.Bytes(server.SpeechAudio, "audio/wav");
+        });
         app.MapGet("/v1/models", (HttpContext context) => server.ModelsStatus is { } failure
             ? Results.StatusCode(failure)
             : Results.Json(new { @object = "list", data = new[] { new { id = "fake-model", @object = "model", created = 0, owned_by = "fake" } } }));

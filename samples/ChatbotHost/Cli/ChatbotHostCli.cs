@@ -41,7 +41,8 @@ public static class ChatbotHostCli
                       chatbots list                  list the chatbots
                       chatbots show ID               one chatbot's settings
                       chatbots set ID [--name=...] [--system-prompt=...] [--model=...] [--temperature=0.7]
-                                      [--max-output-tokens=N] [--enabled=true|false]
+                                      [--max-output-tokens=N] [--voice=...] [--language=en-US] [--audio-format=wav]
+                                      [--enabled=true|false]
                                                      create or change a chatbot (takes effect on every instance within
                                                      StreamingChat:Cache:ChatbotLocalSeconds)
                       chatbots enable ID | disable ID
@@ -123,6 +124,8 @@ public static class ChatbotHostCli
             await output.WriteLineAsync($"  model: {model.OpenAI.Model}; API key: {(string.IsNullOrEmpty(model.OpenAI.ApiKey) ? "not set" : "set")}").ConfigureAwait(false);
         }
 
+        var speech = services.GetRequiredService<IOptions<SpeechProviderOptions>>().Value;
+        await output.WriteLineAsync($"Speech: {speech.Provider}{(services.GetRequiredService<SpeechSynthesis>().Available ? "" : " (off)")}").ConfigureAwait(false);
         await output.WriteLineAsync($"Chat: max query {chat.MaxQueryLength} characters, heartbeat {chat.HeartbeatSeconds} s, history {chat.HistoryTurns} turns").ConfigureAwait(false);
         var mongo = services.GetService<StreamingChat.Mongo.StreamingChatMongo>();
         var redis = services.GetService<StreamingChatRedis>();

@@ -160,7 +160,10 @@ internal static class DataCommands
             .GroupBy(p => p[0], StringComparer.OrdinalIgnoreCase)
             .ToDictionary(g => g.Key, g => g.Last()[1], StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Applies <c>--name</c>, <c>--system-prompt</c>, <c>--model</c>, <c>--temperature</c>, <c>--max-output-tokens</c>, <c>--enabled</c>; null (with a message) when a value is wrong.</summary>
+    /// <summary>
+    /// Applies <c>--name</c>, <c>--system-prompt</c>, <c>--model</c>, <c>--temperature</c>, <c>--max-output-tokens</c>,
+    /// <c>--voice</c>, <c>--language</c>, <c>--audio-format</c>, <c>--enabled</c>; null (with a message) when a value is wrong.
+    /// </summary>
     private static ChatbotDefinition? Apply(ChatbotDefinition chatbot, Dictionary<string, string> options, TextWriter error)
     {
         var problems = new List<string>();
@@ -211,6 +214,24 @@ internal static class DataCommands
             }
         }
 
+        foreach (var (option, apply) in new (string, Func<ChatbotDefinition, string?, ChatbotDefinition>)[]
+        {
+            ("voice", (c, v) => c with { SpeechVoice = v }),
+            ("language", (c, v) => c with { SpeechLanguage = v }),
+            ("audio-format", (c, v) => c with { SpeechFormat = v }),
+        })
+        {
+            if (options.TryGetValue(option, out var value))
+            {
+                chatbot = apply(chatbot, string.IsNullOrWhiteSpace(value) ? null : value);
+            }
+        }
+
+        if (chatbot.SpeechFormat is { } format && format is not ("wav" or "mp3" or "opus" or "ogg" or "flac" or "aac" or "pcm"))
+        {
+            problems.Add("--audio-format must be wav, mp3, opus, ogg, flac, aac or pcm.");
+        }
+
         if (options.TryGetValue("enabled", out var enabled))
         {
             if (bool.TryParse(enabled, out var e))
@@ -239,6 +260,7 @@ internal static class DataCommands
         await output.WriteLineAsync($"  model: {chatbot.Model ?? "(default)"}").ConfigureAwait(false);
         await output.WriteLineAsync($"  temperature: {(chatbot.Temperature?.ToString(CultureInfo.InvariantCulture) ?? "(default)")}").ConfigureAwait(false);
         await output.WriteLineAsync($"  maxOutputTokens: {(chatbot.MaxOutputTokens?.ToString(CultureInfo.InvariantCulture) ?? "(default)")}").ConfigureAwait(false);
+        await output.WriteLineAsync($"  speech: voice {chatbot.SpeechVoice ?? "(default)"}, language {chatbot.SpeechLanguage ?? "(default)"}, format {chatbot.SpeechFormat ?? "(default)"}").ConfigureAwait(false);
         await output.WriteLineAsync($"  systemPrompt: {chatbot.SystemPrompt}").ConfigureAwait(false);
         await output.WriteLineAsync($"  updatedAt: {chatbot.UpdatedAt:O}").ConfigureAwait(false);
     }

@@ -71,6 +71,7 @@ internal static class ChatEndpoints
         }
 
         var prepared = admitted.Prepared;
+        prepared.SpeakAnswer = false; // one JSON answer has no place for audio
 
         var cancellationToken = context.RequestAborted;
         var pipeline = context.RequestServices.GetRequiredService<ChatPipeline>();

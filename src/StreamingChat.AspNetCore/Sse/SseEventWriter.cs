@@ -112,6 +112,7 @@ internal sealed class SseEventWriter : IAsyncDisposable
             ChatStreamEventKind.Token => "\nevent: token\ndata: "u8,
             ChatStreamEventKind.Start => "\nevent: start\ndata: "u8,
             ChatStreamEventKind.Done => "\nevent: done\ndata: "u8,
+            ChatStreamEventKind.Audio => "\nevent: audio\ndata: "u8,
             _ => "\nevent: error\ndata: "u8,
         });
 
@@ -144,6 +145,21 @@ internal sealed class SseEventWriter : IAsyncDisposable
                 ChatJson.WriteUsage(json, done.Usage);
                 ChatJson.WriteNullableNumber(json, "firstTokenMs"u8, done.FirstTokenMs);
                 json.WriteNumber("totalMs"u8, done.TotalMs);
+                break;
+            case ChatStreamEventKind.Audio:
+                var audio = e.Audio!;
+                json.WriteNumber("seq"u8, audio.Seq);
+                json.WriteString("text"u8, audio.Text);
+                json.WriteString("format"u8, audio.Format);
+                if (audio.Error is null)
+                {
+                    json.WriteBase64String("data"u8, audio.Data.Span);
+                }
+                else
+                {
+                    json.WriteString("error"u8, audio.Error);
+                }
+
                 break;
             case ChatStreamEventKind.Error:
                 var error = e.Error!;

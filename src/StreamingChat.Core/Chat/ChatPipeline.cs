@@ -24,6 +24,7 @@ public sealed class ChatPipeline
     private readonly StreamingChatMetrics _metrics;
     private readonly ILogger _logger;
     private readonly string _defaultModel;
+    private readonly SpeechSynthesis? _speech;
 
     /// <summary>Creates the pipeline.</summary>
     public ChatPipeline(
@@ -34,7 +35,8 @@ public sealed class ChatPipeline
         IEnumerable<IChatErrorClassifier> classifiers,
         StreamingChatMetrics metrics,
         TimeProvider timeProvider,
-        ILogger<ChatPipeline> logger)
+        ILogger<ChatPipeline> logger,
+        SpeechSynthesis? speech = null)
     {
         ArgumentNullException.ThrowIfNull(chatClient);
         ArgumentNullException.ThrowIfNull(chatbots);
@@ -48,6 +50,7 @@ public sealed class ChatPipeline
         _chatbots = chatbots;
         _conversations = conversations;
         _options = options;
+        _speech = speech;
         _classifiers = [.. classifiers];
         _time = timeProvider;
         _metrics = metrics;
@@ -181,6 +184,8 @@ public sealed class ChatPipeline
         watchdog.CancelAfter(firstTokenTimeout);
         using var upstreamCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopToken, watchdog.Token);
         IAsyncEnumerator<ChatResponseUpdate>? upstream = null;
+        Task<bool>? pendingMove = null;
+        SpeechSession? speech = null;
         using var activity = StreamingChatMetrics.ActivitySource.StartActivity("chat.stream", ActivityKind.Internal);
         activity?.SetTag(StreamingChatTelemetry.Tags.ChatbotId, query.ChatbotId);
         activity?.SetTag(StreamingChatTelemetry.Tags.RequestModel, chat.Model);
@@ -191,12 +196,42 @@ public sealed class ChatPipeline
             yield return ChatStreamEvent.ForStart(new ChatStreamStart(chat.MessageId, query.SessionId, query.ChatbotId, chat.Model, streaming));
 
             upstream = OpenUpstream(chat, upstreamCancellation.Token, outcome);
+            speech = _speech?.Begin(chat, upstreamCancellation.Token);
             while (upstream is not null && outcome.Error is null)
             {
+                // Audio that is ready goes out between tokens, in sentence order; a slow synthesizer never holds a token back.
+                if (speech is not null && streaming)
+                {
+                    while (speech.TryTakeReady(out var spoken))
+                    {
+                        yield return ChatStreamEvent.ForAudio(spoken);
+                    }
+                }
+
                 bool more;
                 try
                 {
-                    more = await upstream.MoveNextAsync().ConfigureAwait(false);
+                    if (speech is null)
+                    {
+                        more = await upstream.MoveNextAsync().ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        // While speaking, the next token and the next sentence's audio are awaited together.
+                        pendingMove ??= upstream.MoveNextAsync().AsTask();
+                        if (streaming && !pendingMove.IsCompleted && speech.NextReady is { } ready)
+                        {
+                            await Task.WhenAny(pendingMove, ready).ConfigureAwait(false);
+                            if (!pendingMove.IsCompleted)
+                            {
+                                continue;
+                            }
+                        }
+
+                        var move = pendingMove;
+                        pendingMove = null;
+                        more = await move.ConfigureAwait(false);
+                    }
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
@@ -239,6 +274,7 @@ public sealed class ChatPipeline
                 outcome.FirstToken ??= _time.GetElapsedTime(chat.StartedTimestamp);
                 outcome.Tokens++;
                 answer.Append(text);
+                speech?.Add(text);
                 if (streaming)
                 {
                     yield return ChatStreamEvent.ForToken(text);
@@ -261,6 +297,16 @@ public sealed class ChatPipeline
             outcome.Stored = true;
             var status = outcome.Completed ? MessageStatus.Complete : outcome.Error == Draining ? MessageStatus.Interrupted : MessageStatus.Failed;
             await PersistAnswerAsync(chat, answer, status, outcome, totalMs, questionStored, question.CreatedAt).ConfigureAwait(false);
+            if (outcome.Completed && speech is not null)
+            {
+                // The rest of the answer is spoken; every sentence's audio goes out before done.
+                speech.Complete();
+                await foreach (var spoken in speech.DrainAsync().ConfigureAwait(false))
+                {
+                    yield return ChatStreamEvent.ForAudio(spoken);
+                }
+            }
+
             if (outcome.Completed)
             {
                 yield return ChatStreamEvent.ForDone(new ChatStreamDone(outcome.FinishReason ?? "stop", outcome.Usage, outcome.FirstTokenMs, totalMs));
@@ -276,6 +322,24 @@ public sealed class ChatPipeline
             // Cancel first, then dispose: a model call still in flight sees the cancellation (and closes its
             // connection) rather than only losing its enumerator.
             await upstreamCancellation.CancelAsync().ConfigureAwait(false);
+            if (pendingMove is not null)
+            {
+                // A token still being awaited (the caller left while audio went out) must finish before the enumerator goes.
+                try
+                {
+                    await pendingMove.ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException)
+                {
+                    // Cancelled, as asked.
+                }
+            }
+
+            if (speech is not null)
+            {
+                await speech.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (upstream is not null)
             {
                 try

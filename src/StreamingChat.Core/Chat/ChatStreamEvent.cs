@@ -14,6 +14,9 @@ public enum ChatStreamEventKind
 
     /// <summary>The answer failed; see <see cref="ChatStreamEvent.Error"/>. Terminal.</summary>
     Error,
+
+    /// <summary>One sentence of the answer spoken; see <see cref="ChatStreamEvent.Audio"/>.</summary>
+    Audio,
 }
 
 /// <summary>
@@ -45,6 +48,9 @@ public readonly struct ChatStreamEvent
     /// <summary>The failure, for <see cref="ChatStreamEventKind.Error"/>.</summary>
     public ChatStreamError? Error => _payload as ChatStreamError;
 
+    /// <summary>The spoken sentence, for <see cref="ChatStreamEventKind.Audio"/>.</summary>
+    public ChatStreamAudio? Audio => _payload as ChatStreamAudio;
+
     /// <summary>Whether this event ends the stream.</summary>
     public bool IsTerminal => Kind is ChatStreamEventKind.Done or ChatStreamEventKind.Error;
 
@@ -60,11 +66,15 @@ public readonly struct ChatStreamEvent
     /// <summary>Creates an <c>error</c> event.</summary>
     public static ChatStreamEvent ForError(ChatStreamError error) => new(ChatStreamEventKind.Error, null, error ?? throw new ArgumentNullException(nameof(error)));
 
+    /// <summary>Creates an <c>audio</c> event.</summary>
+    public static ChatStreamEvent ForAudio(ChatStreamAudio audio) => new(ChatStreamEventKind.Audio, null, audio ?? throw new ArgumentNullException(nameof(audio)));
+
     /// <inheritdoc/>
     public override string ToString() => Kind switch
     {
         ChatStreamEventKind.Token => $"token {Text}",
         ChatStreamEventKind.Error => $"error {Error!.Code}",
+        ChatStreamEventKind.Audio => $"audio {Audio!.Seq}",
         _ => Kind.ToString().ToLowerInvariant(),
     };
 }
@@ -94,3 +104,11 @@ public sealed record ChatStreamDone(string FinishReason, ChatTokenUsage? Usage, 
 /// <param name="Message">A message for people; never a secret or the upstream's raw body.</param>
 /// <param name="Retryable">Whether asking again may succeed.</param>
 public sealed record ChatStreamError(string Code, string Message, bool Retryable);
+
+/// <summary>The facts of an <c>audio</c> event: one sentence of the answer, spoken.</summary>
+/// <param name="Seq">The sentence's place in the answer, from 0.</param>
+/// <param name="Text">The sentence.</param>
+/// <param name="Format">The audio format (<c>wav</c>, <c>mp3</c>, …).</param>
+/// <param name="Data">The audio; empty when <paramref name="Error"/> says why there is none.</param>
+/// <param name="Error">Why this sentence could not be spoken; null when it was.</param>
+public sealed record ChatStreamAudio(int Seq, string Text, string Format, ReadOnlyMemory<byte> Data, string? Error = null);

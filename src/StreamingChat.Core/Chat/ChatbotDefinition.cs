@@ -27,6 +27,15 @@ public sealed record ChatbotDefinition
     /// <summary>Whether the chatbot answers; a disabled chatbot is refused as not found.</summary>
     public bool Enabled { get; init; } = true;
 
+    /// <summary>The voice answers are spoken in; the speech default when null.</summary>
+    public string? SpeechVoice { get; init; }
+
+    /// <summary>The language answers are spoken in (for example <c>en-US</c>); the speech default when null.</summary>
+    public string? SpeechLanguage { get; init; }
+
+    /// <summary>The audio format (<c>wav</c>, <c>mp3</c>); the speech default when null.</summary>
+    public string? SpeechFormat { get; init; }
+
     /// <summary>When the definition last changed.</summary>
     public DateTimeOffset UpdatedAt { get; init; }
 }

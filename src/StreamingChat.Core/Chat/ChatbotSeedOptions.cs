@@ -44,6 +44,9 @@ public sealed class ChatbotSeedOptions
                 Model = string.IsNullOrWhiteSpace(seed.Model) ? null : seed.Model,
                 Temperature = seed.Temperature,
                 MaxOutputTokens = seed.MaxOutputTokens,
+                SpeechVoice = string.IsNullOrWhiteSpace(seed.SpeechVoice) ? null : seed.SpeechVoice,
+                SpeechLanguage = string.IsNullOrWhiteSpace(seed.SpeechLanguage) ? null : seed.SpeechLanguage,
+                SpeechFormat = string.IsNullOrWhiteSpace(seed.SpeechFormat) ? null : seed.SpeechFormat,
                 Enabled = seed.Enabled,
                 UpdatedAt = now,
             };
@@ -70,6 +73,15 @@ public sealed class ChatbotSeed
     /// <summary>The most tokens an answer may have.</summary>
     [Range(1, 1_000_000)]
     public int? MaxOutputTokens { get; set; }
+
+    /// <summary>The voice answers are spoken in; the speech default when empty.</summary>
+    public string? SpeechVoice { get; set; }
+
+    /// <summary>The language answers are spoken in; the speech default when empty.</summary>
+    public string? SpeechLanguage { get; set; }
+
+    /// <summary>The audio format (<c>wav</c>, <c>mp3</c>); the speech default when empty.</summary>
+    public string? SpeechFormat { get; set; }
 
     /// <summary>Whether the chatbot answers (default true).</summary>
     public bool Enabled { get; set; } = true;

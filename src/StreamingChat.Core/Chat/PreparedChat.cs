@@ -8,6 +8,7 @@ public sealed class PreparedChat
     internal PreparedChat(ChatQuery query, ChatbotDefinition chatbot, IReadOnlyList<ChatMessage> messages, ChatOptions options, string messageId, string model, long startedTimestamp)
     {
         Query = query;
+        SpeakAnswer = query.EnableTts;
         Chatbot = chatbot;
         Messages = messages;
         Options = options;
@@ -18,6 +19,9 @@ public sealed class PreparedChat
 
     /// <summary>The question.</summary>
     public ChatQuery Query { get; }
+
+    /// <summary>Whether the answer is spoken as well (<c>audio</c> events); the caller's <c>enableTTS</c> unless turned off.</summary>
+    public bool SpeakAnswer { get; set; }
 
     /// <summary>The chatbot that answers.</summary>
     public ChatbotDefinition Chatbot { get; }

@@ -38,6 +38,14 @@ public static class StreamingChatCoreServiceCollectionExtensions
         services.TryAddSingleton<StreamingChatInstance>();
 
         services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<SpeechOptions>().Bind(configuration.GetSection(SpeechOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<EmbeddedSpeechOptions>().Bind(configuration.GetSection(EmbeddedSpeechOptions.SectionName));
+        services.TryAddKeyedSingleton<ITextToSpeechClient>(StreamingChatBuilder.SpeechClientKey, (sp, _) => ActivatorUtilities.CreateInstance<EspeakNgTextToSpeechClient>(sp));
+        services.TryAddSingleton(sp => new SpeechSynthesis(
+            sp.GetKeyedService<ITextToSpeechClient>(StreamingChatBuilder.SpeechClientKey),
+            sp.GetRequiredService<IOptionsMonitor<SpeechOptions>>(),
+            sp.GetRequiredService<StreamingChatMetrics>(),
+            sp.GetRequiredService<ILogger<SpeechSynthesis>>()));
         services.TryAddSingleton<IChatbotStore, InMemoryChatbotStore>();
         services.TryAddSingleton<IConversationStore, InMemoryConversationStore>();
         services.TryAddSingleton<IStreamingModeDecider, AlwaysStreamingModeDecider>();
@@ -50,7 +58,8 @@ public static class StreamingChatCoreServiceCollectionExtensions
             sp.GetServices<IChatErrorClassifier>(),
             sp.GetRequiredService<StreamingChatMetrics>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<ChatPipeline>>()));
+            sp.GetRequiredService<ILogger<ChatPipeline>>(),
+            sp.GetRequiredService<SpeechSynthesis>()));
         return new StreamingChatBuilder(services, configuration);
     }
 }

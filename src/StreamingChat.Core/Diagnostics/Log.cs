@@ -34,4 +34,7 @@ internal static partial class Log
 
     [LoggerMessage(1006, LogLevel.Warning, "Model call timed out (chatbot {ChatbotId}, model {Model}): {Description}")]
     public static partial void UpstreamTimedOut(ILogger logger, string chatbotId, string model, string description);
+
+    [LoggerMessage(1201, LogLevel.Warning, "Speaking sentence {Seq} of an answer (chatbot {ChatbotId}) failed.")]
+    public static partial void SpeechFailed(ILogger logger, string chatbotId, int seq, Exception exception);
 }

@@ -25,6 +25,8 @@ public sealed class StreamingChatMetrics
     private readonly Counter<long> _tokens;
     private readonly Counter<long> _rolloutDecisions;
     private readonly Counter<long> _guardTrips;
+    private readonly Histogram<double> _speechDuration;
+    private readonly Counter<long> _speechFailures;
     private readonly TimeProvider _time;
     private readonly TimeSpan _windowLength;
     private readonly ConcurrentDictionary<string, StreamingMetricsWindow> _byChatbot = new(StringComparer.Ordinal);
@@ -56,6 +58,8 @@ public sealed class StreamingChatMetrics
         _tokens = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.Tokens, "{token}", "Tokens relayed to callers.");
         _rolloutDecisions = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.RolloutDecisions, "{decision}", "Rollout decisions, by feature and result.");
         _guardTrips = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.RolloutGuardTrips, "{trip}", "Times the rollout guard set a feature to 0 %.");
+        _speechDuration = meter.CreateHistogram(StreamingChatTelemetry.Instruments.SpeechDuration, "s", "Time to speak one sentence.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        _speechFailures = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.SpeechFailures, "{sentence}", "Sentences that could not be spoken, by error type.");
     }
 
     /// <summary>The service-wide window of this instance.</summary>
@@ -168,7 +172,21 @@ public sealed class StreamingChatMetrics
         }
     }
 
-    /// <summary>Records the rollout guard setting <paramref name="feature"/> to 0 %.</summary>
+    /// <summary>Records one sentence spoken, or not (<paramref name="errorType"/> says why).</summary>
+    public void SentenceSpoken(string chatbotId, TimeSpan duration, string? errorType)
+    {
+        if (_speechDuration.Enabled)
+        {
+            _speechDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>(StreamingChatTelemetry.Tags.ChatbotId, chatbotId));
+        }
+
+        if (errorType is not null)
+        {
+            _speechFailures.Add(1, new KeyValuePair<string, object?>(StreamingChatTelemetry.Tags.ChatbotId, chatbotId), new KeyValuePair<string, object?>(StreamingChatTelemetry.Tags.ErrorType, errorType));
+        }
+    }
+
+    /// <summary>Counts the guard setting <paramref name="feature"/> to 0 %.</summary>
     public void GuardTripped(string feature) => _guardTrips.Add(1, new KeyValuePair<string, object?>(StreamingChatTelemetry.Tags.Feature, feature));
 
     /// <summary>The outcome's tag value.</summary>

@@ -35,6 +35,12 @@ public static class StreamingChatTelemetry
 
         /// <summary>Counter of the rollout guard setting a feature to 0 %, <c>{trip}</c>.</summary>
         public const string RolloutGuardTrips = "streamingchat.rollout.guard.trips";
+
+        /// <summary>Histogram of the time to speak one sentence, <c>s</c>.</summary>
+        public const string SpeechDuration = "streamingchat.speech.duration";
+
+        /// <summary>Counter of sentences that could not be spoken, <c>{sentence}</c>.</summary>
+        public const string SpeechFailures = "streamingchat.speech.failures";
     }
 
     /// <summary>Tag names: standard ones where a standard exists, never a session or user id.</summary>

@@ -45,6 +45,17 @@ public sealed class SseEventWriterTests
             Frame(ChatStreamEvent.ForDone(new ChatStreamDone("stop", null, null, 5)), id: 3));
     }
 
+    [Fact]
+    public void WriteEvent_Audio_CarriesSeqTextFormatAndBase64Data_OrAnError()
+    {
+        Assert.Equal(
+            "id: 3\nevent: audio\ndata: {\"seq\":0,\"text\":\"Hello!\",\"format\":\"wav\",\"data\":\"UklGRg==\"}\n\n",
+            Frame(ChatStreamEvent.ForAudio(new ChatStreamAudio(0, "Hello!", "wav", "RIFF"u8.ToArray())), id: 3));
+        Assert.Equal(
+            "id: 5\nevent: audio\ndata: {\"seq\":1,\"text\":\"Bye.\",\"format\":\"wav\",\"error\":\"The sentence could not be spoken.\"}\n\n",
+            Frame(ChatStreamEvent.ForAudio(new ChatStreamAudio(1, "Bye.", "wav", ReadOnlyMemory<byte>.Empty, "The sentence could not be spoken.")), id: 5));
+    }
+
     [Theory]
     [InlineData("line\nbreak")]
     [InlineData("carriage\rreturn")]

@@ -1,0 +1,63 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace StreamingChat.Testing;
+
+/// <summary>
+/// Google Cloud Text-to-Speech's REST method <c>POST /v1/text:synthesize</c> on loopback for tests: records each request
+/// (its API key header and JSON body) and answers <c>{"audioContent": base64}</c>, or fails on demand.
+/// </summary>
+public sealed class FakeGoogleSpeechServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<(string? ApiKey, JsonNode Body)> _requests = new();
+
+    private FakeGoogleSpeechServer(WebApplication app) => _app = app;
+
+    /// <summary>The base URL to configure as the endpoint.</summary>
+    public Uri Endpoint { get; private set; } = null!;
+
+    /// <summary>The audio every request gets.</summary>
+    public byte[] Audio { get; set; } = FakeOpenAIServer.TinyWav;
+
+    /// <summary>When set, requests fail with this status.</summary>
+    public int? FailStatus { get; set; }
+
+    /// <summary>Every request received: the <c>X-Goog-Api-Key</c> header and the body.</summary>
+    public IReadOnlyList<(string? ApiKey, JsonNode Body)> Requests => [.. _requests];
+
+    /// <summary>Starts a server on 127.0.0.1 with a free port.</summary>
+    public static async Task<FakeGoogleSpeechServer> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var server = new FakeGoogleSpeechServer(app);
+        app.MapPost("/v1/text:synthesize", async (HttpContext context) =>
+        {
+            var body = await JsonNode.ParseAsync(context.Request.Body);
+            server._requests.Enqueue((context.Request.Headers["X-Goog-Api-Key"].FirstOrDefault(), body!));
+            return server.FailStatus is { } status
+                ? Results.Json(new { error = new { code = status, message = "failing on purpose" } }, statusCode: status)
+                : Results.Json(new { audioContent = Convert.ToBase64String(server.Audio) });
+        });
+        await app.StartAsync();
+        server.Endpoint = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/");
+        return server;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
