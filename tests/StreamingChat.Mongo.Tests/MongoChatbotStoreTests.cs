@@ -19,6 +19,9 @@ public sealed class MongoChatbotStoreTests(MongoFixture fixture)
             Temperature = 0.25f,
             MaxOutputTokens = 400,
             Enabled = true,
+            SpeechVoice = "de-DE-Standard-A",
+            SpeechLanguage = "de-DE",
+            SpeechFormat = "mp3",
             UpdatedAt = new DateTimeOffset(2026, 11, 24, 10, 0, 0, 123, TimeSpan.Zero),
         };
         await store.UpsertAsync(support);
