@@ -43,20 +43,35 @@ internal static class ChatEndpoints
         var sse = new SseEventWriter(response.BodyWriter, TimeSpan.FromSeconds(options.HeartbeatSeconds), options.RetryMilliseconds, services.GetRequiredService<TimeProvider>());
         await using (sse.ConfigureAwait(false))
         {
+            var deadline = services.GetRequiredService<StreamingChatDrain>().Deadline;
+            var events = pipeline.StreamAsync(prepared, streaming, deadline, cancellationToken).GetAsyncEnumerator(cancellationToken);
             try
             {
-                var deadline = services.GetRequiredService<StreamingChatDrain>().Deadline;
-                await foreach (var streamEvent in pipeline.StreamAsync(prepared, streaming, deadline, cancellationToken).ConfigureAwait(false))
+                // Events that are ready at once (tokens arriving back to back) share one write; before waiting for the
+                // next event, everything written is flushed, so no token is ever held back by this.
+                var next = events.MoveNextAsync();
+                while (true)
                 {
-                    if (!await sse.WriteAsync(streamEvent, cancellationToken).ConfigureAwait(false))
+                    if (!next.IsCompleted && !await sse.FlushAsync(cancellationToken).ConfigureAwait(false))
                     {
                         break;
                     }
+
+                    if (!await next.ConfigureAwait(false) || !await sse.WriteAsync(events.Current, flush: false, cancellationToken).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    next = events.MoveNextAsync();
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 // The caller left; the pipeline stored what was sent as interrupted.
+            }
+            finally
+            {
+                await events.DisposeAsync().ConfigureAwait(false);
             }
         }
     }

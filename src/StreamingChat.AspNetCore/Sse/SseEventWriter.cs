@@ -7,7 +7,7 @@ using StreamingChat.Core;
 namespace StreamingChat.AspNetCore;
 
 /// <summary>
-/// Writes an answer's events as Server-Sent Events, flushing each one as it is written.
+/// Writes an answer's events as Server-Sent Events; no event waits in a buffer while the writer waits for the next.
 /// </summary>
 /// <remarks>
 /// Our own writer rather than <c>System.Net.ServerSentEvents.SseFormatter</c>: that formatter cannot write comment
@@ -37,6 +37,7 @@ internal sealed class SseEventWriter : IAsyncDisposable
     private long _nextId;
     private int _retryMs;
     private bool _closed;
+    private bool _unflushed;
 
     public SseEventWriter(PipeWriter output, TimeSpan heartbeat, int retryMs, TimeProvider timeProvider)
     {
@@ -53,7 +54,14 @@ internal sealed class SseEventWriter : IAsyncDisposable
     }
 
     /// <summary>Writes and flushes one event. False when the caller has gone and nothing more can be written.</summary>
-    public async ValueTask<bool> WriteAsync(ChatStreamEvent streamEvent, CancellationToken cancellationToken)
+    public ValueTask<bool> WriteAsync(ChatStreamEvent streamEvent, CancellationToken cancellationToken) => WriteAsync(streamEvent, flush: true, cancellationToken);
+
+    /// <summary>
+    /// Writes one event, flushing it unless <paramref name="flush"/> is false: the caller then flushes (with
+    /// <see cref="FlushAsync"/>) before it waits for anything, so several events that are ready at once go out in one
+    /// write and none waits in the buffer. The terminal event is always flushed. False when the caller has gone.
+    /// </summary>
+    public async ValueTask<bool> WriteAsync(ChatStreamEvent streamEvent, bool flush, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -65,21 +73,15 @@ internal sealed class SseEventWriter : IAsyncDisposable
 
             WriteEvent(_output, _json, _nextId++, streamEvent, _retryMs);
             _retryMs = -1;
+            _unflushed = true;
             if (streamEvent.IsTerminal)
             {
                 // Nothing, not even a heartbeat, follows the terminal event.
                 _closed = true;
+                flush = true;
             }
 
-            var flushed = await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
-            _lastWrite = _time.GetTimestamp();
-            if (flushed.IsCompleted || flushed.IsCanceled)
-            {
-                _closed = true;
-                return false;
-            }
-
-            return true;
+            return !flush || await FlushCoreAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
         {
@@ -90,6 +92,39 @@ internal sealed class SseEventWriter : IAsyncDisposable
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>Sends what was written and not yet flushed. False when the caller has gone.</summary>
+    public async ValueTask<bool> FlushAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return !_unflushed || await FlushCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            _closed = true;
+            return false;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async ValueTask<bool> FlushCoreAsync(CancellationToken cancellationToken)
+    {
+        _unflushed = false;
+        var flushed = await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        _lastWrite = _time.GetTimestamp();
+        if (flushed.IsCompleted || flushed.IsCanceled)
+        {
+            _closed = true;
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>

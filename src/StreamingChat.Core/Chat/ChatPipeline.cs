@@ -178,10 +178,7 @@ public sealed class ChatPipeline
         var answer = new StringBuilder();
         var outcome = new Outcome();
         // The watchdog bounds the wait for the first token, then each silence between tokens.
-        using var watchdog = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
-        var idleTimeout = Seconds(options.IdleTimeoutSeconds);
-        var firstTokenTimeout = Seconds(options.FirstTokenTimeoutSeconds);
-        watchdog.CancelAfter(firstTokenTimeout);
+        using var watchdog = new Watchdog(_time, Seconds(options.FirstTokenTimeoutSeconds), Seconds(options.IdleTimeoutSeconds));
         using var upstreamCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopToken, watchdog.Token);
         IAsyncEnumerator<ChatResponseUpdate>? upstream = null;
         Task<bool>? pendingMove = null;
@@ -242,9 +239,9 @@ public sealed class ChatPipeline
                     outcome.Error = Draining;
                     break;
                 }
-                catch (Exception) when (watchdog.IsCancellationRequested)
+                catch (Exception) when (watchdog.Fired)
                 {
-                    outcome.Error = outcome.FirstToken is null
+                    outcome.Error = !watchdog.HadProgress
                         ? new ChatStreamError(ChatErrorCodes.UpstreamTimeout, $"The model sent no first token within {options.FirstTokenTimeoutSeconds} s.", Retryable: true)
                         : new ChatStreamError(ChatErrorCodes.UpstreamTimeout, $"The model went silent for {options.IdleTimeoutSeconds} s.", Retryable: true);
                     Log.UpstreamTimedOut(_logger, query.ChatbotId, chat.Model, outcome.Error.Message);
@@ -270,7 +267,7 @@ public sealed class ChatPipeline
                     continue;
                 }
 
-                watchdog.CancelAfter(idleTimeout);
+                watchdog.Progress();
                 outcome.FirstToken ??= _time.GetElapsedTime(chat.StartedTimestamp);
                 outcome.Tokens++;
                 answer.Append(text);

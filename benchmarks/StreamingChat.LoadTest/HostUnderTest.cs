@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+
+namespace StreamingChat.LoadTest;
+
+/// <summary>The built sample host as its own process, configured for load, with its CPU time and memory read from <c>/proc</c>.</summary>
+internal sealed class HostUnderTest : IAsyncDisposable
+{
+    private static readonly long ClockTicksPerSecond = 100; // USER_HZ on Linux
+    private readonly Process _process;
+    private readonly CancellationTokenSource _sampling = new();
+    private long _peakRss;
+
+    private HostUnderTest(Process process, Uri address)
+    {
+        _process = process;
+        Address = address;
+        _ = Task.Run(SampleRssAsync);
+    }
+
+    public Uri Address { get; }
+
+    public int ProcessId => _process.Id;
+
+    public static async Task<HostUnderTest> StartAsync(string hostDll, Uri upstream, string gc, IEnumerable<string> extra)
+    {
+        var port = FreePort();
+        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(hostDll)! };
+        info.ArgumentList.Add(hostDll);
+        foreach (var arg in (string[])[
+            $"--urls=http://127.0.0.1:{port}",
+            "--Logging:LogLevel:Default=Warning",
+            "--StreamingChat:Model:Provider=OpenAI",
+            "--StreamingChat:Model:OpenAI:ApiKey=load-test",
+            $"--StreamingChat:Model:OpenAI:Endpoint={upstream}",
+            "--StreamingChat:Model:OpenAI:Model=fake-model",
+            "--StreamingChat:Model:OpenAI:MaxRetries=0",
+            "--StreamingChat:RateLimiting:PermitsPerMinutePerClient=0",
+            "--StreamingChat:RateLimiting:PermitsPerMinutePerSession=0",
+            "--StreamingChat:RateLimiting:MaxConcurrentAnswers=20000",
+            "--StreamingChat:RateLimiting:MaxQueuedAnswers=20000",
+            "--StreamingChat:Chat:FirstTokenTimeoutSeconds=600",
+            "--StreamingChat:Chat:HistoryTurns=0",
+            "--StreamingChat:Rollout:Guard:Enabled=false",
+            "--StreamingChat:Speech:Provider=None",
+            .. extra])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["DOTNET_gcServer"] = gc == "server" ? "1" : "0";
+
+        // LOADTEST_HOST_X=value sets X=value for the host only (for example DOTNET_ diagnostics while profiling).
+        foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
+        {
+            if (variable.Key is string key && key.StartsWith("LOADTEST_HOST_", StringComparison.Ordinal))
+            {
+                info.Environment[key["LOADTEST_HOST_".Length..]] = variable.Value as string;
+            }
+        }
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) { Console.Error.WriteLine("host: " + e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var host = new HostUnderTest(process, new Uri($"http://127.0.0.1:{port}/"));
+        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        for (var i = 0; i < 300; i++)
+        {
+            try
+            {
+                using var ready = await probe.GetAsync(new Uri(host.Address, "/healthz/ready"));
+                if (ready.IsSuccessStatusCode)
+                {
+                    return host;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not up yet.
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new InvalidOperationException("The host did not start.");
+    }
+
+    /// <summary>User + system CPU time the host has used.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return TimeSpan.FromSeconds((double)ticks / ClockTicksPerSecond);
+        }
+    }
+
+    /// <summary>The host's resident memory now.</summary>
+    public long Rss => ReadStatus("VmRSS:");
+
+    /// <summary>The most resident memory seen since <see cref="ResetPeak"/> (sampled every 20 ms and read from VmHWM).</summary>
+    public long PeakRss => Math.Max(Interlocked.Read(ref _peakRss), Rss);
+
+    public void ResetPeak() => Interlocked.Exchange(ref _peakRss, Rss);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _sampling.CancelAsync();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+        _sampling.Dispose();
+    }
+
+    private async Task SampleRssAsync()
+    {
+        while (!_sampling.IsCancellationRequested)
+        {
+            try
+            {
+                var rss = Rss;
+                long peak;
+                while (rss > (peak = Interlocked.Read(ref _peakRss)) && Interlocked.CompareExchange(ref _peakRss, rss, peak) != peak)
+                {
+                }
+
+                await Task.Delay(20, _sampling.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or FormatException)
+            {
+                return;
+            }
+        }
+    }
+
+    private long ReadStatus(string field)
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            if (line.StartsWith(field, StringComparison.Ordinal))
+            {
+                return long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        return 0;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
