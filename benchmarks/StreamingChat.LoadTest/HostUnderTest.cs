@@ -23,7 +23,7 @@ internal sealed class HostUnderTest : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
-    public static async Task<HostUnderTest> StartAsync(string hostDll, Uri upstream, string gc, IEnumerable<string> extra)
+    public static async Task<HostUnderTest> StartAsync(string hostDll, Uri upstream, string gc, IEnumerable<string> extra, IReadOnlyDictionary<string, string>? environment = null)
     {
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(hostDll)! };
@@ -49,7 +49,15 @@ internal sealed class HostUnderTest : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        info.Environment["DOTNET_gcServer"] = gc == "server" ? "1" : "0";
+        if (gc is "server" or "workstation")
+        {
+            info.Environment["DOTNET_gcServer"] = gc == "server" ? "1" : "0";
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
 
         // LOADTEST_HOST_X=value sets X=value for the host only (for example DOTNET_ diagnostics while profiling).
         foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())

@@ -11,6 +11,7 @@ using StreamingChat.LoadTest;
 //   dotnet run -c Release --project benchmarks/StreamingChat.LoadTest -- --standard [--gc server|workstation] [--write-readme]
 //   dotnet run -c Release --project benchmarks/StreamingChat.LoadTest -- --concurrency 50 --requests 500 --tokens 100 --interval-ms 0
 //   dotnet run -c Release --project benchmarks/StreamingChat.LoadTest -- --idle 5000
+//   ... --standard --variant "label:DOTNET_SOME_SETTING=1"   (each point also run with the host under that environment)
 var options = Args.Parse(args);
 var root = FindRoot();
 var hostDll = Path.Combine(root, "samples", "ChatbotHost", "bin", "Release", "net10.0", "ChatbotHost.dll");
@@ -21,19 +22,22 @@ if (!File.Exists(hostDll))
 }
 
 await using var upstream = await FakeUpstream.StartAsync();
-await using var host = await HostUnderTest.StartAsync(hostDll, upstream.Endpoint, options.Gc, options.HostSettings);
 using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, UseProxy = false, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) };
 using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
 var runner = new LoadRunner(client);
 var rows = new List<string>();
-Console.WriteLine($"host pid {host.ProcessId}, GC {options.Gc}, {Machine()}");
+Console.WriteLine($"GC {options.Gc}, {Machine()}");
 
 if (options.Standard || options.Points.Count > 0)
 {
     var points = options.Standard ? Point.Standard : options.Points;
     foreach (var point in points)
     {
-        rows.AddRange(await RunPointAsync(point));
+        rows.AddRange(await RunPointAsync(point, null));
+        foreach (var variant in options.Variants)
+        {
+            rows.AddRange(await RunPointAsync(point, variant));
+        }
     }
 }
 
@@ -52,8 +56,11 @@ if (options.WriteReadme)
 
 return 0;
 
-async Task<List<string>> RunPointAsync(Point point)
+// Each point gets a fresh host process, so its memory figures are its own.
+async Task<List<string>> RunPointAsync(Point point, Variant? variant)
 {
+    await using var host = await HostUnderTest.StartAsync(hostDll, upstream.Endpoint, options.Gc, options.HostSettings, variant?.Environment);
+    Console.WriteLine($"   host pid {host.ProcessId}");
     upstream.Pace = new UpstreamPace(point.Tokens, TimeSpan.FromMilliseconds(point.IntervalMs), TimeSpan.FromMilliseconds(point.FirstDelayMs));
     var limit = TimeSpan.FromSeconds(point.TimeLimitSeconds);
     // Warm-up until the JIT has tiered the hot path up (a long-running service's steady state): a time, not a count.
@@ -89,13 +96,14 @@ async Task<List<string>> RunPointAsync(Point point)
 
     return
     [
-        Row(point.Name, "host", measured, hostClock.Elapsed, $"{F(added.Item1)} / {F(added.Item2)} / {F(added.Item3)}", F(cpuPer1000), $"{peak / 1048576.0:0} MB"),
+        Row(point.Name, variant is null ? "host" : $"host, {variant.Label}", measured, hostClock.Elapsed, $"{F(added.Item1)} / {F(added.Item2)} / {F(added.Item3)}", F(cpuPer1000), $"{peak / 1048576.0:0} MB"),
         Row(point.Name, "floor", floor, floorClock.Elapsed, "—", "—", "—"),
     ];
 }
 
 async Task<string> RunIdleAsync(int count)
 {
+    await using var host = await HostUnderTest.StartAsync(hostDll, upstream.Endpoint, options.Gc, options.HostSettings);
     Console.WriteLine($"== idle: {count} open streams");
     upstream.Pace = new UpstreamPace(1, TimeSpan.Zero, TimeSpan.FromMinutes(10));
     await runner.RunAsync(host.Address, floor: false, 1, 1, TimeSpan.FromSeconds(1)); // warm path, answered later
@@ -207,7 +215,7 @@ internal sealed class Args
 
     public bool WriteReadme { get; private set; }
 
-    public string Gc { get; private set; } = "workstation";
+    public string Gc { get; private set; } = "as built";
 
     public int Idle { get; private set; }
 
@@ -216,6 +224,8 @@ internal sealed class Args
     public List<Point> Points { get; } = [];
 
     public List<string> HostSettings { get; } = [];
+
+    public List<Variant> Variants { get; } = [];
 
     public static Args Parse(string[] args)
     {
@@ -237,6 +247,7 @@ internal sealed class Args
                 case "--interval-ms": interval = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--first-delay-ms": firstDelay = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--host-setting": parsed.HostSettings.Add(Next()); break;
+                case "--variant": parsed.Variants.Add(Variant.Parse(Next())); break;
                 default: throw new ArgumentException($"Unknown argument {args[i]}.");
             }
         }
@@ -247,5 +258,16 @@ internal sealed class Args
         }
 
         return parsed;
+    }
+}
+
+/// <summary>The host run again with other environment variables (<c>--variant "label:NAME=value,NAME2=value"</c>), beside the plain host in the same run.</summary>
+internal sealed record Variant(string Label, IReadOnlyDictionary<string, string> Environment)
+{
+    public static Variant Parse(string text)
+    {
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        var pairs = text[(colon + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
+        return new Variant(text[..colon], pairs);
     }
 }

@@ -92,7 +92,9 @@ public static class ChatbotHostApp
         configuration.GetSection(ModelOptions.SectionName).Bind(model);
         model.OpenAI.ApiKey ??= configuration["OPENAI_API_KEY"];
         // Standard gen_ai.client.* metrics and spans for the model call, without prompts or answers.
-        static void Instrument(ChatClientBuilder builder) => builder.UseOpenTelemetry(sourceName: StreamingChatTelemetry.ModelCallSourceName);
+        Action<ChatClientBuilder>? Instrument = model.InstrumentModelCalls
+            ? builder => builder.UseOpenTelemetry(sourceName: StreamingChatTelemetry.ModelCallSourceName)
+            : null;
         if (model.EffectiveProvider == ModelOptions.OpenAIProvider)
         {
             services.TryAddSingleton(CreateOpenAIClient);

@@ -18,6 +18,9 @@ public sealed class ModelOptions
     /// <summary><c>Offline</c> or <c>OpenAI</c>; when empty, OpenAI is chosen when an API key is present.</summary>
     public string? Provider { get; set; }
 
+    /// <summary>Whether the model call gets Microsoft.Extensions.AI's OpenTelemetry spans and <c>gen_ai.*</c> metrics (default true).</summary>
+    public bool InstrumentModelCalls { get; set; } = true;
+
     /// <summary>The OpenAI-compatible API.</summary>
     public OpenAIModelOptions OpenAI { get; set; } = new();
 
