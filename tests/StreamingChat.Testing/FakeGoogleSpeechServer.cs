@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace StreamingChat.Testing;
 
@@ -36,21 +31,20 @@ public sealed class FakeGoogleSpeechServer : IAsyncDisposable
     /// <summary>Starts a server on 127.0.0.1 with a free port.</summary>
     public static async Task<FakeGoogleSpeechServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var server = new FakeGoogleSpeechServer(app);
-        app.MapPost("/v1/text:synthesize", async (HttpContext context) =>
+        FakeGoogleSpeechServer server = null!;
+        var (_, address) = await LoopbackWebApp.StartAsync(app =>
         {
-            var body = await JsonNode.ParseAsync(context.Request.Body);
-            server._requests.Enqueue((context.Request.Headers["X-Goog-Api-Key"].FirstOrDefault(), body!));
-            return server.FailStatus is { } status
-                ? Results.Json(new { error = new { code = status, message = "failing on purpose" } }, statusCode: status)
-                : Results.Json(new { audioContent = Convert.ToBase64String(server.Audio) });
+            server = new FakeGoogleSpeechServer(app);
+            app.MapPost("/v1/text:synthesize", async (HttpContext context) =>
+            {
+                var body = await JsonNode.ParseAsync(context.Request.Body);
+                server._requests.Enqueue((context.Request.Headers["X-Goog-Api-Key"].FirstOrDefault(), body!));
+                return server.FailStatus is { } status
+                    ? Results.Json(new { error = new { code = status, message = "failing on purpose" } }, statusCode: status)
+                    : Results.Json(new { audioContent = Convert.ToBase64String(server.Audio) });
+            });
         });
-        await app.StartAsync();
-        server.Endpoint = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/");
+        server.Endpoint = address;
         return server;
     }
 

@@ -4,12 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace StreamingChat.Testing;
 
@@ -51,24 +46,22 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     /// <summary>Starts a server on 127.0.0.1 with a free port.</summary>
     public static async Task<FakeOpenAIServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var server = new FakeOpenAIServer(app);
-        app.MapPost("/v1/chat/completions", server.HandleAsync);
-        app.MapPost("/v1/audio/speech", async (HttpContext context) =>
+        FakeOpenAIServer server = null!;
+        var (app, address) = await LoopbackWebApp.StartAsync(app =>
         {
-            var body = await JsonNode.ParseAsync(context.Request.Body);
-            server._speechRequests.Enqueue(new RecordedRequest(context.Request.Headers.Authorization.ToString(), body!));
-            return Results.Bytes(server.SpeechAudio, "audio/wav");
+            server = new FakeOpenAIServer(app);
+            app.MapPost("/v1/chat/completions", server.HandleAsync);
+            app.MapPost("/v1/audio/speech", async (HttpContext context) =>
+            {
+                var body = await JsonNode.ParseAsync(context.Request.Body);
+                server._speechRequests.Enqueue(new RecordedRequest(context.Request.Headers.Authorization.ToString(), body!));
+                return Results.Bytes(server.SpeechAudio, "audio/wav");
+            });
+            app.MapGet("/v1/models", (HttpContext context) => server.ModelsStatus is { } failure
+                ? Results.StatusCode(failure)
+                : Results.Json(new { @object = "list", data = new[] { new { id = "fake-model", @object = "model", created = 0, owned_by = "fake" } } }));
         });
-        app.MapGet("/v1/models", (HttpContext context) => server.ModelsStatus is { } failure
-            ? Results.StatusCode(failure)
-            : Results.Json(new { @object = "list", data = new[] { new { id = "fake-model", @object = "model", created = 0, owned_by = "fake" } } }));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.Endpoint = new Uri(address.TrimEnd('/') + "/v1");
+        server.Endpoint = new Uri(address, "v1");
         return server;
     }
 

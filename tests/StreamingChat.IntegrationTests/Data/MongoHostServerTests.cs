@@ -50,6 +50,23 @@ public sealed class MongoHostServerTests(MongoServerFixture mongo) : IClassFixtu
     }
 
     [Fact]
+    public async Task Readiness_WaitsForMongo_NotReadyWhileItDoesNotAnswer()
+    {
+        var away = $"mongodb://127.0.0.1:{TestPorts.Free()}/nowhere";
+        await using var down = await HostInstance.StartAsync($"--ConnectionStrings:Mongo={away}", "--StreamingChat:Mongo:ServerSelectionTimeoutSeconds=1");
+        await using var up = await HostInstance.StartAsync($"--ConnectionStrings:Mongo={mongo.NewDatabase("ready")}");
+
+        using var notReady = await down.Client.GetAsync("/healthz/ready");
+        using var ready = await up.Client.GetAsync("/healthz/ready");
+        using var live = await down.Client.GetAsync("/healthz/live");
+
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
+        Assert.Contains("mongo", await notReady.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, live.StatusCode);
+    }
+
+    [Fact]
     public async Task Migrate_WithoutMongo_SaysWhatToSet_AndExitsOne()
     {
         var result = await HostProcess.RunToEndAsync("migrate");
