@@ -175,12 +175,20 @@ public static class ChatbotHostApp
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddPrometheusExporter())
-            .WithTracing(tracing => tracing
+                .AddPrometheusExporter());
+
+        // Spans are recorded only when something receives them: with no exporter, every open stream would still hold
+        // its request's and its model call's activities for nothing (benchmarks/README.md measures it).
+        var otlp = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        if (otlp || configuration.GetValue<bool>("StreamingChat:Telemetry:Traces"))
+        {
+            telemetry.WithTracing(tracing => tracing
                 .AddSource(StreamingChatTelemetry.Name, StreamingChatTelemetry.ModelCallSourceName)
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation());
-        if (!string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        }
+
+        if (otlp)
         {
             telemetry.UseOtlpExporter();
         }
