@@ -29,9 +29,9 @@ internal sealed partial class UpstreamRetryPolicy(int maxRetries, ILogger logger
     protected override ValueTask<bool> ShouldRetryAsync(PipelineMessage message, Exception? exception)
         => ValueTask.FromResult(ShouldRetry(message, exception));
 
-    [LoggerMessage(4001, LogLevel.Warning, "Upstream rate limit (429) from the model provider; {Action} (Retry-After: {RetryAfter}).")]
+    [LoggerMessage(5001, LogLevel.Warning, "Upstream rate limit (429) from the model provider; {Action} (Retry-After: {RetryAfter}).")]
     private static partial void RateLimited(ILogger logger, string action, string retryAfter);
 
-    [LoggerMessage(4002, LogLevel.Warning, "Model provider answered {Status}; retrying before the first token.")]
+    [LoggerMessage(5002, LogLevel.Warning, "Model provider answered {Status}; retrying before the first token.")]
     private static partial void Retrying(ILogger logger, string status);
 }

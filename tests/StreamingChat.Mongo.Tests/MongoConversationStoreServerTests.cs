@@ -3,7 +3,7 @@ using StreamingChat.Core;
 namespace StreamingChat.Mongo.Tests;
 
 [Collection(MongoCollection.Name)]
-public sealed class MongoConversationStoreTests(MongoFixture fixture)
+public sealed class MongoConversationStoreServerTests(MongoFixture fixture)
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 24, 10, 0, 0, TimeSpan.Zero);
 

@@ -3,7 +3,7 @@ using MongoDB.Driver;
 namespace StreamingChat.Mongo.Tests;
 
 [Collection(MongoCollection.Name)]
-public sealed class MongoMigratorTests(MongoFixture fixture)
+public sealed class MongoMigratorServerTests(MongoFixture fixture)
 {
     [Fact]
     public async Task Verify_BeforeMigrate_ReportsEveryIndexMissing_AndEveryMigrationPending()

@@ -10,7 +10,7 @@ namespace StreamingChat.Mongo.Tests;
 
 /// <summary>Chatbot reads through HybridCache, counted with the driver's command events.</summary>
 [Collection(MongoCollection.Name)]
-public sealed class CachedChatbotReadTests(MongoFixture fixture)
+public sealed class CachedChatbotReadServerTests(MongoFixture fixture)
 {
     private sealed class Instance : IAsyncDisposable
     {

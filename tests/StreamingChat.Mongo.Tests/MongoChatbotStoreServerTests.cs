@@ -3,7 +3,7 @@ using StreamingChat.Core;
 namespace StreamingChat.Mongo.Tests;
 
 [Collection(MongoCollection.Name)]
-public sealed class MongoChatbotStoreTests(MongoFixture fixture)
+public sealed class MongoChatbotStoreServerTests(MongoFixture fixture)
 {
     [Fact]
     public async Task Upsert_ThenGetAndList_RoundTripEveryField()
