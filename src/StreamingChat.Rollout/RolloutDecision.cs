@@ -31,12 +31,14 @@ public sealed record RolloutDecision(string Feature, string Decision, IReadOnlyL
 
     /// <summary>
     /// Evaluates the criteria over <paramref name="figures"/>: proceed when every proceed condition holds, rollback when
-    /// any rollback condition holds, hold otherwise and while the sample is smaller than the minimum.
+    /// any rollback condition holds, hold otherwise and while the sample is smaller than the minimum (<paramref name="minSampleSize"/>, else the
+    /// criteria's own).
     /// </summary>
-    public static RolloutDecision Evaluate(string feature, WindowFigures figures, RolloutCriteriaOptions limits)
+    public static RolloutDecision Evaluate(string feature, WindowFigures figures, RolloutCriteriaOptions limits, int? minSampleSize = null)
     {
         ArgumentNullException.ThrowIfNull(figures);
         ArgumentNullException.ThrowIfNull(limits);
+        var minimum = minSampleSize ?? limits.MinSampleSize;
         var avg = figures.AverageFirstTokenMs;
         RolloutCriterion[] criteria =
         [
@@ -48,9 +50,9 @@ public sealed record RolloutDecision(string Feature, string Decision, IReadOnlyL
                 avg < limits.ProceedMaxAvgFirstTokenMs, avg > limits.RollbackAvgFirstTokenMs),
         ];
 
-        if (figures.Requests < limits.MinSampleSize)
+        if (figures.Requests < minimum)
         {
-            return new(feature, Hold, criteria, figures.Requests, [$"the sample ({figures.Requests}) is smaller than {limits.MinSampleSize}"]);
+            return new(feature, Hold, criteria, figures.Requests, [$"the sample ({figures.Requests}) is smaller than {minimum}"]);
         }
 
         var failing = criteria.Where(c => c.Failing).Select(c => $"{c.Name} {F(c.Value ?? 0)} {c.RollbackIf}").ToList();

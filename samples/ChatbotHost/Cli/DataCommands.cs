@@ -85,9 +85,9 @@ internal static class DataCommands
     /// <summary><c>chatbots list | show ID | set ID [--name=…] … | enable ID | disable ID</c>.</summary>
     public static Task<int> ChatbotsAsync(string[] args, TextWriter output, TextWriter error)
     {
-        var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
-        var action = positional.FirstOrDefault() ?? "list";
-        var id = positional.Skip(1).FirstOrDefault();
+        var parsed = CliArguments.Parse(args);
+        var action = parsed.Positional.FirstOrDefault() ?? "list";
+        var id = parsed.Positional.Skip(1).FirstOrDefault();
         return WithServicesAsync(args, error, requireMongo: false, async services =>
         {
             var store = services.GetRequiredService<IChatbotStore>();
@@ -139,7 +139,7 @@ internal static class DataCommands
             {
                 "enable" => existing! with { Enabled = true },
                 "disable" => existing! with { Enabled = false },
-                _ => Apply(existing ?? new ChatbotDefinition { Id = id }, Options(args), error),
+                _ => Apply(existing ?? new ChatbotDefinition { Id = id }, parsed.Options, error),
             };
             if (changed is null)
             {
@@ -154,17 +154,11 @@ internal static class DataCommands
         });
     }
 
-    private static Dictionary<string, string> Options(string[] args)
-        => args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal))
-            .Select(a => a[2..].Split('=', 2))
-            .GroupBy(p => p[0], StringComparer.OrdinalIgnoreCase)
-            .ToDictionary(g => g.Key, g => g.Last()[1], StringComparer.OrdinalIgnoreCase);
-
     /// <summary>
     /// Applies <c>--name</c>, <c>--system-prompt</c>, <c>--model</c>, <c>--temperature</c>, <c>--max-output-tokens</c>,
     /// <c>--voice</c>, <c>--language</c>, <c>--audio-format</c>, <c>--enabled</c>; null (with a message) when a value is wrong.
     /// </summary>
-    private static ChatbotDefinition? Apply(ChatbotDefinition chatbot, Dictionary<string, string> options, TextWriter error)
+    private static ChatbotDefinition? Apply(ChatbotDefinition chatbot, IReadOnlyDictionary<string, string> options, TextWriter error)
     {
         var problems = new List<string>();
         if (options.TryGetValue("name", out var name))

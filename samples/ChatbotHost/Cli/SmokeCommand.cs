@@ -14,25 +14,22 @@ internal static class SmokeCommand
 {
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
-        string? url = null, chatbot = null, session = null, user = null, query = null;
+        var parsed = CliArguments.Parse(args);
+        var options = parsed.Options;
+        var unknown = options.Keys.FirstOrDefault(k => k is not ("url" or "chatbot" or "session" or "user" or "timeout"));
         var timeoutSeconds = 60.0;
-        for (var i = 0; i < args.Length; i++)
+        if (unknown is not null || (options.TryGetValue("timeout", out var timeout)
+            && (!double.TryParse(timeout, NumberStyles.Float, CultureInfo.InvariantCulture, out timeoutSeconds) || timeoutSeconds <= 0)))
         {
-            var (name, value) = Split(args, ref i);
-            switch (name)
-            {
-                case "--url": url = value; break;
-                case "--chatbot": chatbot = value; break;
-                case "--session": session = value; break;
-                case "--user": user = value; break;
-                case "--timeout" when double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var t) && t > 0: timeoutSeconds = t; break;
-                case null: query = value; break;
-                default:
-                    await error.WriteLineAsync($"Unknown or invalid option '{name}'.").ConfigureAwait(false);
-                    return 1;
-            }
+            await error.WriteLineAsync($"Unknown or invalid option '--{unknown ?? "timeout"}'.").ConfigureAwait(false);
+            return 1;
         }
 
+        var url = options.GetValueOrDefault("url");
+        var chatbot = options.GetValueOrDefault("chatbot");
+        var session = options.GetValueOrDefault("session");
+        var user = options.GetValueOrDefault("user");
+        var query = parsed.Positional.LastOrDefault();
         if (url is null || chatbot is null || string.IsNullOrWhiteSpace(query) || !Uri.TryCreate(url, UriKind.Absolute, out var baseAddress))
         {
             await error.WriteLineAsync("""Usage: ChatbotHost smoke --url http://localhost:5000 --chatbot demo [--session ID] [--user ID] [--timeout 60] "question" """).ConfigureAwait(false);
@@ -101,23 +98,5 @@ internal static class SmokeCommand
     {
         error.WriteLine("FAIL: " + message);
         return 1;
-    }
-
-    /// <summary>Reads <c>--name value</c>, <c>--name=value</c>, or a positional value (name null).</summary>
-    private static (string? Name, string? Value) Split(string[] args, ref int i)
-    {
-        var arg = args[i];
-        if (!arg.StartsWith("--", StringComparison.Ordinal))
-        {
-            return (null, arg);
-        }
-
-        var equals = arg.IndexOf('=', StringComparison.Ordinal);
-        if (equals > 0)
-        {
-            return (arg[..equals], arg[(equals + 1)..]);
-        }
-
-        return (arg, i + 1 < args.Length ? args[++i] : null);
     }
 }

@@ -44,25 +44,32 @@ internal static class ChatEndpoints
         await using (sse.ConfigureAwait(false))
         {
             var deadline = services.GetRequiredService<StreamingChatDrain>().Deadline;
-            var events = pipeline.StreamAsync(prepared, streaming, deadline, cancellationToken).GetAsyncEnumerator(cancellationToken);
+
+            // Ends the answer when the caller left or can no longer be written to; the pipeline then stores it as interrupted.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var events = pipeline.StreamAsync(prepared, streaming, deadline, stop.Token).GetAsyncEnumerator(stop.Token);
+            var next = events.MoveNextAsync();
+            var pending = true;
             try
             {
-                // Events that are ready at once (tokens arriving back to back) share one write; before waiting for the
-                // next event, everything written is flushed, so no token is ever held back by this.
-                var next = events.MoveNextAsync();
                 while (true)
                 {
-                    if (!next.IsCompleted && !await sse.FlushAsync(cancellationToken).ConfigureAwait(false))
+                    pending = false;
+                    if (!await next.ConfigureAwait(false))
                     {
                         break;
                     }
 
-                    if (!await next.ConfigureAwait(false) || !await sse.WriteAsync(events.Current, flush: false, cancellationToken).ConfigureAwait(false))
-                    {
-                        break;
-                    }
-
+                    // The next event is asked for before this one is written: when it is ready already (tokens arriving
+                    // back to back) the two share one write; when it is not, this one is flushed now, so no event ever
+                    // waits in a buffer for the next.
+                    var current = events.Current;
                     next = events.MoveNextAsync();
+                    pending = true;
+                    if (!await sse.WriteAsync(current, flush: !next.IsCompleted, cancellationToken).ConfigureAwait(false))
+                    {
+                        break;
+                    }
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -71,6 +78,20 @@ internal static class ChatEndpoints
             }
             finally
             {
+                // An enumerator may only be disposed once its pending step is over.
+                await stop.CancelAsync().ConfigureAwait(false);
+                if (pending)
+                {
+                    try
+                    {
+                        await next.ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // Cancelled, as asked.
+                    }
+                }
+
                 await events.DisposeAsync().ConfigureAwait(false);
             }
         }

@@ -37,7 +37,6 @@ internal sealed class SseEventWriter : IAsyncDisposable
     private long _nextId;
     private int _retryMs;
     private bool _closed;
-    private bool _unflushed;
 
     public SseEventWriter(PipeWriter output, TimeSpan heartbeat, int retryMs, TimeProvider timeProvider)
     {
@@ -57,9 +56,9 @@ internal sealed class SseEventWriter : IAsyncDisposable
     public ValueTask<bool> WriteAsync(ChatStreamEvent streamEvent, CancellationToken cancellationToken) => WriteAsync(streamEvent, flush: true, cancellationToken);
 
     /// <summary>
-    /// Writes one event, flushing it unless <paramref name="flush"/> is false: the caller then flushes (with
-    /// <see cref="FlushAsync"/>) before it waits for anything, so several events that are ready at once go out in one
-    /// write and none waits in the buffer. The terminal event is always flushed. False when the caller has gone.
+    /// Writes one event, flushing it unless <paramref name="flush"/> is false: the caller passes false only when the
+    /// next event is ready already and will be written at once, so events ready together go out in one write and none
+    /// waits in the buffer. The terminal event is always flushed. False when the caller has gone.
     /// </summary>
     public async ValueTask<bool> WriteAsync(ChatStreamEvent streamEvent, bool flush, CancellationToken cancellationToken)
     {
@@ -73,7 +72,6 @@ internal sealed class SseEventWriter : IAsyncDisposable
 
             WriteEvent(_output, _json, _nextId++, streamEvent, _retryMs);
             _retryMs = -1;
-            _unflushed = true;
             if (streamEvent.IsTerminal)
             {
                 // Nothing, not even a heartbeat, follows the terminal event.
@@ -94,28 +92,8 @@ internal sealed class SseEventWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends what was written and not yet flushed. False when the caller has gone.</summary>
-    public async ValueTask<bool> FlushAsync(CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return !_unflushed || await FlushCoreAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
-        {
-            _closed = true;
-            return false;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
     private async ValueTask<bool> FlushCoreAsync(CancellationToken cancellationToken)
     {
-        _unflushed = false;
         var flushed = await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
         _lastWrite = _time.GetTimestamp();
         if (flushed.IsCompleted || flushed.IsCanceled)

@@ -59,41 +59,30 @@ public sealed class SpeechSynthesis : IDisposable
     internal async Task<ChatStreamAudio> SpeakAsync(ITextToSpeechClient client, TextToSpeechOptions options, string format, int seq, string text, string chatbotId, double timeoutSeconds, SemaphoreSlim streamSlots, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        var (streamSlot, processSlot) = (false, false);
         try
         {
             await streamSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            streamSlot = true;
+            await _processSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            processSlot = true;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
+            started = Stopwatch.GetTimestamp();
+            TextToSpeechResponse response;
             try
             {
-                await _processSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    timeout.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
-                    started = Stopwatch.GetTimestamp();
-                    TextToSpeechResponse response;
-                    try
-                    {
-                        response = await client.GetAudioAsync(text, options, timeout.Token).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                    {
-                        throw new TimeoutException($"Speech took longer than {timeoutSeconds} s.");
-                    }
-
-                    var audio = response.Contents.OfType<DataContent>().FirstOrDefault()
-                        ?? throw new InvalidOperationException("The speech service returned no audio.");
-                    _metrics.SentenceSpoken(chatbotId, Stopwatch.GetElapsedTime(started), null);
-                    return new ChatStreamAudio(seq, text, FormatOf(audio.MediaType, format), audio.Data);
-                }
-                finally
-                {
-                    _processSlots.Release();
-                }
+                response = await client.GetAudioAsync(text, options, timeout.Token).ConfigureAwait(false);
             }
-            finally
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                streamSlots.Release();
+                throw new TimeoutException($"Speech took longer than {timeoutSeconds} s.");
             }
+
+            var audio = response.Contents.OfType<DataContent>().FirstOrDefault()
+                ?? throw new InvalidOperationException("The speech service returned no audio.");
+            _metrics.SentenceSpoken(chatbotId, Stopwatch.GetElapsedTime(started), null);
+            return new ChatStreamAudio(seq, text, FormatOf(audio.MediaType, format), audio.Data);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -101,6 +90,18 @@ public sealed class SpeechSynthesis : IDisposable
             _metrics.SentenceSpoken(chatbotId, Stopwatch.GetElapsedTime(started), errorType);
             Log.SpeechFailed(_logger, chatbotId, seq, ex);
             return new ChatStreamAudio(seq, text, format, ReadOnlyMemory<byte>.Empty, ex is TimeoutException ? ex.Message : "The sentence could not be spoken.");
+        }
+        finally
+        {
+            if (processSlot)
+            {
+                _processSlots.Release();
+            }
+
+            if (streamSlot)
+            {
+                streamSlots.Release();
+            }
         }
     }
 

@@ -73,7 +73,6 @@ public sealed class RolloutGuard : BackgroundService
     {
         var options = _options.CurrentValue;
         var guard = options.Guard;
-        var criteria = Criteria(options);
         bool leader;
         try
         {
@@ -106,7 +105,7 @@ public sealed class RolloutGuard : BackgroundService
             try
             {
                 var reading = await _window.ReadAsync(state.PhaseStartedAt, cancellationToken).ConfigureAwait(false);
-                var decision = RolloutDecision.Evaluate(feature, reading.Figures, criteria);
+                var decision = RolloutDecision.Evaluate(feature, reading.Figures, options.Criteria, guard.MinSampleSize);
                 if (decision.Decision != RolloutDecision.Rollback || state.Percentage == 0)
                 {
                     var previous = StatusOf(feature);
@@ -155,21 +154,6 @@ public sealed class RolloutGuard : BackgroundService
         {
             await _lock.ReleaseAsync().ConfigureAwait(false);
         }
-    }
-
-    private static RolloutCriteriaOptions Criteria(RolloutOptions options)
-    {
-        var c = options.Criteria;
-        return new RolloutCriteriaOptions
-        {
-            ProceedMaxErrorRate = c.ProceedMaxErrorRate,
-            ProceedMinSuccessRate = c.ProceedMinSuccessRate,
-            ProceedMaxAvgFirstTokenMs = c.ProceedMaxAvgFirstTokenMs,
-            RollbackErrorRate = c.RollbackErrorRate,
-            RollbackSuccessRate = c.RollbackSuccessRate,
-            RollbackAvgFirstTokenMs = c.RollbackAvgFirstTokenMs,
-            MinSampleSize = options.Guard.MinSampleSize ?? c.MinSampleSize,
-        };
     }
 }
 
