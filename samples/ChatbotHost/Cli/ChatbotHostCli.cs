@@ -116,7 +116,6 @@ public static class ChatbotHostCli
     {
         var model = services.GetRequiredService<IOptions<ModelOptions>>().Value;
         var chat = services.GetRequiredService<IOptions<ChatStreamOptions>>().Value;
-        var chatbots = services.GetService<StreamingChat.Mongo.StreamingChatMongo>() is null ? await services.GetRequiredService<IChatbotStore>().ListAsync().ConfigureAwait(false) : [];
         await output.WriteLineAsync($"Model provider: {model.EffectiveProvider}").ConfigureAwait(false);
         if (model.EffectiveProvider == ModelOptions.OpenAIProvider)
         {
@@ -132,6 +131,7 @@ public static class ChatbotHostCli
         await output.WriteLineAsync($"Stores: {(mongo is null ? "in memory" : "MongoDB, database " + mongo.Options.EffectiveDatabase)}; shared state: {(redis is null ? "in memory" : "Redis")}").ConfigureAwait(false);
         if (mongo is null)
         {
+            var chatbots = await services.GetRequiredService<IChatbotStore>().ListAsync().ConfigureAwait(false);
             await output.WriteLineAsync($"Chatbots (in memory): {string.Join(", ", chatbots.Select(c => c.Enabled ? c.Id : c.Id + " (disabled)"))}").ConfigureAwait(false);
         }
     }

@@ -36,9 +36,6 @@ public sealed class ServiceWindow
         _logger = logger;
     }
 
-    /// <summary>Whether the window holds every instance's streams.</summary>
-    public bool Shared => _buckets.Shared;
-
     /// <summary>Reads the window, counting only streams from <paramref name="since"/> on when that is inside it.</summary>
     public async Task<ServiceWindowReading> ReadAsync(DateTimeOffset? since = null, CancellationToken cancellationToken = default)
     {
