@@ -115,6 +115,13 @@ async Task<string> RunIdleAsync(int count)
     clock.Stop();
     await Task.Delay(2000);
     var after = host.Rss;
+    if (options.HoldSeconds > 0)
+    {
+        // Held open for a look from outside (dotnet-gcdump, dotnet-counters): the figures above are already taken.
+        Console.WriteLine($"   holding the streams open for {options.HoldSeconds} s (host pid {host.ProcessId})");
+        await Task.Delay(TimeSpan.FromSeconds(options.HoldSeconds));
+    }
+
     var perStream = (after - before) / (double)Math.Max(open, 1);
     Console.WriteLine($"   {open} open in {clock.Elapsed.TotalSeconds:0.0} s; RSS {before / 1048576.0:0} MB → {after / 1048576.0:0} MB");
     await hold.CancelAsync();
@@ -204,7 +211,7 @@ internal sealed record Point(string Name, int Concurrency, int Requests, int Tok
         new("1 concurrent, 100 tokens back to back", 1, 200, 100, 0, 0),
         new("50 concurrent, 100 tokens back to back", 50, 1000, 100, 0, 0),
         new("500 concurrent, 100 tokens back to back", 500, 2000, 100, 0, 0),
-        new("200 concurrent chats, 100 tokens 20 ms apart", 200, 600, 100, 20, 0),
+        new("200 concurrent chats, 100 tokens 20 ms apart", 200, 2000, 100, 20, 0),
     ];
 }
 
@@ -220,6 +227,8 @@ internal sealed class Args
     public int Idle { get; private set; }
 
     public int WarmupSeconds { get; private set; } = 8;
+
+    public int HoldSeconds { get; private set; }
 
     public List<Point> Points { get; } = [];
 
@@ -240,6 +249,7 @@ internal sealed class Args
                 case "--write-readme": parsed.WriteReadme = true; break;
                 case "--gc": parsed.Gc = Next(); break;
                 case "--idle": parsed.Idle = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--hold-seconds": parsed.HoldSeconds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--warmup-seconds": parsed.WarmupSeconds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--concurrency": concurrency = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--requests": requests = int.Parse(Next(), CultureInfo.InvariantCulture); break;

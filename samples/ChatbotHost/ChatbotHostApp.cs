@@ -1,5 +1,6 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
+using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -175,7 +176,8 @@ public static class ChatbotHostApp
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddPrometheusExporter());
+                .AddPrometheusExporter()
+                .AddView(instrument => DropPerTokenMetric(instrument, configuration)));
 
         // Spans are recorded only when something receives them: with no exporter, every open stream would still hold
         // its request's and its model call's activities for nothing (benchmarks/README.md measures it).
@@ -194,6 +196,18 @@ public static class ChatbotHostApp
         }
     }
 
+    /// <summary>
+    /// Drops <c>gen_ai.client.operation.time_per_output_chunk</c> unless <c>StreamingChat:Telemetry:PerTokenMetrics</c> is
+    /// true: it is the one instrument recorded once per token (a histogram update with its tags for every relayed
+    /// token, measured in benchmarks/README.md), while time to first chunk, duration and token usage are per call.
+    /// </summary>
+    private static MetricStreamConfiguration? DropPerTokenMetric(Instrument instrument, IConfiguration configuration)
+        => instrument.Name == PerTokenMetricName && !configuration.GetValue<bool>("StreamingChat:Telemetry:PerTokenMetrics")
+            ? MetricStreamConfiguration.Drop
+            : null;
+
+    private const string PerTokenMetricName = "gen_ai.client.operation.time_per_output_chunk";
+
     private static OpenAIClient CreateOpenAIClient(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<ModelOptions>>().Value.OpenAI;
@@ -204,6 +218,7 @@ public static class ChatbotHostApp
             RetryPolicy = new UpstreamRetryPolicy(options.MaxRetries, services.GetRequiredService<ILoggerFactory>().CreateLogger("ChatbotHost.Upstream")),
             NetworkTimeout = TimeSpan.FromSeconds(options.NetworkTimeoutSeconds),
         };
+        clientOptions.AddPolicy(new CompactRequestBodyPolicy(), PipelinePosition.PerCall);
         if (!string.IsNullOrWhiteSpace(options.Endpoint))
         {
             clientOptions.Endpoint = new Uri(options.Endpoint);

@@ -37,6 +37,13 @@ public sealed class ChatStreamOptions
     public int InMemoryMessagesPerSession { get; set; } = 200;
 
     /// <summary>
+    /// How many sessions the in-memory conversation store keeps (default 10,000); past it, the session written to least
+    /// recently is forgotten, so a long-running process does not grow with every new caller.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int InMemorySessions { get; set; } = 10_000;
+
+    /// <summary>
     /// How long the model may take to send the first token before the answer ends with <c>upstream_timeout</c>
     /// (default 60 s; 0 turns it off).
     /// </summary>

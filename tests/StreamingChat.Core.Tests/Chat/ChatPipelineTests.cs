@@ -253,6 +253,53 @@ public sealed class ChatPipelineTests
         }
     }
 
+    [Fact]
+    public async Task StreamAsync_UpdatesKeptByMiddleware_HoldTextButNoProviderObjects()
+    {
+        var model = new ProviderObjectsChatClient();
+        var pipeline = new ChatPipeline(model, _chatbots, _conversations, new StaticOptionsMonitor<ChatStreamOptions>(new ChatStreamOptions()), [], _metrics, TimeProvider.System, NullLogger<ChatPipeline>.Instance);
+
+        var events = await CollectAsync(pipeline, Query(session: "raw"));
+
+        Assert.Equal(["Hello", " world"], events.Where(e => e.Kind == ChatStreamEventKind.Token).Select(e => e.Text));
+        Assert.Equal(3, model.Yielded.Count);
+        Assert.All(model.Yielded, u => Assert.Null(u.RawRepresentation));
+        Assert.All(model.Yielded.SelectMany(u => u.Contents), c => Assert.Null(c.RawRepresentation));
+        Assert.Equal("Hello world", model.Yielded.ToChatResponse().Text);
+        var answer = (await _conversations.GetRecentAsync("raw", 10))[^1];
+        Assert.Equal(new ChatTokenUsage(7, 2), answer.Usage);
+    }
+
+    /// <summary>A model whose updates carry provider objects, keeping every update it yields as telemetry middleware does.</summary>
+    private sealed class ProviderObjectsChatClient : IChatClient
+    {
+        public List<ChatResponseUpdate> Yielded { get; } = [];
+
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+            => throw new NotSupportedException();
+
+        public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await Task.Yield();
+            foreach (var update in new[]
+            {
+                new ChatResponseUpdate(ChatRole.Assistant, [new TextContent("Hello") { RawRepresentation = new object() }]) { RawRepresentation = new object() },
+                new ChatResponseUpdate(ChatRole.Assistant, [new TextContent(" world") { RawRepresentation = new object() }]) { RawRepresentation = new object() },
+                new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(new UsageDetails { InputTokenCount = 7, OutputTokenCount = 2 }) { RawRepresentation = new object() }]) { RawRepresentation = new object(), FinishReason = ChatFinishReason.Stop },
+            })
+            {
+                Yielded.Add(update);
+                yield return update;
+            }
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+
     private sealed class FailingConversationStore : IConversationStore
     {
         public Task AppendAsync(IReadOnlyList<ConversationMessage> messages, CancellationToken cancellationToken = default) => throw new IOException("store down");

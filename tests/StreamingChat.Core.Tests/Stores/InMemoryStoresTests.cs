@@ -38,6 +38,24 @@ public sealed class InMemoryStoresTests
     }
 
     [Fact]
+    public async Task ConversationStore_PastTheSessionLimit_ForgetsTheSessionWrittenLeastRecently()
+    {
+        var store = new InMemoryConversationStore(Options.Create(new ChatStreamOptions { InMemorySessions = 2 }));
+        await store.AppendAsync([Turn("a1", session: "a")]);
+        await store.AppendAsync([Turn("b1", session: "b")]);
+        await store.AppendAsync([Turn("a2", session: "a")]); // a is now the most recently written
+        await store.AppendAsync([Turn("c1", session: "c")]); // b goes
+
+        Assert.Empty(await store.GetRecentAsync("b", 5));
+        Assert.Equal(["a1", "a2"], (await store.GetRecentAsync("a", 5)).Select(m => m.MessageId));
+        Assert.Equal(["c1"], (await store.GetRecentAsync("c", 5)).Select(m => m.MessageId));
+
+        await store.AppendAsync([Turn("b2", session: "b")]); // a goes: c was written after it
+        Assert.Empty(await store.GetRecentAsync("a", 5));
+        Assert.Equal(["b2"], (await store.GetRecentAsync("b", 5)).Select(m => m.MessageId));
+    }
+
+    [Fact]
     public async Task ChatbotStore_NothingConfigured_SeedsDemo()
     {
         var store = new InMemoryChatbotStore(Options.Create(new ChatbotSeedOptions()));

@@ -132,6 +132,9 @@ public sealed class ChatStreamServerTests : IAsyncLifetime
         Assert.Equal("done", events[^1].Type);
         Assert.Equal("Hello from the fake!", string.Concat(events.Select(e => e.Text)));
         Assert.Equal(2, _upstream.Requests.Count);
+        // The retry resends the body the first try sent (the client's copy of it, CompactRequestBodyPolicy).
+        Assert.Equal(_upstream.Requests[0].Body.ToJsonString(), _upstream.Requests[1].Body.ToJsonString());
+        Assert.Equal(("user", "Hi"), _upstream.Requests[1].Messages[^1]);
     }
 
     [Fact]

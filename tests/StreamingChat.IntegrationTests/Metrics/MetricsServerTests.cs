@@ -63,7 +63,19 @@ public sealed partial class MetricsServerTests : IAsyncLifetime
         await Eventually(async () => await ScrapedSumAsync(host, "streamingchat_tokens_total") == tokens);
         var scrape = await host.Client.GetStringAsync("/metrics");
         Assert.Contains("gen_ai_client_operation_duration", scrape, StringComparison.Ordinal);
+        Assert.Contains("gen_ai_client_operation_time_to_first_chunk", scrape, StringComparison.Ordinal);
+        Assert.DoesNotContain("gen_ai_client_operation_time_per_output_chunk", scrape, StringComparison.Ordinal);
         Assert.DoesNotContain("session", scrape, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Scrape_PerTokenMetricsOn_HasTheTimeBetweenChunks()
+    {
+        await using var host = await HostInstance.StartWithUpstreamAsync(_upstream, "--StreamingChat:Telemetry:PerTokenMetrics=true");
+        var events = await host.AskAsync("Question", sessionId: "per-token");
+        Assert.True(events.Count(e => e.Type == "token") > 1);
+
+        await Eventually(async () => (await host.Client.GetStringAsync("/metrics")).Contains("gen_ai_client_operation_time_per_output_chunk", StringComparison.Ordinal));
     }
 
     [Fact]
