@@ -20,10 +20,12 @@ internal sealed class CompactRequestBodyPolicy : PipelinePolicy
         ProcessNext(message, pipeline, currentIndex);
     }
 
-    public override async ValueTask ProcessAsync(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
+    // Not async: the call waits here until the response headers arrive, and a state machine of its own would be one
+    // more object per waiting stream.
+    public override ValueTask ProcessAsync(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
     {
         Compact(message);
-        await ProcessNextAsync(message, pipeline, currentIndex).ConfigureAwait(false);
+        return ProcessNextAsync(message, pipeline, currentIndex);
     }
 
     private static void Compact(PipelineMessage message)
