@@ -12,6 +12,7 @@ using StreamingChat.LoadTest;
 //   dotnet run -c Release --project benchmarks/StreamingChat.LoadTest -- --concurrency 50 --requests 500 --tokens 100 --interval-ms 0
 //   dotnet run -c Release --project benchmarks/StreamingChat.LoadTest -- --idle 5000
 //   ... --standard --variant "label:DOTNET_SOME_SETTING=1"   (each point also run with the host under that environment)
+//   ... --standard --variant "before:@/path/to/an/older/build/ChatbotHost.dll"   (each point also run with another build)
 var options = Args.Parse(args);
 var root = FindRoot();
 var hostDll = Path.Combine(root, "samples", "ChatbotHost", "bin", "Release", "net10.0", "ChatbotHost.dll");
@@ -41,13 +42,17 @@ if (options.Standard || options.Points.Count > 0)
     }
 }
 
-string? idleRow = null;
+var idleRows = new List<string>();
 if (options.Standard || options.Idle > 0)
 {
-    idleRow = await RunIdleAsync(options.Idle > 0 ? options.Idle : 5000);
+    idleRows.Add(await RunIdleAsync(options.Idle > 0 ? options.Idle : 5000, null));
+    foreach (var variant in options.Variants)
+    {
+        idleRows.Add(await RunIdleAsync(options.Idle > 0 ? options.Idle : 5000, variant));
+    }
 }
 
-var report = Report(rows, idleRow);
+var report = Report(rows, idleRows);
 Console.WriteLine(report);
 if (options.WriteReadme)
 {
@@ -59,7 +64,7 @@ return 0;
 // Each point gets a fresh host process, so its memory figures are its own.
 async Task<List<string>> RunPointAsync(Point point, Variant? variant)
 {
-    await using var host = await HostUnderTest.StartAsync(hostDll, upstream.Endpoint, options.Gc, options.HostSettings, variant?.Environment);
+    await using var host = await HostUnderTest.StartAsync(variant?.HostDll ?? hostDll, upstream.Endpoint, options.Gc, options.HostSettings, variant?.Environment);
     Console.WriteLine($"   host pid {host.ProcessId}");
     upstream.Pace = new UpstreamPace(point.Tokens, TimeSpan.FromMilliseconds(point.IntervalMs), TimeSpan.FromMilliseconds(point.FirstDelayMs));
     var limit = TimeSpan.FromSeconds(point.TimeLimitSeconds);
@@ -101,10 +106,10 @@ async Task<List<string>> RunPointAsync(Point point, Variant? variant)
     ];
 }
 
-async Task<string> RunIdleAsync(int count)
+async Task<string> RunIdleAsync(int count, Variant? variant)
 {
-    await using var host = await HostUnderTest.StartAsync(hostDll, upstream.Endpoint, options.Gc, options.HostSettings);
-    Console.WriteLine($"== idle: {count} open streams");
+    await using var host = await HostUnderTest.StartAsync(variant?.HostDll ?? hostDll, upstream.Endpoint, options.Gc, options.HostSettings, variant?.Environment);
+    Console.WriteLine($"== idle: {count} open streams{(variant is null ? "" : ", " + variant.Label)}");
     upstream.Pace = new UpstreamPace(1, TimeSpan.Zero, TimeSpan.FromMinutes(10));
     await runner.RunAsync(host.Address, floor: false, 1, 1, TimeSpan.FromSeconds(1)); // warm path, answered later
     await Task.Delay(500);
@@ -126,7 +131,8 @@ async Task<string> RunIdleAsync(int count)
     Console.WriteLine($"   {open} open in {clock.Elapsed.TotalSeconds:0.0} s; RSS {before / 1048576.0:0} MB → {after / 1048576.0:0} MB");
     await hold.CancelAsync();
     await Task.WhenAll(running);
-    return string.Create(CultureInfo.InvariantCulture, $"| {count} streams open and idle (first token 10 min away) | {open} of {count} open | RSS {before / 1048576.0:0} MB → {after / 1048576.0:0} MB | **{perStream / 1024:0.0} KiB per stream** |");
+    var name = $"{count} streams open and idle (first token 10 min away){(variant is null ? "" : ", host " + variant.Label)}";
+    return string.Create(CultureInfo.InvariantCulture, $"| {name} | {open} of {count} open | RSS {before / 1048576.0:0} MB → {after / 1048576.0:0} MB | **{perStream / 1024:0.0} KiB per stream** |");
 }
 
 static string Row(string load, string target, List<StreamSample> samples, TimeSpan elapsed, string added, string cpuPer1000, string peak)
@@ -150,7 +156,7 @@ static double P(List<StreamSample> samples, Func<StreamSample, double> value, do
 
 static string F(double value) => double.IsNaN(value) ? "—" : value.ToString(value < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture);
 
-string Report(List<string> rows, string? idle)
+string Report(List<string> rows, List<string> idle)
 {
     var text = new StringBuilder();
     text.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd} on {Machine()}, host GC {options.Gc}, with");
@@ -164,11 +170,11 @@ string Report(List<string> rows, string? idle)
         text.AppendLine();
     }
 
-    if (idle is not null)
+    if (idle.Count > 0)
     {
         text.AppendLine("| memory point | opened | host RSS | growth |");
         text.AppendLine("| --- | --- | --- | --- |");
-        text.AppendLine(idle);
+        idle.ForEach(r => text.AppendLine(r));
     }
 
     return text.ToString();
@@ -271,13 +277,29 @@ internal sealed class Args
     }
 }
 
-/// <summary>The host run again with other environment variables (<c>--variant "label:NAME=value,NAME2=value"</c>), beside the plain host in the same run.</summary>
-internal sealed record Variant(string Label, IReadOnlyDictionary<string, string> Environment)
+/// <summary>
+/// The host run again beside the plain one in the same run: with other environment variables
+/// (<c>--variant "label:NAME=value,NAME2=value"</c>), or another build of it (<c>--variant "label:@path/ChatbotHost.dll"</c>,
+/// optionally followed by <c>,NAME=value</c> pairs), so a change's before and after come from one run.
+/// </summary>
+internal sealed record Variant(string Label, IReadOnlyDictionary<string, string> Environment, string? HostDll)
 {
     public static Variant Parse(string text)
     {
         var colon = text.IndexOf(':', StringComparison.Ordinal);
-        var pairs = text[(colon + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
-        return new Variant(text[..colon], pairs);
+        if (colon <= 0)
+        {
+            throw new ArgumentException($"A variant is \"label:NAME=value,...\" or \"label:@path/ChatbotHost.dll\", not \"{text}\".");
+        }
+
+        var parts = text[(colon + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries);
+        var hostDll = parts.Length > 0 && parts[0].StartsWith('@') ? Path.GetFullPath(parts[0][1..]) : null;
+        if (hostDll is not null && !File.Exists(hostDll))
+        {
+            throw new ArgumentException($"The variant's host build {hostDll} does not exist.");
+        }
+
+        var pairs = parts.Skip(hostDll is null ? 0 : 1).Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
+        return new Variant(text[..colon], pairs, hostDll);
     }
 }
