@@ -20,6 +20,5 @@ public sealed class BenchmarkConfig : ManualConfig
         AddExporter(MarkdownExporter.GitHub);
         AddJob(Job.ShortRun);
         WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Trend));
-        WithOptions(ConfigOptions.JoinSummary);
     }
 }
