@@ -56,56 +56,14 @@ public sealed class SpeechSynthesis : IDisposable
         return new SpeechSession(this, _client!, options, format, settings, chatbot.Id, cancellationToken);
     }
 
-    internal async Task<ChatStreamAudio> SpeakAsync(ITextToSpeechClient client, TextToSpeechOptions options, string format, int seq, string text, string chatbotId, double timeoutSeconds, SemaphoreSlim streamSlots, CancellationToken cancellationToken)
-    {
-        var started = Stopwatch.GetTimestamp();
-        var (streamSlot, processSlot) = (false, false);
-        try
-        {
-            await streamSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
-            streamSlot = true;
-            await _processSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
-            processSlot = true;
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
-            started = Stopwatch.GetTimestamp();
-            TextToSpeechResponse response;
-            try
-            {
-                response = await client.GetAudioAsync(text, options, timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"Speech took longer than {timeoutSeconds} s.");
-            }
+    /// <summary>The bound on sentences being spoken at once in this process.</summary>
+    internal SemaphoreSlim ProcessSlots => _processSlots;
 
-            var audio = response.Contents.OfType<DataContent>().FirstOrDefault()
-                ?? throw new InvalidOperationException("The speech service returned no audio.");
-            _metrics.SentenceSpoken(chatbotId, Stopwatch.GetElapsedTime(started), null);
-            return new ChatStreamAudio(seq, text, FormatOf(audio.MediaType, format), audio.Data);
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            var errorType = ex is TimeoutException ? "timeout" : ex.GetType().Name;
-            _metrics.SentenceSpoken(chatbotId, Stopwatch.GetElapsedTime(started), errorType);
-            Log.SpeechFailed(_logger, chatbotId, seq, ex);
-            return new ChatStreamAudio(seq, text, format, ReadOnlyMemory<byte>.Empty, ex is TimeoutException ? ex.Message : "The sentence could not be spoken.");
-        }
-        finally
-        {
-            if (processSlot)
-            {
-                _processSlots.Release();
-            }
+    internal StreamingChatMetrics Metrics => _metrics;
 
-            if (streamSlot)
-            {
-                streamSlots.Release();
-            }
-        }
-    }
+    internal ILogger Logger => _logger;
 
-    private static string FormatOf(string mediaType, string requested) => mediaType switch
+    internal static string FormatOf(string mediaType, string requested) => mediaType switch
     {
         "audio/wav" or "audio/wave" or "audio/x-wav" => "wav",
         "audio/mpeg" or "audio/mp3" => "mp3",
@@ -207,6 +165,55 @@ internal sealed class SpeechSession : IAsyncDisposable
         _streamSlots.Dispose();
     }
 
-    private void Start(string sentence)
-        => _pending.Enqueue(_synthesis.SpeakAsync(_client, _options, _format, _seq++, sentence, _chatbotId, _settings.TimeoutSeconds, _streamSlots, _cancellation.Token));
+    private void Start(string sentence) => _pending.Enqueue(SpeakAsync(_seq++, sentence, _cancellation.Token));
+
+    private async Task<ChatStreamAudio> SpeakAsync(int seq, string text, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var processSlots = _synthesis.ProcessSlots;
+        var (streamSlot, processSlot) = (false, false);
+        try
+        {
+            await _streamSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            streamSlot = true;
+            await processSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            processSlot = true;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(_settings.TimeoutSeconds));
+            started = Stopwatch.GetTimestamp();
+            TextToSpeechResponse response;
+            try
+            {
+                response = await _client.GetAudioAsync(text, _options, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Speech took longer than {_settings.TimeoutSeconds} s.");
+            }
+
+            var audio = response.Contents.OfType<DataContent>().FirstOrDefault()
+                ?? throw new InvalidOperationException("The speech service returned no audio.");
+            _synthesis.Metrics.SentenceSpoken(_chatbotId, Stopwatch.GetElapsedTime(started), null);
+            return new ChatStreamAudio(seq, text, SpeechSynthesis.FormatOf(audio.MediaType, _format), audio.Data);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            var errorType = ex is TimeoutException ? "timeout" : ex.GetType().Name;
+            _synthesis.Metrics.SentenceSpoken(_chatbotId, Stopwatch.GetElapsedTime(started), errorType);
+            Log.SpeechFailed(_synthesis.Logger, _chatbotId, seq, ex);
+            return new ChatStreamAudio(seq, text, _format, ReadOnlyMemory<byte>.Empty, ex is TimeoutException ? ex.Message : "The sentence could not be spoken.");
+        }
+        finally
+        {
+            if (processSlot)
+            {
+                processSlots.Release();
+            }
+
+            if (streamSlot)
+            {
+                _streamSlots.Release();
+            }
+        }
+    }
 }
