@@ -80,22 +80,22 @@ internal sealed class ChatAdmission : IDisposable
     {
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         wait.CancelAfter(TimeSpan.FromSeconds(_options.QueueTimeoutSeconds));
-        RateLimitLease lease;
+        RateLimitLease? lease = null;
         try
         {
             lease = await _answers.AcquireAsync(1, wait.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
         {
-            lease = new RefusedLease();
+            // Waited QueueTimeoutSeconds without a slot: refused as when the queue is full.
         }
 
-        if (lease.IsAcquired)
+        if (lease is { IsAcquired: true })
         {
             return (lease, null);
         }
 
-        lease.Dispose();
+        lease?.Dispose();
         AdmissionLog.Overloaded(_logger, _options.MaxConcurrentAnswers, _options.MaxQueuedAnswers);
         context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         return (null, ChatProblems.Problem(StatusCodes.Status503ServiceUnavailable, ChatErrorCodes.Overloaded, "The service is overloaded.",
@@ -139,19 +139,6 @@ internal sealed class ChatAdmission : IDisposable
             QueueLimit = 0,
             AutoReplenishment = true,
         }), StringComparer.Ordinal);
-
-    private sealed class RefusedLease : RateLimitLease
-    {
-        public override bool IsAcquired => false;
-
-        public override IEnumerable<string> MetadataNames => [];
-
-        public override bool TryGetMetadata(string metadataName, out object? metadata)
-        {
-            metadata = null;
-            return false;
-        }
-    }
 }
 
 /// <summary>The web package's log messages about admission: event ids 2200–2299. Each says "rate limit" or "overloaded" for grep.</summary>
