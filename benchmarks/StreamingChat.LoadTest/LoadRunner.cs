@@ -34,9 +34,10 @@ internal sealed class LoadRunner(HttpClient client)
         using var limit = new CancellationTokenSource(timeLimit);
         var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
-            while (Interlocked.Increment(ref next) < requests && !limit.IsCancellationRequested)
+            int n;
+            while ((n = Interlocked.Increment(ref next)) < requests && !limit.IsCancellationRequested)
             {
-                var sample = await StreamAsync(target, floor, Interlocked.CompareExchange(ref next, 0, 0), limit.Token);
+                var sample = await StreamAsync(target, floor, n, limit.Token);
                 lock (samples)
                 {
                     samples.Add(sample);
