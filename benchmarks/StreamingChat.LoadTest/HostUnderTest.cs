@@ -111,7 +111,7 @@ internal sealed class HostUnderTest : IAsyncDisposable
     /// <summary>The host's resident memory now.</summary>
     public long Rss => ReadStatus("VmRSS:");
 
-    /// <summary>The most resident memory seen since <see cref="ResetPeak"/> (sampled every 20 ms and read from VmHWM).</summary>
+    /// <summary>The most resident memory seen since <see cref="ResetPeak"/> (VmRSS sampled every 20 ms, and once more when read).</summary>
     public long PeakRss => Math.Max(Interlocked.Read(ref _peakRss), Rss);
 
     public void ResetPeak() => Interlocked.Exchange(ref _peakRss, Rss);
