@@ -38,6 +38,7 @@ internal sealed class HostUnderTest : IAsyncDisposable
             "--StreamingChat:Model:OpenAI:MaxRetries=0",
             "--StreamingChat:RateLimiting:PermitsPerMinutePerClient=0",
             "--StreamingChat:RateLimiting:PermitsPerMinutePerSession=0",
+            "--StreamingChat:RateLimiting:MaxConcurrentAnswersPerAddress=0", // every stream comes from loopback: one address
             "--StreamingChat:RateLimiting:MaxConcurrentAnswers=20000",
             "--StreamingChat:RateLimiting:MaxQueuedAnswers=20000",
             "--StreamingChat:Chat:FirstTokenTimeoutSeconds=600",

@@ -1,6 +1,8 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Diagnostics.Metrics;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -53,9 +55,14 @@ public static class ChatbotHostApp
         app.UseStatusCodePages();
         app.UseDefaultFiles();
         app.UseStaticFiles();
+
+        // Sign-in after the forwarded headers, so the caller's address (limits, the admin key's failed attempts) is the client's.
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapStreamingChat();
         app.MapStreamingRollout();
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapPrometheusScrapingEndpoint("/metrics").ProtectOperatorReads();
         return app;
     }
 
@@ -73,6 +80,14 @@ public static class ChatbotHostApp
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ModelOptions>, ModelOptionsValidator>();
+
+        // Sign-in: JWT bearer tokens as configured under Authentication:Schemes:Bearer (issuer, audiences, signing keys: the
+        // layout `dotnet user-jwts` writes). Signed-in callers own their sessions; see StreamingChat:Sessions.
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+
+        // Every instance must read every instance's session keys: one application name for the Data Protection key ring
+        // (kept in Redis with AddRedis(), below), whatever folder each instance runs from.
+        services.AddDataProtection().SetApplicationName("StreamingChat");
 
         var chat = services.AddStreamingChat(configuration)
             .AddErrorClassifier(new OpenAIErrorClassifier())
@@ -92,9 +107,12 @@ public static class ChatbotHostApp
         var model = new ModelOptions();
         configuration.GetSection(ModelOptions.SectionName).Bind(model);
         model.OpenAI.ApiKey ??= configuration["OPENAI_API_KEY"];
-        // Standard gen_ai.client.* metrics and spans for the model call, without prompts or answers.
+        // Standard gen_ai.client.* metrics and spans for the model call, without prompts or answers unless
+        // StreamingChat:Telemetry:RecordContent says so. Set here either way, so the GenAI conventions' environment variable
+        // (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT) cannot switch content on behind the operator's back.
+        var recordContent = configuration.GetValue<bool>("StreamingChat:Telemetry:RecordContent");
         Action<ChatClientBuilder>? Instrument = model.InstrumentModelCalls
-            ? builder => builder.UseOpenTelemetry(sourceName: StreamingChatTelemetry.ModelCallSourceName)
+            ? builder => builder.UseOpenTelemetry(sourceName: StreamingChatTelemetry.ModelCallSourceName, configure: telemetry => telemetry.EnableSensitiveData = recordContent)
             : null;
         if (model.EffectiveProvider == ModelOptions.OpenAIProvider)
         {

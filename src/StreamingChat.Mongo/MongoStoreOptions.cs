@@ -26,6 +26,11 @@ public sealed class MongoStoreOptions
     [RegularExpression(CollectionNamePattern)]
     public string MessagesCollection { get; set; } = "messages";
 
+    /// <summary>The sessions and their owners (default <c>sessions</c>).</summary>
+    [Required]
+    [RegularExpression(CollectionNamePattern)]
+    public string SessionsCollection { get; set; } = "sessions";
+
     /// <summary>The record of applied migrations (default <c>migrations</c>).</summary>
     [Required]
     [RegularExpression(CollectionNamePattern)]

@@ -31,6 +31,7 @@ public sealed class StreamingChatMongo : IDisposable
         Chatbots = Database.GetCollection<ChatbotDocument>(Options.ChatbotsCollection);
         Messages = Database.GetCollection<MessageDocument>(Options.MessagesCollection);
         Migrations = Database.GetCollection<MigrationDocument>(Options.MigrationsCollection);
+        Sessions = Database.GetCollection<SessionDocument>(Options.SessionsCollection);
     }
 
     /// <summary>The options in use.</summary>
@@ -44,6 +45,8 @@ public sealed class StreamingChatMongo : IDisposable
     internal IMongoCollection<MessageDocument> Messages { get; }
 
     internal IMongoCollection<MigrationDocument> Migrations { get; }
+
+    internal IMongoCollection<SessionDocument> Sessions { get; }
 
     /// <summary>Asks the server to answer a <c>ping</c>.</summary>
     public Task PingAsync(CancellationToken cancellationToken = default)

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Json;
+using System.Text.Json;
 using ChatbotHost;
 using Microsoft.AspNetCore.Builder;
 using StreamingChat.Testing;
@@ -46,9 +48,35 @@ public sealed class HostInstance : IAsyncDisposable
             "--StreamingChat:Model:OpenAI:MaxRetries=0",
             .. settings]);
 
-    /// <summary>Posts a question to the stream endpoint and returns the response once its headers arrived.</summary>
+    /// <summary>The session keys this client was given, by session, sent back as a browser page would keep and send them.</summary>
+    public ConcurrentDictionary<string, string> SessionKeys { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Posts a question to the stream endpoint and returns the response once its headers arrived. Like a page, it sends the
+    /// key it holds for the body's session and keeps the key the answer hands back.
+    /// </summary>
     public Task<HttpResponseMessage> PostStreamAsync(object body, CancellationToken cancellationToken = default)
-        => Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/api/chat/query/stream") { Content = JsonContent.Create(body) }, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        => PostChatAsync("/api/chat/query/stream", body, cancellationToken: cancellationToken);
+
+    /// <summary>Posts <paramref name="body"/> to a chat endpoint with the session's key held, and keeps the key handed back.</summary>
+    public async Task<HttpResponseMessage> PostChatAsync(string path, object body, Action<HttpRequestMessage>? configure = null, CancellationToken cancellationToken = default)
+    {
+        var sessionId = JsonSerializer.SerializeToElement(body).TryGetProperty("sessionId", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        if (sessionId is not null && SessionKeys.TryGetValue(sessionId, out var key))
+        {
+            request.Headers.Add("X-Session-Key", key);
+        }
+
+        configure?.Invoke(request);
+        var response = await Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (sessionId is not null && response.Headers.TryGetValues("X-Session-Key", out var keys))
+        {
+            SessionKeys[sessionId] = keys.First();
+        }
+
+        return response;
+    }
 
     /// <summary>Asks a question and reads the whole stream.</summary>
     public async Task<List<ReceivedEvent>> AskAsync(string query, string sessionId = "s1", string chatbotId = "demo")

@@ -30,11 +30,11 @@ public sealed class MongoConversationStoreServerTests(MongoFixture fixture)
 
         await store.AppendAsync([Turn("other", "s2", ConversationRole.User, "elsewhere", 3)]);
 
-        var recent = await store.GetRecentAsync("s1", 4);
+        var recent = await store.GetRecentAsync("s1", null, 4);
 
         Assert.Equal(["turn 2", "turn 3", "turn 4", "turn 5"], recent.Select(m => m.Content));
-        Assert.Empty(await store.GetRecentAsync("s1", 0));
-        Assert.Empty(await store.GetRecentAsync("nobody", 10));
+        Assert.Empty(await store.GetRecentAsync("s1", null, 0));
+        Assert.Empty(await store.GetRecentAsync("nobody", null, 10));
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public sealed class MongoConversationStoreServerTests(MongoFixture fixture)
         };
         await store.AppendAsync([final]);
 
-        var stored = Assert.Single(await store.GetRecentAsync("s1", 10));
+        var stored = Assert.Single(await store.GetRecentAsync("s1", null, 10));
 
         Assert.Equal(final, stored);
     }
@@ -67,9 +67,29 @@ public sealed class MongoConversationStoreServerTests(MongoFixture fixture)
 
         await store.AppendAsync([Turn("q", "s1", ConversationRole.User, "question", 1), failed]);
 
-        var recent = await store.GetRecentAsync("s1", 10);
+        var recent = await store.GetRecentAsync("s1", null, 10);
         Assert.Equal(["question", "par"], recent.Select(m => m.Content));
         Assert.Equal(MessageStatus.Failed, recent[1].Status);
         Assert.Equal(ChatErrorCodes.UpstreamUnavailable, recent[1].ErrorCode);
+    }
+
+    [Fact]
+    public async Task Sessions_FirstClaimWins_HistoryIsReadByOwner_AndDeleteLeavesNothing()
+    {
+        using var mongo = fixture.NewMongo("sessions");
+        var store = new MongoConversationStore(mongo);
+        var mine = new ConversationSession("s1", "key:a", DateTimeOffset.UnixEpoch);
+
+        Assert.Equal("key:a", (await store.GetOrCreateSessionAsync(mine)).Owner);
+        Assert.Equal("key:a", (await store.GetOrCreateSessionAsync(mine with { Owner = "key:b" })).Owner);
+        await store.AppendAsync([Turn("q", "s1", ConversationRole.User, "question", 1) with { Owner = "key:a" }, Turn("a", "s1", ConversationRole.Assistant, "answer", 2) with { Owner = "key:a" }, Turn("x", "s1", ConversationRole.User, "legacy", 3)]);
+
+        Assert.Equal(["question", "answer"], (await store.GetRecentAsync("s1", "key:a", 10)).Select(m => m.Content));
+        Assert.Equal(["question"], (await store.GetRecentAsync("s1", "key:a", 10, beforeMessageId: "a")).Select(m => m.Content));
+        Assert.Empty(await store.GetRecentAsync("s1", "key:b", 10));
+
+        Assert.True(await store.DeleteSessionAsync("s1"));
+        Assert.Null(await store.GetSessionAsync("s1"));
+        Assert.Empty(await store.GetRecentAsync("s1", null, 10));
     }
 }

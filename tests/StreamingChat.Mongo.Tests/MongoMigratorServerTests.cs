@@ -13,9 +13,9 @@ public sealed class MongoMigratorServerTests(MongoFixture fixture)
 
         var checks = await migrator.VerifyIndexesAsync();
 
-        Assert.Equal(["sessionId_1_createdAt_1", "chatbotId_1_createdAt_1"], checks.Select(c => c.Name));
+        Assert.Equal(["sessionId_1_createdAt_1", "chatbotId_1_createdAt_1", "owner_1_sessionId_1_createdAt_1"], checks.Select(c => c.Name));
         Assert.All(checks, c => Assert.Equal(IndexState.Missing, c.State));
-        Assert.Equal(["001 messages-indexes", "002 messages-status-backfill"], await migrator.GetPendingAsync());
+        Assert.Equal(["001 messages-indexes", "002 messages-status-backfill", "003 messages-owner-index"], await migrator.GetPendingAsync());
     }
 
     [Fact]
@@ -27,7 +27,7 @@ public sealed class MongoMigratorServerTests(MongoFixture fixture)
         var first = await migrator.MigrateAsync();
         var second = await migrator.MigrateAsync();
 
-        Assert.Equal(["001 messages-indexes", "002 messages-status-backfill"], first.Applied);
+        Assert.Equal(["001 messages-indexes", "002 messages-status-backfill", "003 messages-owner-index"], first.Applied);
         Assert.True(first.Changed);
         Assert.Empty(second.Applied);
         Assert.False(second.Changed);
@@ -44,7 +44,7 @@ public sealed class MongoMigratorServerTests(MongoFixture fixture)
 
         await new MongoMigrator(mongo).MigrateAsync();
 
-        var turn = Assert.Single(await new MongoConversationStore(mongo).GetRecentAsync("s", 5));
+        var turn = Assert.Single(await new MongoConversationStore(mongo).GetRecentAsync("s", null, 5));
         Assert.Equal(StreamingChat.Core.MessageStatus.Complete, turn.Status);
         var raw = await legacy.Find(MongoDB.Driver.Builders<MongoDB.Bson.BsonDocument>.Filter.Eq("_id", "old")).SingleAsync();
         Assert.Equal("complete", raw["status"].AsString);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using StreamingChat.AspNetCore;
 using StreamingChat.Core;
 
 namespace ChatbotHost.Cli;
@@ -126,6 +127,21 @@ public static class ChatbotHostCli
         var speech = services.GetRequiredService<IOptions<SpeechProviderOptions>>().Value;
         await output.WriteLineAsync($"Speech: {speech.Provider}{(services.GetRequiredService<SpeechSynthesis>().Available ? "" : " (off)")}").ConfigureAwait(false);
         await output.WriteLineAsync($"Chat: max query {chat.MaxQueryLength} characters, heartbeat {chat.HeartbeatSeconds} s, history {chat.HistoryTurns} turns").ConfigureAwait(false);
+        var sessions = services.GetRequiredService<IOptions<SessionsOptions>>().Value;
+        var admin = services.GetRequiredService<IOptions<AdminOptions>>().Value;
+        await output.WriteLineAsync(sessions.Ownership switch
+        {
+            SessionOwnership.User => "Sessions: owned by the signed-in user; anonymous chat is refused (401)",
+            SessionOwnership.None => "Sessions: owned by nobody (any caller who knows a session id may use it)",
+            _ => "Sessions: owned by the holder of the session key (signed-in callers: by the user)" + (sessions.RequireAuthenticatedCaller ? "; anonymous chat is refused (401)" : ""),
+        }).ConfigureAwait(false);
+        if (sessions.Ownership == SessionOwnership.None && !services.GetRequiredService<IHostEnvironment>().IsDevelopment())
+        {
+            await output.WriteLineAsync("Warning: StreamingChat:Sessions:Ownership is None outside Development: any caller who knows a session id can read and add to it. Use it only behind a gateway that authorizes callers.").ConfigureAwait(false);
+        }
+
+        var keyCount = admin.ApiKeys.Count + admin.NamedApiKeys.Count;
+        await output.WriteLineAsync($"Admin: {(keyCount == 0 ? "no key (admin endpoints closed)" : $"{keyCount} key{(keyCount == 1 ? "" : "s")}")}; operator reads {(admin.ProtectReads ? "need the admin key" : "open")}").ConfigureAwait(false);
         var mongo = services.GetService<StreamingChat.Mongo.StreamingChatMongo>();
         var redis = services.GetService<StreamingChatRedis>();
         await output.WriteLineAsync($"Stores: {(mongo is null ? "in memory" : "MongoDB, database " + mongo.Options.EffectiveDatabase)}; shared state: {(redis is null ? "in memory" : "Redis")}").ConfigureAwait(false);

@@ -1,8 +1,9 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using StreamingChat.AspNetCore;
 
 namespace Microsoft.AspNetCore.Builder;
@@ -11,12 +12,14 @@ namespace Microsoft.AspNetCore.Builder;
 public static class StreamingChatEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Maps <c>POST /api/chat/query/stream</c> (Server-Sent Events), <c>POST /api/chat/query</c> (one JSON answer), the
-    /// metrics endpoints (<c>GET /api/metrics/streaming/summary</c>, <c>GET /api/metrics/streaming</c>) and the health
-    /// endpoints (<c>GET /api/metrics/health/streaming</c>, <c>/healthz/live</c>, <c>/healthz/ready</c>).
-    /// The returned builder applies conventions (authorization, rate limiting, CORS) to all of them.
+    /// Maps the chat endpoints (<c>POST /api/chat/query/stream</c>, <c>POST /api/chat/query</c>, the session endpoints under
+    /// <c>/api/chat/sessions</c>), the operator reads (<c>GET /api/metrics/streaming/summary</c>, <c>GET /api/metrics/streaming</c>;
+    /// behind the admin key with <c>StreamingChat:Admin:ProtectReads</c>) and the health endpoints
+    /// (<c>GET /api/metrics/health/streaming</c>, <c>/healthz/live</c>, <c>/healthz/ready</c>), each set in a group of its
+    /// own, so a convention on one (<c>endpoints.Chat.RequireAuthorization()</c>) never closes the probes.
     /// </summary>
-    public static IEndpointConventionBuilder MapStreamingChat(this IEndpointRouteBuilder endpoints)
+    /// <exception cref="InvalidOperationException"><c>AddStreamingChat()</c> was not called.</exception>
+    public static StreamingChatEndpoints MapStreamingChat(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         if (endpoints.ServiceProvider.GetService<StreamingChatMarker>() is null)
@@ -25,21 +28,68 @@ public static class StreamingChatEndpointRouteBuilderExtensions
                 "StreamingChat's services are not registered. Call 'builder.Services.AddStreamingChat(builder.Configuration)' before 'app.MapStreamingChat()'.");
         }
 
-        var group = endpoints.MapGroup("");
-        group.MapPost(ChatEndpoints.StreamPath, ChatEndpoints.StreamAsync).WithName("StreamingChat.QueryStream").WithDisplayName("StreamingChat: stream an answer");
-        group.MapPost(ChatEndpoints.QueryPath, ChatEndpoints.QueryAsync).WithName("StreamingChat.Query").WithDisplayName("StreamingChat: answer in one piece");
-        group.MapGet(MetricsEndpoints.SummaryPath, MetricsEndpoints.SummaryAsync).WithName("StreamingChat.MetricsSummary");
-        group.MapGet(MetricsEndpoints.DetailsPath, MetricsEndpoints.DetailsAsync).WithName("StreamingChat.Metrics");
+        var chat = endpoints.MapGroup("");
+        chat.MapPost(ChatEndpoints.StreamPath, ChatEndpoints.StreamAsync).WithName("StreamingChat.QueryStream").WithDisplayName("StreamingChat: stream an answer");
+        chat.MapPost(ChatEndpoints.QueryPath, ChatEndpoints.QueryAsync).WithName("StreamingChat.Query").WithDisplayName("StreamingChat: answer in one piece");
+        chat.MapPost(SessionEndpoints.SessionsPath, SessionEndpoints.CreateAsync).WithName("StreamingChat.CreateSession");
+        chat.MapGet(SessionEndpoints.SessionPath, SessionEndpoints.GetAsync).WithName("StreamingChat.GetSession");
+        chat.MapDelete(SessionEndpoints.SessionPath, SessionEndpoints.DeleteAsync).WithName("StreamingChat.DeleteSession");
 
+        var operations = endpoints.MapGroup("").ProtectOperatorReads();
+        operations.MapGet(MetricsEndpoints.SummaryPath, MetricsEndpoints.SummaryAsync).WithName("StreamingChat.MetricsSummary");
+        operations.MapGet(MetricsEndpoints.DetailsPath, MetricsEndpoints.DetailsAsync).WithName("StreamingChat.Metrics");
+
+        var probes = endpoints.MapGroup("");
         var statusCodes = new Dictionary<HealthStatus, int>
         {
             [HealthStatus.Healthy] = StatusCodes.Status200OK,
             [HealthStatus.Degraded] = StatusCodes.Status200OK,
             [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
         };
-        group.MapHealthChecks("/api/metrics/health/streaming", new HealthCheckOptions { ResponseWriter = HealthResponseWriter.WriteAsync, ResultStatusCodes = statusCodes });
-        group.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(StreamingChatHealthTags.Ready), ResponseWriter = HealthResponseWriter.WriteAsync, ResultStatusCodes = statusCodes });
-        group.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false, ResultStatusCodes = statusCodes });
-        return group;
+        probes.MapHealthChecks("/api/metrics/health/streaming", new HealthCheckOptions { ResponseWriter = HealthResponseWriter.WriteAsync, ResultStatusCodes = statusCodes });
+        probes.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(StreamingChatHealthTags.Ready), ResponseWriter = HealthResponseWriter.WriteAsync, ResultStatusCodes = statusCodes });
+        probes.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false, ResultStatusCodes = statusCodes });
+        return new StreamingChatEndpoints(chat, operations, probes);
     }
+
+    /// <summary>
+    /// Puts <paramref name="builder"/>'s endpoints behind the admin key when <c>StreamingChat:Admin:ProtectReads</c> is true
+    /// (for the application's own operator reads, such as a Prometheus <c>/metrics</c>); leaves them open otherwise.
+    /// </summary>
+    public static TBuilder ProtectOperatorReads<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Add(endpoint =>
+        {
+            if (endpoint.ApplicationServices.GetRequiredService<IOptions<AdminOptions>>().Value.ProtectReads)
+            {
+                endpoint.Metadata.Add(new Authorization.AuthorizeAttribute(StreamingChatAdmin.Policy));
+            }
+        });
+        return builder;
+    }
+}
+
+/// <summary>
+/// StreamingChat's endpoints as <c>MapStreamingChat()</c> mapped them, in three groups that take conventions apart:
+/// <c>app.MapStreamingChat().Chat.RequireAuthorization()</c> closes the chat and leaves the probes open.
+/// </summary>
+public sealed class StreamingChatEndpoints
+{
+    internal StreamingChatEndpoints(RouteGroupBuilder chat, RouteGroupBuilder operations, RouteGroupBuilder probes)
+    {
+        Chat = chat;
+        Operations = operations;
+        Probes = probes;
+    }
+
+    /// <summary>The chat and session endpoints (<c>/api/chat/…</c>).</summary>
+    public RouteGroupBuilder Chat { get; }
+
+    /// <summary>The operator reads (<c>/api/metrics/streaming…</c>).</summary>
+    public RouteGroupBuilder Operations { get; }
+
+    /// <summary>The health endpoints (<c>/api/metrics/health/streaming</c>, <c>/healthz/live</c>, <c>/healthz/ready</c>).</summary>
+    public RouteGroupBuilder Probes { get; }
 }

@@ -1,3 +1,7 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -26,6 +30,7 @@ public static class StreamingChatServiceCollectionExtensions
         services.AddOptions<DrainOptions>().Bind(configuration.GetSection(DrainOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RateLimitingOptions>().Bind(configuration.GetSection(RateLimitingOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<ChatAdmission>();
+        AddCallers(services, configuration);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DrainOnShutdown>());
 
         // The host must wait for the drain: its shutdown timeout covers the notice, the drain time and a margin to write the last events.
@@ -60,6 +65,36 @@ public static class StreamingChatServiceCollectionExtensions
             };
         });
         return services.AddStreamingChatCore(configuration);
+    }
+
+    /// <summary>
+    /// Who a caller is and what they own: session ownership and its keys (Data Protection, with the key ring in Redis when
+    /// <c>AddRedis()</c> is used, so every instance reads every instance's keys), and the admin key as an authentication
+    /// scheme with its authorization policy.
+    /// </summary>
+    private static void AddCallers(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SessionsOptions>().Bind(configuration.GetSection(SessionsOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<SessionKeys>();
+        services.TryAddSingleton<SessionAccess>();
+        services.TryAddSingleton<RunningAnswers>();
+        services.AddDataProtection();
+        services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((keys, provider) =>
+        {
+            if (keys.XmlRepository is null && provider.GetService<StreamingChatRedis>() is { } redis)
+            {
+                keys.XmlRepository = new RedisXmlRepository(() => redis.Database, redis.Key("dataprotection-keys"));
+            }
+        });
+
+        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>());
+        services.TryAddSingleton<AdminKeyVerifier>();
+        services.TryAddSingleton<AdminFailedAttempts>();
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, AdminKeyAuthenticationHandler>(StreamingChatAdmin.AuthenticationScheme, displayName: null, _ => { });
+        services.AddAuthorization(options => options.AddPolicy(StreamingChatAdmin.Policy, policy => policy
+            .AddAuthenticationSchemes(StreamingChatAdmin.AuthenticationScheme)
+            .RequireAuthenticatedUser()));
     }
 }
 

@@ -9,7 +9,7 @@ using StreamingChat.Core;
 namespace StreamingChat.AspNetCore;
 
 /// <summary>The two chat endpoints of API.md.</summary>
-internal static class ChatEndpoints
+internal static partial class ChatEndpoints
 {
     public const string StreamPath = "/api/chat/query/stream";
     public const string QueryPath = "/api/chat/query";
@@ -17,12 +17,13 @@ internal static class ChatEndpoints
     /// <summary><c>POST /api/chat/query/stream</c>: the answer as Server-Sent Events.</summary>
     public static async Task StreamAsync(HttpContext context)
     {
-        using var admitted = await AdmitAsync(context).ConfigureAwait(false);
+        var admitted = await AdmitAsync(context).ConfigureAwait(false);
         if (admitted is null)
         {
             return;
         }
 
+        await using var release = admitted.ConfigureAwait(false);
         var (prepared, options) = (admitted.Prepared, admitted.Options);
 
         var cancellationToken = context.RequestAborted;
@@ -47,6 +48,7 @@ internal static class ChatEndpoints
 
             // Ends the answer when the caller left or can no longer be written to; the pipeline then stores it as interrupted.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var running = services.GetRequiredService<RunningAnswers>().Start(prepared.Query.SessionId, prepared.MessageId, stop);
             var events = pipeline.StreamAsync(prepared, streaming, deadline, stop.Token).GetAsyncEnumerator(stop.Token);
             var next = events.MoveNextAsync();
             var pending = true;
@@ -64,6 +66,7 @@ internal static class ChatEndpoints
                     // back to back) the two share one write; when it is not, this one is flushed now, so no event ever
                     // waits in a buffer for the next.
                     var current = events.Current;
+                    admitted.Observe(current);
                     next = events.MoveNextAsync();
                     pending = true;
                     if (!await sse.WriteAsync(current, flush: !next.IsCompleted, cancellationToken).ConfigureAwait(false))
@@ -100,16 +103,19 @@ internal static class ChatEndpoints
     /// <summary><c>POST /api/chat/query</c>: the whole answer as one JSON document.</summary>
     public static async Task QueryAsync(HttpContext context)
     {
-        using var admitted = await AdmitAsync(context).ConfigureAwait(false);
+        var admitted = await AdmitAsync(context).ConfigureAwait(false);
         if (admitted is null)
         {
             return;
         }
 
+        await using var release = admitted.ConfigureAwait(false);
         var prepared = admitted.Prepared;
         prepared.SpeakAnswer = false; // one JSON answer has no place for audio
 
-        var cancellationToken = context.RequestAborted;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        using var running = context.RequestServices.GetRequiredService<RunningAnswers>().Start(prepared.Query.SessionId, prepared.MessageId, stop);
+        var cancellationToken = stop.Token;
         var pipeline = context.RequestServices.GetRequiredService<ChatPipeline>();
         var answer = new StringBuilder();
         ChatStreamDone? done = null;
@@ -119,6 +125,7 @@ internal static class ChatEndpoints
             var deadline = context.RequestServices.GetRequiredService<StreamingChatDrain>().Deadline;
             await foreach (var streamEvent in pipeline.StreamAsync(prepared, streaming: false, deadline, cancellationToken).ConfigureAwait(false))
             {
+                admitted.Observe(streamEvent);
                 switch (streamEvent.Kind)
                 {
                     case ChatStreamEventKind.Token:
@@ -167,110 +174,5 @@ internal static class ChatEndpoints
         }
 
         await context.Response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Decides whether the question is answered, in the order that costs least first: draining (503), the client's rate
-    /// limit (429), the body (400/413/415), the session's rate limit (429), a slot for the answer (503 overloaded), the
-    /// chatbot (404). Writes the refusal and returns null when there is one; else the prepared answer, holding its slot
-    /// and counted as running for the drain until disposed.
-    /// </summary>
-    private static async Task<Admitted?> AdmitAsync(HttpContext context)
-    {
-        var services = context.RequestServices;
-        var cancellationToken = context.RequestAborted;
-        var drain = services.GetRequiredService<StreamingChatDrain>();
-        var drainOptions = services.GetRequiredService<IOptions<DrainOptions>>().Value;
-        if (drain.IsDraining)
-        {
-            await RefuseDrainingAsync(context, drainOptions).ConfigureAwait(false);
-            return null;
-        }
-
-        var admission = services.GetRequiredService<ChatAdmission>();
-        if (admission.CheckClient(context) is { } clientLimited)
-        {
-            await clientLimited.ExecuteAsync(context).ConfigureAwait(false);
-            return null;
-        }
-
-        var options = services.GetRequiredService<IOptionsMonitor<ChatStreamOptions>>().CurrentValue;
-        var read = await ChatQueryReader.ReadAsync(context.Request, options.MaxQueryLength, cancellationToken).ConfigureAwait(false);
-        if (read.Problem is not null)
-        {
-            await read.Problem.ExecuteAsync(context).ConfigureAwait(false);
-            return null;
-        }
-
-        var query = read.Query!;
-        if (admission.CheckSession(context, query.SessionId) is { } sessionLimited)
-        {
-            await sessionLimited.ExecuteAsync(context).ConfigureAwait(false);
-            return null;
-        }
-
-        var (lease, overloaded) = await admission.AdmitAsync(context, drainOptions.RetryAfterSeconds).ConfigureAwait(false);
-        if (lease is null)
-        {
-            if (overloaded is not null)
-            {
-                await overloaded.ExecuteAsync(context).ConfigureAwait(false);
-            }
-
-            return null;
-        }
-
-        var tracked = drain.TrackAnswer();
-        try
-        {
-            // Draining may have begun while the question waited for a slot.
-            if (drain.IsDraining)
-            {
-                await RefuseDrainingAsync(context, drainOptions).ConfigureAwait(false);
-                return Release();
-            }
-
-            var prepared = await services.GetRequiredService<ChatPipeline>().PrepareAsync(query, cancellationToken).ConfigureAwait(false);
-            if (prepared is null)
-            {
-                await ChatProblems.ChatbotNotFound(query.ChatbotId).ExecuteAsync(context).ConfigureAwait(false);
-                return Release();
-            }
-
-            return new Admitted(prepared, options, lease, tracked);
-        }
-        catch
-        {
-            Release();
-            throw;
-        }
-
-        Admitted? Release()
-        {
-            tracked.Dispose();
-            lease.Dispose();
-            return null;
-        }
-    }
-
-    private static Task RefuseDrainingAsync(HttpContext context, DrainOptions options)
-    {
-        context.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return ChatProblems.Problem(StatusCodes.Status503ServiceUnavailable, ChatErrorCodes.ServerDraining, "The server is restarting.", "This instance is draining; ask again (another instance will answer).")
-            .ExecuteAsync(context);
-    }
-
-    /// <summary>A question let in: its prepared answer, its slot and its place in the drain count.</summary>
-    private sealed class Admitted(PreparedChat prepared, ChatStreamOptions options, IDisposable lease, IDisposable tracked) : IDisposable
-    {
-        public PreparedChat Prepared { get; } = prepared;
-
-        public ChatStreamOptions Options { get; } = options;
-
-        public void Dispose()
-        {
-            tracked.Dispose();
-            lease.Dispose();
-        }
     }
 }

@@ -12,6 +12,17 @@ internal static class ChatProblems
     public static IResult ChatbotNotFound(string chatbotId)
         => Problem(StatusCodes.Status404NotFound, ChatErrorCodes.ChatbotNotFound, "The chatbot was not found.", $"No enabled chatbot has the id '{chatbotId}'.");
 
+    /// <summary>The one answer for a session that does not exist and for one that is not the caller's.</summary>
+    public static IResult SessionNotFound()
+        => Problem(StatusCodes.Status404NotFound, ChatErrorCodes.SessionNotFound, "The session was not found.", "No session of this id is yours.");
+
+    /// <summary>An anonymous caller where sign-in is required.</summary>
+    public static IResult SignInRequired(HttpContext context)
+    {
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        return Problem(StatusCodes.Status401Unauthorized, ChatErrorCodes.Unauthorized, "Sign in to chat.", "This service answers signed-in callers only.");
+    }
+
     public static IResult PayloadTooLarge(long limit)
         => Problem(StatusCodes.Status413PayloadTooLarge, ChatErrorCodes.PayloadTooLarge, "The request body is too large.", $"The body may have at most {limit} bytes.");
 

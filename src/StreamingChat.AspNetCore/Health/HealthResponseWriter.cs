@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using StreamingChat.Core;
 
 namespace StreamingChat.AspNetCore;
@@ -12,6 +13,11 @@ internal static class HealthResponseWriter
     public static Task WriteAsync(HttpContext context, HealthReport report)
     {
         var instance = context.RequestServices.GetRequiredService<StreamingChatInstance>();
+
+        // With the operator reads protected, health stays open to probes and the guide's cron line, but shows each
+        // check's data (error rates, latencies, stream counts) only to a caller holding an admin key.
+        var showData = !context.RequestServices.GetRequiredService<IOptionsMonitor<AdminOptions>>().CurrentValue.ProtectReads
+            || context.RequestServices.GetRequiredService<AdminKeyVerifier>().Verify(AdminKeyAuthenticationHandler.PresentedKey(context.Request)).Result == AdminKeyResult.Accepted;
         return ChatJson.WriteResponseAsync(context, json =>
         {
             json.WriteStartObject();
@@ -23,12 +29,12 @@ internal static class HealthResponseWriter
             {
                 json.WriteStartObject(name);
                 json.WriteString("status"u8, StatusName(entry.Status));
-                if (entry.Description is { } description)
+                if (showData && entry.Description is { } description)
                 {
                     json.WriteString("description"u8, description);
                 }
 
-                if (entry.Data.Count > 0)
+                if (showData && entry.Data.Count > 0)
                 {
                     json.WriteStartObject("data"u8);
                     foreach (var (key, value) in entry.Data)

@@ -150,6 +150,11 @@ internal sealed class SseEventWriter : IAsyncDisposable
                 json.WriteString("chatbotId"u8, start.ChatbotId);
                 json.WriteString("model"u8, start.Model);
                 json.WriteBoolean("streaming"u8, start.Streaming);
+                if (start.SessionKey is not null)
+                {
+                    json.WriteString("sessionKey"u8, start.SessionKey);
+                }
+
                 break;
             case ChatStreamEventKind.Done:
                 var done = e.Done!;

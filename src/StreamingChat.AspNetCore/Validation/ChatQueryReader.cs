@@ -146,7 +146,7 @@ internal static partial class ChatQueryReader
 
                     break;
                 case SessionIdField:
-                    sessionId = ReadString(value, name, errors, required: true);
+                    sessionId = ReadString(value, name, errors, required: false);
                     CheckId(sessionId, name, errors);
                     break;
                 case UserIdField:
@@ -170,7 +170,7 @@ internal static partial class ChatQueryReader
             }
         }
 
-        foreach (var required in (ReadOnlySpan<string>)[QueryField, ChatbotIdField, SessionIdField])
+        foreach (var required in (ReadOnlySpan<string>)[QueryField, ChatbotIdField])
         {
             if (!seen.Contains(required))
             {
@@ -180,7 +180,7 @@ internal static partial class ChatQueryReader
 
         return errors.Count > 0
             ? new(null, ChatProblems.Invalid(errors))
-            : new(new ChatQuery(query!, chatbotId!, sessionId!, enableTts, userId), null);
+            : new(new ChatQuery(query!, chatbotId!, sessionId ?? "", enableTts, userId), null); // "": the server names the session
     }
 
     private static string? ReadString(JsonElement value, string name, Dictionary<string, string[]> errors, bool required)
@@ -212,7 +212,7 @@ internal static partial class ChatQueryReader
         }
     }
 
-    private static void CheckId(string? id, string name, Dictionary<string, string[]> errors)
+    internal static void CheckId(string? id, string name, Dictionary<string, string[]> errors)
     {
         if (id is null)
         {

@@ -35,4 +35,16 @@ public static class ChatErrorCodes
 
     /// <summary>Too much load on this instance.</summary>
     public const string Overloaded = "overloaded";
+
+    /// <summary>The caller has spent its token budget for the window.</summary>
+    public const string QuotaExceeded = "quota_exceeded";
+
+    /// <summary>The session does not exist or is not the caller's (one answer for both).</summary>
+    public const string SessionNotFound = "session_not_found";
+
+    /// <summary>A session of the requested id exists already and is another caller's.</summary>
+    public const string SessionExists = "session_exists";
+
+    /// <summary>The caller must sign in.</summary>
+    public const string Unauthorized = "unauthorized";
 }

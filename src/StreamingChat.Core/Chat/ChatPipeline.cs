@@ -96,7 +96,7 @@ public sealed class ChatPipeline
     {
         try
         {
-            return await _conversations.GetRecentAsync(query.SessionId, maxMessages, cancellationToken).ConfigureAwait(false);
+            return await _conversations.GetRecentAsync(query.SessionId, query.Owner, maxMessages, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -168,6 +168,7 @@ public sealed class ChatPipeline
             MessageId = chat.MessageId + "-q",
             SessionId = query.SessionId,
             ChatbotId = query.ChatbotId,
+            Owner = query.Owner,
             Role = ConversationRole.User,
             Content = query.Query,
             CreatedAt = _time.GetUtcNow(),
@@ -190,7 +191,7 @@ public sealed class ChatPipeline
         _metrics.StreamStarted(query.ChatbotId, chat.Model, streaming);
         try
         {
-            yield return ChatStreamEvent.ForStart(new ChatStreamStart(chat.MessageId, query.SessionId, query.ChatbotId, chat.Model, streaming));
+            yield return ChatStreamEvent.ForStart(new ChatStreamStart(chat.MessageId, query.SessionId, query.ChatbotId, chat.Model, streaming, query.SessionKey));
 
             upstream = OpenUpstream(chat, upstreamCancellation.Token, outcome);
             speech = _speech?.Begin(chat, upstreamCancellation.Token);
@@ -415,6 +416,7 @@ public sealed class ChatPipeline
             MessageId = chat.MessageId,
             SessionId = chat.Query.SessionId,
             ChatbotId = chat.Query.ChatbotId,
+            Owner = chat.Query.Owner,
             Role = ConversationRole.Assistant,
             Content = answer.ToString(),
             Status = status,

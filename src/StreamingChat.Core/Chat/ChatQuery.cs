@@ -8,6 +8,15 @@ namespace StreamingChat.Core;
 /// <param name="UserId">The caller, when known; the rollout bucket when present, else <paramref name="SessionId"/>.</param>
 public sealed record ChatQuery(string Query, string ChatbotId, string SessionId, bool EnableTts = false, string? UserId = null)
 {
+    /// <summary>
+    /// Who owns the session (<see cref="ConversationMessage.Owner"/>): stored with both turns and the only owner whose
+    /// turns go into the prompt. Null when sessions have no owners (ownership <c>None</c>): then every turn of the session counts.
+    /// </summary>
+    public string? Owner { get; init; }
+
+    /// <summary>The session's key, sent back to the caller in the <c>start</c> event when sessions are owned by key holders.</summary>
+    public string? SessionKey { get; init; }
+
     /// <summary>The id that places this caller in a rollout bucket: <see cref="UserId"/> when present, else <see cref="SessionId"/>.</summary>
     public string RolloutId => UserId ?? SessionId;
 }

@@ -85,7 +85,8 @@ public readonly struct ChatStreamEvent
 /// <param name="ChatbotId">The chatbot.</param>
 /// <param name="Model">The model asked.</param>
 /// <param name="Streaming">Whether tokens are streamed as they come (false: the answer arrives in one token event).</param>
-public sealed record ChatStreamStart(string MessageId, string SessionId, string ChatbotId, string Model, bool Streaming);
+/// <param name="SessionKey">The session's key when sessions are owned by key holders (<c>start.sessionKey</c>); else null.</param>
+public sealed record ChatStreamStart(string MessageId, string SessionId, string ChatbotId, string Model, bool Streaming, string? SessionKey = null);
 
 /// <summary>Token counts of one answer, as the model reported them.</summary>
 /// <param name="InputTokens">Tokens of the prompt.</param>

@@ -26,8 +26,6 @@ public static class StreamingChatCoreServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatbotSeedOptions>, ChatbotSeedOptionsValidator>());
         services.AddOptions<MetricsOptions>().Bind(configuration.GetSection(MetricsOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
 
-        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.SectionName));
-        services.TryAddSingleton<AdminKeyVerifier>();
 
         services.AddOptions<ChatbotCacheOptions>().Bind(configuration.GetSection(ChatbotCacheOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddHybridCache();

@@ -35,6 +35,9 @@ public sealed record ConversationMessage
     /// <summary>The chatbot.</summary>
     public required string ChatbotId { get; init; }
 
+    /// <summary>Who owns the session the turn belongs to (<see cref="ChatQuery.Owner"/>); null when sessions have no owners.</summary>
+    public string? Owner { get; init; }
+
     /// <summary>Who said it.</summary>
     public required ConversationRole Role { get; init; }
 

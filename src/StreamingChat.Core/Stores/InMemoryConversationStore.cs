@@ -11,17 +11,19 @@ namespace StreamingChat.Core;
 public sealed class InMemoryConversationStore : IConversationStore
 {
     // Sessions in the order they were last written to, oldest first: the first is the one forgotten when the store is full.
-    private readonly Dictionary<string, LinkedListNode<(string SessionId, List<ConversationMessage> Turns)>> _sessions = new(StringComparer.Ordinal);
-    private readonly LinkedList<(string SessionId, List<ConversationMessage> Turns)> _byLastWrite = new();
+    private readonly Dictionary<string, LinkedListNode<Session>> _sessions = new(StringComparer.Ordinal);
+    private readonly LinkedList<Session> _byLastWrite = new();
     private readonly int _cap;
     private readonly int _maxSessions;
+    private readonly TimeProvider _time;
 
     /// <summary>Creates an empty store.</summary>
-    public InMemoryConversationStore(IOptions<ChatStreamOptions> options)
+    public InMemoryConversationStore(IOptions<ChatStreamOptions> options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _cap = options.Value.InMemoryMessagesPerSession;
         _maxSessions = options.Value.InMemorySessions;
+        _time = timeProvider ?? TimeProvider.System;
     }
 
     /// <inheritdoc/>
@@ -32,7 +34,7 @@ public sealed class InMemoryConversationStore : IConversationStore
         {
             foreach (var message in messages)
             {
-                var turns = Touch(message.SessionId);
+                var turns = Touch(message.SessionId, message.Owner, message.CreatedAt).Turns;
                 var existing = turns.FindIndex(m => m.MessageId == message.MessageId);
                 if (existing >= 0)
                 {
@@ -53,7 +55,7 @@ public sealed class InMemoryConversationStore : IConversationStore
     }
 
     /// <inheritdoc/>
-    public Task<IReadOnlyList<ConversationMessage>> GetRecentAsync(string sessionId, int maxMessages, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<ConversationMessage>> GetRecentAsync(string sessionId, string? owner, int maxMessages, string? beforeMessageId = null, CancellationToken cancellationToken = default)
     {
         lock (_sessions)
         {
@@ -63,30 +65,81 @@ public sealed class InMemoryConversationStore : IConversationStore
             }
 
             var turns = node.Value.Turns;
+            var end = beforeMessageId is null ? turns.Count : turns.FindIndex(m => m.MessageId == beforeMessageId);
+            var kept = new List<ConversationMessage>(Math.Min(maxMessages, Math.Max(end, 0)));
+            for (var i = end - 1; i >= 0 && kept.Count < maxMessages; i--)
+            {
+                if (owner is null || turns[i].Owner == owner)
+                {
+                    kept.Add(turns[i]);
+                }
+            }
 
-            var skip = Math.Max(0, turns.Count - maxMessages);
-            return Task.FromResult<IReadOnlyList<ConversationMessage>>(turns.GetRange(skip, turns.Count - skip));
+            kept.Reverse();
+            return Task.FromResult<IReadOnlyList<ConversationMessage>>(kept);
         }
     }
 
-    /// <summary>The session's turns, made the most recently written; a new session past the limit replaces the oldest.</summary>
-    private List<ConversationMessage> Touch(string sessionId)
+    /// <inheritdoc/>
+    public Task<ConversationSession?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        lock (_sessions)
+        {
+            return Task.FromResult(_sessions.TryGetValue(sessionId, out var node) ? node.Value.Record : null);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<ConversationSession> GetOrCreateSessionAsync(ConversationSession session, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        lock (_sessions)
+        {
+            return Task.FromResult(_sessions.TryGetValue(session.SessionId, out var node) ? node.Value.Record : Add(session).Record);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        lock (_sessions)
+        {
+            if (!_sessions.Remove(sessionId, out var node))
+            {
+                return Task.FromResult(false);
+            }
+
+            _byLastWrite.Remove(node);
+            return Task.FromResult(true);
+        }
+    }
+
+    /// <summary>The session, made the most recently written; a session not yet recorded is created with its first turn's owner.</summary>
+    private Session Touch(string sessionId, string? owner, DateTimeOffset at)
     {
         if (_sessions.TryGetValue(sessionId, out var node))
         {
             _byLastWrite.Remove(node);
             _byLastWrite.AddLast(node);
-            return node.Value.Turns;
+            return node.Value;
         }
 
+        return Add(new ConversationSession(sessionId, owner, at == default ? _time.GetUtcNow() : at));
+    }
+
+    /// <summary>Adds a session as the most recently written; past the limit the least recently written one goes.</summary>
+    private Session Add(ConversationSession record)
+    {
         if (_sessions.Count >= _maxSessions && _byLastWrite.First is { } oldest)
         {
             _byLastWrite.RemoveFirst();
-            _sessions.Remove(oldest.Value.SessionId);
+            _sessions.Remove(oldest.Value.Record.SessionId);
         }
 
-        node = _byLastWrite.AddLast((sessionId, new List<ConversationMessage>()));
-        _sessions[sessionId] = node;
-        return node.Value.Turns;
+        var node = _byLastWrite.AddLast(new Session(record, []));
+        _sessions[record.SessionId] = node;
+        return node.Value;
     }
+
+    private sealed record Session(ConversationSession Record, List<ConversationMessage> Turns);
 }

@@ -58,6 +58,8 @@ public sealed class MongoMigrator(StreamingChatMongo mongo, TimeProvider? timePr
     [
         ("sessionId_1_createdAt_1", new BsonDocument { { "sessionId", 1 }, { "createdAt", 1 } }),
         ("chatbotId_1_createdAt_1", new BsonDocument { { "chatbotId", 1 }, { "createdAt", 1 } }),
+        // History is read by owner and session, newest first (MongoConversationStore.GetRecentAsync).
+        ("owner_1_sessionId_1_createdAt_1", new BsonDocument { { "owner", 1 }, { "sessionId", 1 }, { "createdAt", 1 } }),
     ];
 
     /// <summary>Every migration, in order.</summary>
@@ -73,6 +75,12 @@ public sealed class MongoMigrator(StreamingChatMongo mongo, TimeProvider? timePr
             // Turns written before answers had a status were complete answers.
             var filter = Builders<MessageDocument>.Filter.Exists(m => m.Status, false);
             await mongo.Messages.UpdateManyAsync(filter, Builders<MessageDocument>.Update.Set(m => m.Status, "complete"), cancellationToken: ct).ConfigureAwait(false);
+        }),
+        new(3, "messages-owner-index", static async (mongo, ct) =>
+        {
+            // Turns stored before sessions had owners keep no owner: they belong to nobody, so no caller's history reads them.
+            var (name, keys) = MessageIndexes[2];
+            await mongo.Messages.Indexes.CreateOneAsync(new CreateIndexModel<MessageDocument>(keys, new CreateIndexOptions { Name = name }), cancellationToken: ct).ConfigureAwait(false);
         }),
     ];
 

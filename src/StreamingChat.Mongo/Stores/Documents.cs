@@ -99,6 +99,10 @@ internal sealed class MessageDocument
     [BsonElement("chatbotId")]
     public string ChatbotId { get; set; } = "";
 
+    [BsonElement("owner")]
+    [BsonIgnoreIfNull]
+    public string? Owner { get; set; }
+
     [BsonElement("role")]
     public string Role { get; set; } = "";
 
@@ -136,6 +140,7 @@ internal sealed class MessageDocument
         Id = message.MessageId,
         SessionId = message.SessionId,
         ChatbotId = message.ChatbotId,
+        Owner = message.Owner,
         Role = message.Role == ConversationRole.User ? "user" : "assistant",
         Content = message.Content,
         Status = message.Status switch
@@ -157,6 +162,7 @@ internal sealed class MessageDocument
         MessageId = Id,
         SessionId = SessionId,
         ChatbotId = ChatbotId,
+        Owner = Owner,
         Role = Role == "user" ? ConversationRole.User : ConversationRole.Assistant,
         Content = Content,
         Status = Status switch
@@ -172,6 +178,30 @@ internal sealed class MessageDocument
         Model = Model,
         ErrorCode = ErrorCode,
     };
+}
+
+/// <summary>A session and its owner, as stored in <c>sessions</c>: <c>_id</c> is the session's id.</summary>
+[BsonIgnoreExtraElements]
+internal sealed class SessionDocument
+{
+    [BsonId]
+    public string Id { get; set; } = "";
+
+    [BsonElement("owner")]
+    [BsonIgnoreIfNull]
+    public string? Owner { get; set; }
+
+    [BsonElement("createdAt")]
+    public DateTime CreatedAt { get; set; }
+
+    public static SessionDocument From(ConversationSession session) => new()
+    {
+        Id = session.SessionId,
+        Owner = session.Owner,
+        CreatedAt = session.CreatedAt.UtcDateTime,
+    };
+
+    public ConversationSession ToSession() => new(Id, Owner, new DateTimeOffset(DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc)));
 }
 
 /// <summary>Token counts of an answer.</summary>

@@ -6,10 +6,14 @@ namespace StreamingChat.Mongo;
 /// <summary>
 /// Conversation turns in MongoDB's <c>messages</c> collection: one document per turn with its message id as <c>_id</c>,
 /// so storing a turn again (an answer's final state after its question) replaces it rather than adding one. Recent
-/// history is read newest first over the <c>{sessionId, createdAt}</c> index and limited, then put in order.
+/// history is read newest first over the <c>{owner, sessionId, createdAt}</c> index and limited, then put in order.
+/// Sessions and their owners are in <c>sessions</c>, one document per session with its id as <c>_id</c>, so claiming a
+/// new session id is one insert that a second caller cannot win too.
 /// </summary>
 public sealed class MongoConversationStore(StreamingChatMongo mongo) : IConversationStore
 {
+    private const int DuplicateKey = 11000;
+
     /// <inheritdoc/>
     public async Task AppendAsync(IReadOnlyList<ConversationMessage> messages, CancellationToken cancellationToken = default)
     {
@@ -28,14 +32,29 @@ public sealed class MongoConversationStore(StreamingChatMongo mongo) : IConversa
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<ConversationMessage>> GetRecentAsync(string sessionId, int maxMessages, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ConversationMessage>> GetRecentAsync(string sessionId, string? owner, int maxMessages, string? beforeMessageId = null, CancellationToken cancellationToken = default)
     {
         if (maxMessages <= 0)
         {
             return [];
         }
 
-        var newestFirst = await mongo.Messages.Find(m => m.SessionId == sessionId)
+        var filters = Builders<MessageDocument>.Filter;
+        var filter = owner is null
+            ? filters.Eq(m => m.SessionId, sessionId)
+            : filters.Eq(m => m.Owner, owner) & filters.Eq(m => m.SessionId, sessionId);
+        if (beforeMessageId is not null)
+        {
+            var before = await mongo.Messages.Find(filter & filters.Eq(m => m.Id, beforeMessageId)).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            if (before is null)
+            {
+                return [];
+            }
+
+            filter &= filters.Lt(m => m.CreatedAt, before.CreatedAt);
+        }
+
+        var newestFirst = await mongo.Messages.Find(filter)
             .Sort(Builders<MessageDocument>.Sort.Descending(m => m.CreatedAt))
             .Limit(maxMessages)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
@@ -46,5 +65,45 @@ public sealed class MongoConversationStore(StreamingChatMongo mongo) : IConversa
         }
 
         return turns;
+    }
+
+    /// <inheritdoc/>
+    public async Task<ConversationSession?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        var document = await mongo.Sessions.Find(s => s.Id == sessionId).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        return document?.ToSession();
+    }
+
+    /// <inheritdoc/>
+    public async Task<ConversationSession> GetOrCreateSessionAsync(ConversationSession session, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        try
+        {
+            await mongo.Sessions.InsertOneAsync(SessionDocument.From(session), cancellationToken: cancellationToken).ConfigureAwait(false);
+            return session;
+        }
+        catch (MongoException ex) when (IsDuplicateKey(ex))
+        {
+            // Taken already (perhaps a moment ago by another instance): the stored owner decides.
+            return await GetSessionAsync(session.SessionId, cancellationToken).ConfigureAwait(false) ?? session;
+        }
+    }
+
+    /// <summary>A duplicate <c>_id</c>: a write error from mongod, or the command error some wire-compatible servers give.</summary>
+    private static bool IsDuplicateKey(MongoException exception) => exception switch
+    {
+        MongoWriteException write => write.WriteError?.Code == DuplicateKey,
+        MongoCommandException command => command.Code == DuplicateKey,
+        _ => false,
+    };
+
+    /// <inheritdoc/>
+    public async Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        // Turns first: a session record left by a failure half-way still protects the id, and deleting again finishes the job.
+        var turns = await mongo.Messages.DeleteManyAsync(m => m.SessionId == sessionId, cancellationToken).ConfigureAwait(false);
+        var session = await mongo.Sessions.DeleteOneAsync(s => s.Id == sessionId, cancellationToken).ConfigureAwait(false);
+        return turns.DeletedCount + session.DeletedCount > 0;
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using StreamingChat.AspNetCore;
 using StreamingChat.Rollout;
 
 namespace Microsoft.AspNetCore.Builder;
@@ -10,8 +11,10 @@ public static class StreamingRolloutEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps <c>GET /api/metrics/feature-flags</c>, <c>POST /api/metrics/feature-flags/rollout</c> (admin key) and
-    /// <c>GET /api/metrics/feature-flags/decision</c>.
+    /// <c>GET /api/metrics/feature-flags/decision</c>. The GETs are operator reads: open, or behind the admin key with
+    /// <c>StreamingChat:Admin:ProtectReads</c>.
     /// </summary>
+    /// <exception cref="InvalidOperationException"><c>AddStreamingRollout()</c> was not called.</exception>
     public static IEndpointConventionBuilder MapStreamingRollout(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -21,9 +24,9 @@ public static class StreamingRolloutEndpointRouteBuilderExtensions
         }
 
         var group = endpoints.MapGroup("");
-        group.MapGet(RolloutEndpoints.FlagsPath, RolloutEndpoints.FlagsAsync).WithName("StreamingChat.FeatureFlags");
-        group.MapPost(RolloutEndpoints.RolloutPath, RolloutEndpoints.RolloutAsync).WithName("StreamingChat.FeatureFlagRollout");
-        group.MapGet(RolloutEndpoints.DecisionPath, RolloutEndpoints.DecisionAsync).WithName("StreamingChat.FeatureFlagDecision");
+        group.MapGet(RolloutEndpoints.FlagsPath, RolloutEndpoints.FlagsAsync).WithName("StreamingChat.FeatureFlags").ProtectOperatorReads();
+        group.MapPost(RolloutEndpoints.RolloutPath, RolloutEndpoints.RolloutAsync).WithName("StreamingChat.FeatureFlagRollout").RequireAuthorization(StreamingChatAdmin.Policy);
+        group.MapGet(RolloutEndpoints.DecisionPath, RolloutEndpoints.DecisionAsync).WithName("StreamingChat.FeatureFlagDecision").ProtectOperatorReads();
         return group;
     }
 }

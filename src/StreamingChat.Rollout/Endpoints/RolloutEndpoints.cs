@@ -89,21 +89,11 @@ internal static class RolloutEndpoints
         }).ConfigureAwait(false);
     }
 
-    /// <summary><c>POST /api/metrics/feature-flags/rollout</c>: admin only.</summary>
+    /// <summary><c>POST /api/metrics/feature-flags/rollout</c>: admin only (mapped behind the admin key's policy); the key's name is recorded as who changed it.</summary>
     public static async Task RolloutAsync(HttpContext context)
     {
         var services = context.RequestServices;
-        switch (services.GetRequiredService<AdminKeyVerifier>().Verify(PresentedKey(context.Request)))
-        {
-            case AdminKeyResult.Disabled:
-                await Problem(context, StatusCodes.Status403Forbidden, "admin_disabled", "No admin key is configured (StreamingChat:Admin:ApiKeys), so admin endpoints are closed.").ConfigureAwait(false);
-                return;
-            case AdminKeyResult.Unauthorized:
-                context.Response.Headers.WWWAuthenticate = "Bearer";
-                await Problem(context, StatusCodes.Status401Unauthorized, "unauthorized", "Send an admin key in X-Admin-Key or Authorization: Bearer.").ConfigureAwait(false);
-                return;
-        }
-
+        var by = context.User.Identity?.Name ?? "admin";
         if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType) || !mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
         {
             await Problem(context, StatusCodes.Status415UnsupportedMediaType, ChatErrorCodes.UnsupportedMediaType, "Send the body as application/json.").ConfigureAwait(false);
@@ -141,7 +131,7 @@ internal static class RolloutEndpoints
         RolloutState? state;
         try
         {
-            state = await store.SetAsync(change.Feature, change.Percentage, "admin", change.Reason, context.RequestAborted).ConfigureAwait(false);
+            state = await store.SetAsync(change.Feature, change.Percentage, by, change.Reason, context.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
         {
@@ -151,7 +141,7 @@ internal static class RolloutEndpoints
             return;
         }
 
-        RolloutLog.Changed(services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("StreamingChat.Rollout"), change.Feature, change.Percentage, "admin", change.Reason ?? "");
+        RolloutLog.Changed(services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("StreamingChat.Rollout"), change.Feature, change.Percentage, by, change.Reason ?? "");
         var (decision, _) = await DecideAsync(services, state!, context.RequestAborted).ConfigureAwait(false);
         await WriteJsonAsync(context, StatusCodes.Status200OK, json => WriteFeature(json, state!, decision, services)).ConfigureAwait(false);
     }
@@ -230,17 +220,6 @@ internal static class RolloutEndpoints
         }
 
         return (new RolloutChangeRequest(feature ?? "", percentage ?? 0, reason), errors);
-    }
-
-    private static string? PresentedKey(HttpRequest request)
-    {
-        if (request.Headers["X-Admin-Key"].FirstOrDefault() is { Length: > 0 } key)
-        {
-            return key;
-        }
-
-        var authorization = request.Headers.Authorization.FirstOrDefault();
-        return authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization["Bearer ".Length..].Trim() : null;
     }
 
     /// <summary>The guide's decision over the service-wide window, counting the streams of the current phase.</summary>

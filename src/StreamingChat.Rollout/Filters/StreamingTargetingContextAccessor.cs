@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
 using Microsoft.FeatureManagement.FeatureFilters;
 
@@ -27,10 +26,7 @@ public sealed class StreamingTargetingContextAccessor(IHttpContextAccessor httpC
             return ValueTask.FromResult(new TargetingContext());
         }
 
-        var user = context.User;
-        var id = user.Identity?.IsAuthenticated == true
-            ? user.FindFirstValue(ClaimTypes.NameIdentifier) ?? user.Identity.Name
-            : null;
+        var id = StreamingChat.AspNetCore.ChatCallers.UserId(context.User);
         id ??= NonEmpty(context.Request.Headers[UserIdHeader].ToString()) ?? NonEmpty(context.Request.Headers[SessionIdHeader].ToString());
         return ValueTask.FromResult(new TargetingContext { UserId = id });
     }

@@ -30,6 +30,10 @@ public sealed class ChatQueryReaderTests
     }
 
     [Fact]
+    public void Parse_NoSessionId_IsValid_AndLeavesTheSessionForTheServerToName()
+        => Assert.Equal("", Parse("""{"query":"Hi","chatbotId":"demo"}""").Query!.SessionId);
+
+    [Fact]
     public void Parse_OnlyRequiredFields_Defaults()
     {
         var query = Parse("""{"query":"Hi","chatbotId":"a_b-C9","sessionId":"s"}""").Query!;
@@ -57,7 +61,6 @@ public sealed class ChatQueryReaderTests
     [InlineData("""{"query":"Hi","chatbotId":"has space","sessionId":"s"}""", "chatbotId")]
     [InlineData("""{"query":"Hi","chatbotId":"../etc","sessionId":"s"}""", "chatbotId")]
     [InlineData("""{"query":"Hi","chatbotId":["demo"],"sessionId":"s"}""", "chatbotId")]
-    [InlineData("""{"query":"Hi","chatbotId":"demo"}""", "sessionId")]
     [InlineData("""{"query":"Hi","chatbotId":"demo","sessionId":""}""", "sessionId")]
     [InlineData("""{"query":"Hi","chatbotId":"demo","sessionId":"a\nb"}""", "sessionId")]
     [InlineData("""{"query":"Hi","chatbotId":"demo","sessionId":123}""", "sessionId")]

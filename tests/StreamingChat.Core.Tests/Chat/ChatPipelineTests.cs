@@ -304,7 +304,13 @@ public sealed class ChatPipelineTests
     {
         public Task AppendAsync(IReadOnlyList<ConversationMessage> messages, CancellationToken cancellationToken = default) => throw new IOException("store down");
 
-        public Task<IReadOnlyList<ConversationMessage>> GetRecentAsync(string sessionId, int maxMessages, CancellationToken cancellationToken = default)
+        public Task<IReadOnlyList<ConversationMessage>> GetRecentAsync(string sessionId, string? owner, int maxMessages, string? beforeMessageId = null, CancellationToken cancellationToken = default)
             => Task.FromResult<IReadOnlyList<ConversationMessage>>([]);
+
+        public Task<ConversationSession?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default) => throw new IOException("store down");
+
+        public Task<ConversationSession> GetOrCreateSessionAsync(ConversationSession session, CancellationToken cancellationToken = default) => throw new IOException("store down");
+
+        public Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken = default) => throw new IOException("store down");
     }
 }

@@ -16,7 +16,7 @@ public sealed class AdmissionServerTests : IAsyncLifetime
 
     private static async Task<(HttpStatusCode Status, string? Code, TimeSpan? RetryAfter)> AskAsync(HostInstance host, string sessionId, string path = "/api/chat/query/stream")
     {
-        using var response = await host.Client.PostAsJsonAsync(path, new { query = "Hi", chatbotId = "demo", sessionId });
+        using var response = await host.PostChatAsync(path, new { query = "Hi", chatbotId = "demo", sessionId });
         var body = await response.Content.ReadAsStringAsync();
         var code = response.Content.Headers.ContentType?.MediaType == "application/problem+json" ? JsonDocument.Parse(body).RootElement.GetProperty("code").GetString() : null;
         return (response.StatusCode, code, response.Headers.RetryAfter?.Delta);

@@ -73,4 +73,37 @@ public sealed class ValidateConfigTests
         Assert.Contains("Model provider: OpenAI", output, StringComparison.Ordinal);
         Assert.DoesNotContain("sk-from-env", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ValidateConfig_ReportsTheOwnershipMode_AndWarnsForNoneOutsideDevelopment()
+    {
+        var (keyCode, keyOutput, _) = await RunAsync();
+        var (noneCode, noneOutput, _) = await RunAsync("--StreamingChat:Sessions:Ownership=None");
+        var (devCode, devOutput, _) = await RunAsync("--StreamingChat:Sessions:Ownership=None", "--environment=Development");
+
+        Assert.Equal((0, 0, 0), (keyCode, noneCode, devCode));
+        Assert.Contains("Sessions: owned by the holder of the session key", keyOutput, StringComparison.Ordinal);
+        Assert.Contains("Sessions: owned by nobody", noneOutput, StringComparison.Ordinal);
+        Assert.Contains("Warning: StreamingChat:Sessions:Ownership is None outside Development", noneOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Warning", devOutput, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--StreamingChat:Admin:ApiKeys:0=short-key", "needs at least 32")]
+    [InlineData("--StreamingChat:Admin:ApiKeys:0= ", "is blank")]
+    [InlineData("--StreamingChat:Admin:ApiKeys:0=change-me-change-me-change-me-change-me", "placeholder")]
+    [InlineData("--StreamingChat:Sessions:Ownership=Anyone", "Ownership")]
+    public async Task ValidateConfig_WeakAdminKeysAndUnknownModes_FailWithAClearMessage(string setting, string expected)
+    {
+        var (code, output, error) = await RunAsync(setting);
+
+        Assert.Equal(1, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("change-me", error + output, StringComparison.Ordinal);
+        Assert.DoesNotContain("short-key", error + output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartUp_WithAShortAdminKey_Fails()
+        => await Assert.ThrowsAnyAsync<Exception>(async () => await HostInstance.StartAsync("--StreamingChat:Admin:ApiKeys:0=short-key"));
 }

@@ -142,14 +142,14 @@ public sealed class MongoHostServerTests(MongoServerFixture mongo) : IClassFixtu
         var store = new StreamingChat.Mongo.MongoConversationStore(reader);
         ConversationMessage? answer = null;
         using var patience = new CancellationTokenSource(Patience);
-        while ((answer = (await store.GetRecentAsync("leaver", 10)).LastOrDefault(m => m.Role == ConversationRole.Assistant)) is not { Status: MessageStatus.Interrupted })
+        while ((answer = (await store.GetRecentAsync("leaver", null, 10)).LastOrDefault(m => m.Role == ConversationRole.Assistant)) is not { Status: MessageStatus.Interrupted })
         {
             await Task.Delay(50, patience.Token);
         }
 
         Assert.Equal("one two", received.ToString());
         Assert.Equal("one two", answer.Content);
-        Assert.Equal("Count", (await store.GetRecentAsync("leaver", 10))[0].Content);
+        Assert.Equal("Count", (await store.GetRecentAsync("leaver", null, 10))[0].Content);
     }
 
     [Fact]
@@ -183,11 +183,21 @@ public sealed class MongoHostServerTests(MongoServerFixture mongo) : IClassFixtu
         Assert.Matches(@"support\s+no\s+", listed.Output);
     }
 
-    private static async Task AskAsync(HostProcess host, string query)
+    /// <summary>The session's key, kept across questions and restarts of the host as a page keeps it.</summary>
+    private string? _sessionKey;
+
+    private async Task AskAsync(HostProcess host, string query)
     {
         using var client = new HttpClient { BaseAddress = host.Address, Timeout = Patience };
-        using var response = await client.PostAsync("/api/chat/query/stream", System.Net.Http.Json.JsonContent.Create(new { query, chatbotId = "demo", sessionId = "history" }));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/chat/query/stream") { Content = System.Net.Http.Json.JsonContent.Create(new { query, chatbotId = "demo", sessionId = "history" }) };
+        if (_sessionKey is not null)
+        {
+            request.Headers.Add("X-Session-Key", _sessionKey);
+        }
+
+        using var response = await client.SendAsync(request);
         response.EnsureSuccessStatusCode();
+        _sessionKey = response.Headers.GetValues("X-Session-Key").Single();
         var types = new List<string>();
         await foreach (var e in SseTestClient.ReadEventsAsync(await response.Content.ReadAsStreamAsync()))
         {

@@ -118,14 +118,26 @@ public sealed class NginxRollingRestartServerTests(ITestOutputHelper output) : I
         public bool Complete => Status == 200 && Done && Error is null && Tokens > 0 && Tokens == OutputTokens;
     }
 
-    private static async Task<StreamResult> AskAsync(HttpClient client, string query, string sessionId)
+    /// <summary>Each caller's session key, sent back with its next question as a page does.</summary>
+    private readonly ConcurrentDictionary<string, string> _sessionKeys = new(StringComparer.Ordinal);
+
+    private async Task<StreamResult> AskAsync(HttpClient client, string query, string sessionId)
     {
         var clock = Stopwatch.StartNew();
         try
         {
-            using var response = await client.SendAsync(
-                new HttpRequestMessage(HttpMethod.Post, "/api/chat/query/stream") { Content = JsonContent.Create(new { query, chatbotId = "demo", sessionId }) },
-                HttpCompletionOption.ResponseHeadersRead);
+            var request = new HttpRequestMessage(HttpMethod.Post, "/api/chat/query/stream") { Content = JsonContent.Create(new { query, chatbotId = "demo", sessionId }) };
+            if (_sessionKeys.TryGetValue(sessionId, out var key))
+            {
+                request.Headers.Add("X-Session-Key", key);
+            }
+
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            if (response.Headers.TryGetValues("X-Session-Key", out var keys))
+            {
+                _sessionKeys[sessionId] = keys.First();
+            }
+
             if (!response.IsSuccessStatusCode)
             {
                 return new((int)response.StatusCode, 0, null, false, await response.Content.ReadAsStringAsync(), 0, 0);
@@ -178,7 +190,7 @@ public sealed class NginxRollingRestartServerTests(ITestOutputHelper output) : I
             .AppendLine($"cd '{HostProcess.HostDirectory}'")
             .AppendLine("DOTNET_NOLOGO=1 setsid nohup dotnet '" + host + "' --urls=http://127.0.0.1:$port \\")
             .AppendLine("  --StreamingChat:Model:Provider=Offline --StreamingChat:Model:Offline:FirstTokenDelayMs=30 --StreamingChat:Model:Offline:TokenIntervalMs=10 \\")
-            .AppendLine("  --StreamingChat:RateLimiting:PermitsPerMinutePerClient=0 --StreamingChat:RateLimiting:PermitsPerMinutePerSession=0 \\")
+            .AppendLine("  --StreamingChat:RateLimiting:PermitsPerMinutePerClient=0 --StreamingChat:RateLimiting:PermitsPerMinutePerSession=0 --StreamingChat:RateLimiting:MaxConcurrentAnswersPerAddress=0 \\")
             .AppendLine("  --StreamingChat:Drain:TimeoutSeconds=20 --StreamingChat:Health:MaxCpuShare=1 --Logging:LogLevel:Default=Warning \\")
             .AppendLine($"  >> \"{_folder}/instance-$port.log\" 2>&1 < /dev/null &")
             .AppendLine($"echo $! > \"{_folder}/instance-$port.pid\"")

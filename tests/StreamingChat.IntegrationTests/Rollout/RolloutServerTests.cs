@@ -9,7 +9,7 @@ namespace StreamingChat.IntegrationTests;
 /// <summary>The feature-flag endpoints of the running host, and what a rollout change does to callers.</summary>
 public sealed class RolloutServerTests : IAsyncLifetime
 {
-    private const string Key = "admin-key-for-tests";
+    private const string Key = "7c1e5a9f3b2d8e4c6a0f1b7d9e3c5a2f";
     private FakeOpenAIServer _upstream = null!;
 
     public async Task InitializeAsync() => _upstream = await FakeOpenAIServer.StartAsync();

@@ -9,7 +9,7 @@ namespace StreamingChat.IntegrationTests;
 /// <summary>Two host instances on one real Redis: one rollout state, one service-wide window, one guard acting.</summary>
 public sealed class RolloutSharedServerTests : IAsyncLifetime
 {
-    private const string Key = "admin-key-for-tests";
+    private const string Key = "7c1e5a9f3b2d8e4c6a0f1b7d9e3c5a2f";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private RedisTestServer _redis = null!;
     private FakeOpenAIServer _upstream = null!;

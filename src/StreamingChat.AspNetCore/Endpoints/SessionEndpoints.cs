@@ -1,0 +1,162 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using StreamingChat.Core;
+
+namespace StreamingChat.AspNetCore;
+
+/// <summary>The owner's session endpoints of API.md: start an empty session, read its turns, erase it.</summary>
+internal static class SessionEndpoints
+{
+    public const string SessionsPath = "/api/chat/sessions";
+    public const string SessionPath = "/api/chat/sessions/{sessionId}";
+    private const int MaxBodyBytes = 4096;
+    private const int DefaultPageSize = 50;
+
+    /// <summary><c>POST /api/chat/sessions</c>: an empty session owned by the caller, and its key.</summary>
+    public static async Task<IResult> CreateAsync(HttpContext context, SessionAccess access, ChatAdmission admission, IOptionsMonitor<SessionsOptions> options)
+    {
+        var caller = ChatCallers.Resolve(context);
+        if (!caller.IsSignedIn && options.CurrentValue.AnonymousRefused)
+        {
+            return ChatProblems.SignInRequired(context);
+        }
+
+        // Sessions cost a record each: minting them counts against the caller's questions per minute.
+        if (await admission.CheckCallerAsync(context, caller).ConfigureAwait(false) is { } limited)
+        {
+            return limited;
+        }
+
+        var (root, problem) = await JsonBody.ReadObjectAsync(context.Request, MaxBodyBytes, optional: true, context.RequestAborted).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        string? sessionId = null;
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var property in root?.EnumerateObject() ?? default)
+        {
+            if (property.Name == "sessionId" && property.Value.ValueKind == System.Text.Json.JsonValueKind.String && sessionId is null)
+            {
+                sessionId = property.Value.GetString();
+                ChatQueryReader.CheckId(sessionId, "sessionId", errors);
+            }
+            else if (property.Name != "sessionId" || property.Value.ValueKind != System.Text.Json.JsonValueKind.Null)
+            {
+                errors[property.Name] = [property.Name == "sessionId" ? "The sessionId must be a string, given once." : "The field is not known. Allowed: sessionId."];
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return ChatProblems.Invalid(errors);
+        }
+
+        var session = await access.OpenForQuestionAsync(context, caller, sessionId, context.RequestAborted).ConfigureAwait(false);
+        if (session is null)
+        {
+            return ChatProblems.Problem(StatusCodes.Status409Conflict, ChatErrorCodes.SessionExists, "The session exists.", "A session of this id is another caller's; choose another id or omit it.");
+        }
+
+        if (session.SessionKey is not null)
+        {
+            context.Response.Headers[SessionAccess.KeyHeader] = session.SessionKey;
+        }
+
+        context.Response.Headers.Location = SessionsPath + "/" + Uri.EscapeDataString(session.SessionId);
+        return new JsonWritten(StatusCodes.Status201Created, json =>
+        {
+            json.WriteStartObject();
+            json.WriteString("sessionId"u8, session.SessionId);
+            if (session.SessionKey is not null)
+            {
+                json.WriteString("sessionKey"u8, session.SessionKey);
+            }
+
+            json.WriteEndObject();
+        });
+    }
+
+    /// <summary><c>GET /api/chat/sessions/{sessionId}?limit=&amp;before=</c>: the owner's view, newest turn last.</summary>
+    public static async Task<IResult> GetAsync(string sessionId, string? limit, string? before, HttpContext context, SessionAccess access, IConversationStore store, RunningAnswers running, IOptionsMonitor<SessionsOptions> options)
+    {
+        var maxPage = options.CurrentValue.MaxPageSize;
+        var pageSize = DefaultPageSize;
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize < 1 || pageSize > maxPage))
+        {
+            return JsonBody.Invalid("limit", $"The limit must be a whole number from 1 to {maxPage}.");
+        }
+
+        var session = await access.OpenExistingAsync(context, ChatCallers.Resolve(context), sessionId, context.RequestAborted).ConfigureAwait(false);
+        if (session is null)
+        {
+            return ChatProblems.SessionNotFound();
+        }
+
+        var turns = await store.GetRecentAsync(sessionId, session.Owner, pageSize, before, context.RequestAborted).ConfigureAwait(false);
+        return new JsonWritten(StatusCodes.Status200OK, json =>
+        {
+            json.WriteStartObject();
+            json.WriteString("sessionId"u8, sessionId);
+            if (turns.Count > 0)
+            {
+                json.WriteString("chatbotId"u8, turns[^1].ChatbotId);
+            }
+            else
+            {
+                json.WriteNull("chatbotId"u8);
+            }
+
+            if (running.ActiveMessageId(sessionId) is { } active)
+            {
+                json.WriteString("activeMessageId"u8, active);
+            }
+            else
+            {
+                json.WriteNull("activeMessageId"u8);
+            }
+
+            json.WriteStartArray("messages"u8);
+            foreach (var turn in turns)
+            {
+                json.WriteStartObject();
+                json.WriteString("messageId"u8, turn.MessageId);
+                json.WriteString("role"u8, turn.Role == ConversationRole.User ? "user" : "assistant");
+                json.WriteString("content"u8, turn.Content);
+                json.WriteString("status"u8, turn.Status.ToString().ToLowerInvariant());
+                json.WriteString("createdAt"u8, turn.CreatedAt);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        });
+    }
+
+    /// <summary><c>DELETE /api/chat/sessions/{sessionId}</c>: stops the running answer, then erases every turn (the owner's right to erasure).</summary>
+    public static async Task<IResult> DeleteAsync(string sessionId, HttpContext context, SessionAccess access, IConversationStore store, RunningAnswers running, IOptionsMonitor<ChatStreamOptions> chat)
+    {
+        var session = await access.OpenExistingAsync(context, ChatCallers.Resolve(context), sessionId, context.RequestAborted).ConfigureAwait(false);
+        if (session is null)
+        {
+            return ChatProblems.SessionNotFound();
+        }
+
+        // The stopped answer stores what it had said; that write must land before the erasure, not after it.
+        await running.StopAsync(sessionId, TimeSpan.FromSeconds(chat.CurrentValue.PersistTimeoutSeconds + 5)).ConfigureAwait(false);
+        await store.DeleteSessionAsync(sessionId, context.RequestAborted).ConfigureAwait(false);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>A JSON answer written with <see cref="System.Text.Json.Utf8JsonWriter"/>, as the other endpoints write theirs.</summary>
+    private sealed class JsonWritten(int status, Action<System.Text.Json.Utf8JsonWriter> write) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = status;
+            return ChatJson.WriteResponseAsync(httpContext, write);
+        }
+    }
+}

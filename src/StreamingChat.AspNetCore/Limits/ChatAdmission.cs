@@ -1,0 +1,243 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StreamingChat.Core;
+
+namespace StreamingChat.AspNetCore;
+
+/// <summary>Who may ask how often, and how many answers run at once; bound from <c>StreamingChat:RateLimiting</c>.</summary>
+public sealed class RateLimitingOptions
+{
+    /// <summary>The configuration section these options are bound from.</summary>
+    public const string SectionName = "StreamingChat:RateLimiting";
+
+    /// <summary>Questions a caller (a signed-in user, else a client address) may ask per minute (sliding); 0 turns the limit off (default 0).</summary>
+    [Range(0, 1_000_000)]
+    public int PermitsPerMinutePerClient { get; set; }
+
+    /// <summary>Questions a session may ask per minute (sliding); 0 turns the limit off (default 0).</summary>
+    [Range(0, 1_000_000)]
+    public int PermitsPerMinutePerSession { get; set; }
+
+    /// <summary>Answers one signed-in user may have running at once, on every instance together (default 3; 0: no limit).</summary>
+    [Range(0, 1_000_000)]
+    public int MaxConcurrentAnswersPerUser { get; set; } = 3;
+
+    /// <summary>
+    /// Answers one anonymous client address (an IPv6 /64) may have running at once, on every instance together (default 20:
+    /// one address may be a whole office behind a NAT; 0: no limit).
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int MaxConcurrentAnswersPerAddress { get; set; } = 20;
+
+    /// <summary>Answer tokens a caller may use per <see cref="TokenBudgetWindowSeconds"/>, then <c>429 quota_exceeded</c> (default 0: no budget).</summary>
+    [Range(0, long.MaxValue)]
+    public long TokenBudgetPerCaller { get; set; }
+
+    /// <summary>The token budget's window (default 3600 s).</summary>
+    [Range(60, 31_622_400)]
+    public int TokenBudgetWindowSeconds { get; set; } = 3600;
+
+    /// <summary>Answers (model calls) running at once on this instance (default 1000).</summary>
+    [Range(1, 1_000_000)]
+    public int MaxConcurrentAnswers { get; set; } = 1000;
+
+    /// <summary>Questions that may wait for a free slot; past this they are refused with 503 <c>overloaded</c> (default 100).</summary>
+    [Range(0, 1_000_000)]
+    public int MaxQueuedAnswers { get; set; } = 100;
+
+    /// <summary>How long a question may wait for a free slot before it is refused with 503 <c>overloaded</c> (default 10 s).</summary>
+    [Range(0.01, 3600)]
+    public double QueueTimeoutSeconds { get; set; } = 10;
+}
+
+/// <summary>
+/// Admission for the chat endpoints, on System.Threading.RateLimiting's limiters: per caller (the signed-in user, else the
+/// client address) a sliding-window limit of questions, a limit of answers running at once and an optional token budget,
+/// and per session a sliding-window limit (429 with <c>Retry-After</c>), all shared by every instance through Redis when it
+/// is configured (<see cref="SharedRateLimiter"/>); and a concurrency limiter with a bounded queue in front of this
+/// instance's model calls (503 <c>overloaded</c> with <c>Retry-After</c>). The limiters are used directly rather than
+/// through the rate-limiting middleware so that <c>MapStreamingChat()</c> works without the app adding middleware, and
+/// so limits can key on the caller and on the session read from the body.
+/// </summary>
+internal sealed class ChatAdmission : IDisposable
+{
+    private readonly RateLimitingOptions _options;
+    private readonly SharedRateLimiter? _perCaller;
+    private readonly SharedRateLimiter? _perSession;
+    private readonly SharedRateLimiter? _answersPerUser;
+    private readonly SharedRateLimiter? _answersPerAddress;
+    private readonly ConcurrencyLimiter _answers;
+    private readonly ILogger<ChatAdmission> _logger;
+
+    public ChatAdmission(IOptions<RateLimitingOptions> options, IServiceProvider services, TimeProvider time, ILogger<ChatAdmission> logger)
+    {
+        _options = options.Value;
+        _logger = logger;
+        var redis = services.GetService<StreamingChatRedis>();
+        _perCaller = SharedRateLimiter.PerMinute("questions", _options.PermitsPerMinutePerClient, redis, logger);
+        _perSession = SharedRateLimiter.PerMinute("session", _options.PermitsPerMinutePerSession, redis, logger);
+        _answersPerUser = SharedRateLimiter.Concurrent("answers", _options.MaxConcurrentAnswersPerUser, redis, logger);
+        _answersPerAddress = SharedRateLimiter.Concurrent("answers", _options.MaxConcurrentAnswersPerAddress, redis, logger);
+        Budget = new TokenBudget(_options.TokenBudgetPerCaller, TimeSpan.FromSeconds(_options.TokenBudgetWindowSeconds), redis, time, logger);
+        _answers = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+        {
+            PermitLimit = _options.MaxConcurrentAnswers,
+            QueueLimit = _options.MaxQueuedAnswers,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        });
+    }
+
+    /// <summary>The callers' token budget, charged when an answer ends.</summary>
+    public TokenBudget Budget { get; }
+
+    /// <summary>Null when the caller may ask (questions per minute, token budget); else the 429 refusal (written by the caller).</summary>
+    public async ValueTask<IResult?> CheckCallerAsync(HttpContext context, ChatCaller caller)
+    {
+        if (_perCaller is not null)
+        {
+            using var lease = await _perCaller.AcquireAsync(caller.LimitKey, context.RequestAborted).ConfigureAwait(false);
+            if (!lease.IsAcquired)
+            {
+                return RateLimited(context, lease, caller.IsSignedIn ? "user" : "client", "questions per minute");
+            }
+        }
+
+        if (await Budget.ExhaustedForAsync(caller.LimitKey).ConfigureAwait(false) is { } seconds)
+        {
+            AdmissionLog.RateLimited(_logger, "token budget", caller.IsSignedIn ? "user" : "client", seconds);
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            return ChatProblems.Problem(StatusCodes.Status429TooManyRequests, ChatErrorCodes.QuotaExceeded, "The token budget is spent.",
+                $"This caller has used its {_options.TokenBudgetPerCaller} answer tokens for this window; try again in {seconds} s.");
+        }
+
+        return null;
+    }
+
+    /// <summary>Null when the session may ask; else the 429 refusal.</summary>
+    public async ValueTask<IResult?> CheckSessionAsync(HttpContext context, string sessionId)
+    {
+        if (_perSession is null)
+        {
+            return null;
+        }
+
+        using var lease = await _perSession.AcquireAsync(sessionId, context.RequestAborted).ConfigureAwait(false);
+        return lease.IsAcquired ? null : RateLimited(context, lease, "session", "questions per minute");
+    }
+
+    /// <summary>
+    /// Takes the caller's place among their running answers (429 when they have their maximum running), then waits for one
+    /// of this instance's answer slots (503 <c>overloaded</c> when the queue is full or the wait too long). The lease holds
+    /// both until disposed.
+    /// </summary>
+    public async Task<(IDisposable? Lease, IResult? Refusal)> AdmitAsync(HttpContext context, ChatCaller caller, int retryAfterSeconds)
+    {
+        var callerLimit = caller.IsSignedIn ? _answersPerUser : _answersPerAddress;
+        RateLimitLease? callerLease = null;
+        if (callerLimit is not null)
+        {
+            callerLease = await callerLimit.AcquireAsync(caller.LimitKey, context.RequestAborted).ConfigureAwait(false);
+            if (!callerLease.IsAcquired)
+            {
+                callerLease.Dispose();
+                var most = caller.IsSignedIn ? _options.MaxConcurrentAnswersPerUser : _options.MaxConcurrentAnswersPerAddress;
+                AdmissionLog.RateLimited(_logger, "running answers", caller.IsSignedIn ? "user" : "client", retryAfterSeconds);
+                context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                return (null, ChatProblems.Problem(StatusCodes.Status429TooManyRequests, ChatErrorCodes.RateLimited, "Too many answers at once.",
+                    $"This caller has {most} answers running; ask again when one has ended."));
+            }
+        }
+
+        var slot = await WaitForSlotAsync(context).ConfigureAwait(false);
+        if (slot is not null)
+        {
+            return (new Leases(callerLease, slot), null);
+        }
+
+        callerLease?.Dispose();
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            return (null, null);
+        }
+
+        AdmissionLog.Overloaded(_logger, _options.MaxConcurrentAnswers, _options.MaxQueuedAnswers);
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return (null, ChatProblems.Problem(StatusCodes.Status503ServiceUnavailable, ChatErrorCodes.Overloaded, "The service is overloaded.",
+            $"{_options.MaxConcurrentAnswers} answers are running and the queue is full; try again shortly."));
+    }
+
+    public void Dispose()
+    {
+        _perCaller?.Dispose();
+        _perSession?.Dispose();
+        _answersPerUser?.Dispose();
+        _answersPerAddress?.Dispose();
+        _answers.Dispose();
+    }
+
+    /// <summary>One of this instance's answer slots; null when the queue is full, the wait too long, or the caller left.</summary>
+    private async Task<RateLimitLease?> WaitForSlotAsync(HttpContext context)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        wait.CancelAfter(TimeSpan.FromSeconds(_options.QueueTimeoutSeconds));
+        RateLimitLease? lease = null;
+        try
+        {
+            lease = await _answers.AcquireAsync(1, wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Waited QueueTimeoutSeconds without a slot (refused as when the queue is full), or the caller left.
+        }
+
+        if (lease is { IsAcquired: true })
+        {
+            return lease;
+        }
+
+        lease?.Dispose();
+        return null;
+    }
+
+    private IResult RateLimited(HttpContext context, RateLimitLease lease, string kind, string what)
+    {
+        var seconds = lease.TryGetMetadata(MetadataName.RetryAfter.Name, out var after) ? RetryAfterSeconds(after) : 10;
+        AdmissionLog.RateLimited(_logger, what, kind, seconds);
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return ChatProblems.Problem(StatusCodes.Status429TooManyRequests, ChatErrorCodes.RateLimited, "Too many questions.", $"The {kind} limit is reached; try again in {seconds} s.");
+    }
+
+    /// <summary>The limiters say when to come back as a TimeSpan (this process's) or whole seconds (Redis's).</summary>
+    private static int RetryAfterSeconds(object? after) => Math.Max(1, after switch
+    {
+        TimeSpan span => (int)Math.Ceiling(span.TotalSeconds),
+        int seconds => seconds,
+        long seconds => (int)seconds,
+        _ => 10,
+    });
+
+    /// <summary>The caller's place among their running answers and this instance's answer slot, released together.</summary>
+    private sealed class Leases(RateLimitLease? caller, RateLimitLease slot) : IDisposable
+    {
+        public void Dispose()
+        {
+            slot.Dispose();
+            caller?.Dispose();
+        }
+    }
+}
+
+/// <summary>The web package's log messages about admission: event ids 2200–2209. Each says "rate limit" or "overloaded" for grep; never who the caller is.</summary>
+internal static partial class AdmissionLog
+{
+    [LoggerMessage(2201, LogLevel.Information, "Rate limit reached ({What}): a {Kind} refused with 429 for {RetryAfterSeconds} s.")]
+    public static partial void RateLimited(ILogger logger, string what, string kind, int retryAfterSeconds);
+
+    [LoggerMessage(2202, LogLevel.Warning, "Overloaded: {MaxConcurrent} answers running and {MaxQueued} waiting; refused with 503.")]
+    public static partial void Overloaded(ILogger logger, int maxConcurrent, int maxQueued);
+}

@@ -1,0 +1,142 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+using StreamingChat.Core;
+using StreamingChat.Testing;
+
+namespace StreamingChat.IntegrationTests;
+
+/// <summary>Two host instances on one real Redis: one limit per caller for both, one key ring, and limits kept in each process while Redis is away.</summary>
+public sealed class SharedLimitsServerTests : IAsyncLifetime
+{
+    private RedisTestServer _redis = null!;
+    private FakeOpenAIServer _upstream = null!;
+
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisTestServer.StartAsync();
+        _upstream = await FakeOpenAIServer.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _upstream.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    private Task<HostInstance> StartAsync(params string[] settings)
+        => HostInstance.StartWithUpstreamAsync(_upstream, [$"--REDIS_URL=redis://127.0.0.1:{_redis.Port}", "--StreamingChat:RateLimiting:PermitsPerMinutePerSession=0", .. settings]);
+
+    /// <summary>Asks as the client at <paramref name="address"/>, forwarded by a loopback proxy (the host trusts X-Forwarded-For from loopback).</summary>
+    private static async Task<(HttpStatusCode Status, string? Code, HttpResponseMessage Response)> AskAsync(HostInstance host, string address, string sessionId, bool keepOpen = false)
+    {
+        var response = await host.PostChatAsync("/api/chat/query/stream", new { query = "Hi", chatbotId = "demo", sessionId }, r => r.Headers.Add("X-Forwarded-For", address));
+        string? code = null;
+        if (response.Content.Headers.ContentType?.MediaType == "application/problem+json")
+        {
+            code = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString();
+        }
+        else if (!keepOpen)
+        {
+            await response.Content.ReadAsStringAsync();
+        }
+
+        return (response.StatusCode, code, response);
+    }
+
+    [Fact]
+    public async Task QuestionsPerMinute_AreOneLimitOverBothInstances_AndAnIPv6Slash64IsOneCaller()
+    {
+        string[] limit = ["--StreamingChat:RateLimiting:PermitsPerMinutePerClient=4"];
+        await using var a = await StartAsync(limit);
+        await using var b = await StartAsync(limit);
+
+        var answered = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            answered.Add((await AskAsync(i % 2 == 0 ? a : b, "2001:db8::1", $"v6-{i}")).Status);
+        }
+
+        var sameSlash64 = await AskAsync(a, "2001:db8::2", "v6-next");
+        var sameOnB = await AskAsync(b, "2001:db8::1", "v6-last");
+        var otherCaller = await AskAsync(b, "2001:db8:0:1::1", "v6-other");
+
+        Assert.All(answered, s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.Equal((HttpStatusCode.TooManyRequests, "rate_limited"), (sameSlash64.Status, sameSlash64.Code));
+        Assert.NotNull(sameSlash64.Response.Headers.RetryAfter);
+        Assert.Equal((HttpStatusCode.TooManyRequests, "rate_limited"), (sameOnB.Status, sameOnB.Code));
+        Assert.Equal(HttpStatusCode.OK, otherCaller.Status);
+    }
+
+    [Fact]
+    public async Task RunningAnswers_ACallerAtTheMaximumGets429OnTheOtherInstance_WhileAnotherCallerIsServed()
+    {
+        string[] limit = ["--StreamingChat:RateLimiting:MaxConcurrentAnswersPerAddress=1"];
+        await using var a = await StartAsync(limit);
+        await using var b = await StartAsync(limit);
+        using var gate = new SemaphoreSlim(0);
+        var held = _upstream.Enqueue(new FakeCompletion { Tokens = ["slow"], Gate = gate });
+
+        var running = await AskAsync(a, "203.0.113.5", "busy-1", keepOpen: true);
+        await held.Received.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        var second = await AskAsync(b, "203.0.113.5", "busy-2");
+        var another = await AskAsync(b, "203.0.113.6", "calm-1");
+        gate.Release();
+        await running.Response.Content.ReadAsStringAsync();
+        running.Response.Dispose();
+        var afterwards = await AskAsync(b, "203.0.113.5", "busy-3");
+
+        Assert.Equal(HttpStatusCode.OK, running.Status);
+        Assert.Equal((HttpStatusCode.TooManyRequests, "rate_limited"), (second.Status, second.Code));
+        Assert.NotNull(second.Response.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.OK, another.Status);
+        Assert.Equal(HttpStatusCode.OK, afterwards.Status);
+    }
+
+    [Fact]
+    public async Task ASessionKeyIssuedByOneInstance_IsAcceptedByTheOther_ThroughTheKeyRingInRedis()
+    {
+        await using var a = await StartAsync();
+        await using var b = await StartAsync();
+
+        var first = await a.AskAsync("First?", sessionId: "roaming");
+        var key = a.SessionKeys["roaming"];
+        b.SessionKeys["roaming"] = key;
+        var second = await b.AskAsync("Second?", sessionId: "roaming");
+
+        Assert.Equal("done", first[^1].Type);
+        Assert.Equal("done", second[^1].Type);
+
+        // B read A's key: it recorded the session under the same owner and handed the same key back, instead of a new one.
+        Assert.Equal(key, b.SessionKeys["roaming"]);
+        var ownerOnA = (await a.Services.GetRequiredService<IConversationStore>().GetSessionAsync("roaming"))!.Owner;
+        var ownerOnB = (await b.Services.GetRequiredService<IConversationStore>().GetSessionAsync("roaming"))!.Owner;
+        Assert.StartsWith("key:", ownerOnA, StringComparison.Ordinal);
+        Assert.Equal(ownerOnA, ownerOnB);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        Assert.True(await redis.GetDatabase().ListLengthAsync("streamingchat:dataprotection-keys") >= 1);
+    }
+
+    [Fact]
+    public async Task RedisAway_LimitsAreKeptInEachProcess_NeitherAllRefusedNorAllLetThrough_AndHealthIsDegraded()
+    {
+        await using var host = await StartAsync("--StreamingChat:RateLimiting:PermitsPerMinutePerClient=2", "--StreamingChat:Redis:TimeoutMilliseconds=500");
+        Assert.Equal(HttpStatusCode.OK, (await AskAsync(host, "198.51.100.7", "r-0")).Status);
+        await _redis.StopAsync();
+
+        var whileAway = new List<(HttpStatusCode Status, string? Code, HttpResponseMessage Response)>();
+        for (var i = 1; i <= 3; i++)
+        {
+            whileAway.Add(await AskAsync(host, "198.51.100.7", $"r-{i}"));
+        }
+
+        using var health = await host.Client.GetAsync("/api/metrics/health/streaming");
+        var status = (await health.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString();
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], whileAway.Select(r => r.Status));
+        Assert.Equal("degraded", status);
+        await _redis.StartAgainAsync();
+    }
+}
