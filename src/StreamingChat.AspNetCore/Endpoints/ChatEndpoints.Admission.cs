@@ -132,35 +132,51 @@ internal static partial class ChatEndpoints
 
     /// <summary>
     /// A question let in: its prepared answer, its slots and its place in the drain count, and the tokens its answer used,
-    /// charged to the caller's budget when it is disposed.
+    /// charged to the caller's budget as its terminal event goes out (so a question sent on <c>done</c> sees the charge),
+    /// or when it is disposed for an answer that ended without one.
     /// </summary>
     private sealed class Admitted(PreparedChat prepared, ChatStreamOptions options, ChatCaller caller, ChatAdmission admission, IDisposable lease, IDisposable tracked) : IAsyncDisposable
     {
+        private long _tokens;
+        private bool _charged;
+
         public PreparedChat Prepared { get; } = prepared;
 
         public ChatStreamOptions Options { get; } = options;
 
-        /// <summary>The answer's tokens: the model's count when it gave one, else the token events seen.</summary>
-        public long Tokens { get; set; }
-
-        /// <summary>Counts what an event costs the caller's budget.</summary>
-        public void Observe(in ChatStreamEvent streamEvent)
+        /// <summary>Counts what an event costs the caller's budget (the model's count when it gave one, else the token events seen); charges it on the terminal event.</summary>
+        public ValueTask ObserveAsync(in ChatStreamEvent streamEvent)
         {
             if (streamEvent.Kind == ChatStreamEventKind.Token)
             {
-                Tokens++;
+                _tokens++;
+                return ValueTask.CompletedTask;
             }
-            else if (streamEvent.Done?.Usage?.OutputTokens is { } output)
+
+            if (streamEvent.Done?.Usage?.OutputTokens is { } output)
             {
-                Tokens = output;
+                _tokens = output;
             }
+
+            return streamEvent.IsTerminal ? ChargeAsync() : ValueTask.CompletedTask;
         }
 
         public async ValueTask DisposeAsync()
         {
             tracked.Dispose();
             lease.Dispose();
-            await admission.Budget.ChargeAsync(caller.LimitKey, Tokens).ConfigureAwait(false);
+            await ChargeAsync().ConfigureAwait(false);
+        }
+
+        private ValueTask ChargeAsync()
+        {
+            if (_charged)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            _charged = true;
+            return admission.Budget.ChargeAsync(caller.LimitKey, _tokens);
         }
     }
 }

@@ -66,7 +66,7 @@ internal static partial class ChatEndpoints
                     // back to back) the two share one write; when it is not, this one is flushed now, so no event ever
                     // waits in a buffer for the next.
                     var current = events.Current;
-                    admitted.Observe(current);
+                    await admitted.ObserveAsync(current).ConfigureAwait(false);
                     next = events.MoveNextAsync();
                     pending = true;
                     if (!await sse.WriteAsync(current, flush: !next.IsCompleted, cancellationToken).ConfigureAwait(false))
@@ -125,7 +125,7 @@ internal static partial class ChatEndpoints
             var deadline = context.RequestServices.GetRequiredService<StreamingChatDrain>().Deadline;
             await foreach (var streamEvent in pipeline.StreamAsync(prepared, streaming: false, deadline, cancellationToken).ConfigureAwait(false))
             {
-                admitted.Observe(streamEvent);
+                await admitted.ObserveAsync(streamEvent).ConfigureAwait(false);
                 switch (streamEvent.Kind)
                 {
                     case ChatStreamEventKind.Token:

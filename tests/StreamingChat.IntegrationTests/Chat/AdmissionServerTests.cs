@@ -44,6 +44,25 @@ public sealed class AdmissionServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TokenBudget_OnceSpent_Is429QuotaExceededWithRetryAfter_ForThatCallerOnly()
+    {
+        // The fake upstream reports 6 output tokens an answer: two answers spend a budget of 10.
+        await using var host = await HostInstance.StartWithUpstreamAsync(_upstream, "--StreamingChat:RateLimiting:TokenBudgetPerCaller=10", "--StreamingChat:RateLimiting:PermitsPerMinutePerClient=0");
+
+        var first = await AskAsync(host, "t1");
+        var second = await AskAsync(host, "t2");
+        var spent = await AskAsync(host, "t3");
+        var spentJson = await AskAsync(host, "t3", "/api/chat/query");
+        using var other = await host.PostChatAsync("/api/chat/query", new { query = "Hi", chatbotId = "demo", sessionId = "t4" }, r => r.Headers.Add("X-Forwarded-For", "203.0.113.9"));
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.Status, second.Status));
+        Assert.Equal((HttpStatusCode.TooManyRequests, "quota_exceeded"), (spent.Status, spent.Code));
+        Assert.InRange(spent.RetryAfter!.Value.TotalSeconds, 1, 3600);
+        Assert.Equal((HttpStatusCode.TooManyRequests, "quota_exceeded"), (spentJson.Status, spentJson.Code));
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+    }
+
+    [Fact]
     public async Task PerSessionLimit_RefusesThatSessionOnly()
     {
         await using var host = await HostInstance.StartWithUpstreamAsync(_upstream, "--StreamingChat:RateLimiting:PermitsPerMinutePerClient=0", "--StreamingChat:RateLimiting:PermitsPerMinutePerSession=2");

@@ -183,6 +183,35 @@ public sealed class MongoHostServerTests(MongoServerFixture mongo) : IClassFixtu
         Assert.Matches(@"support\s+no\s+", listed.Output);
     }
 
+    [Fact]
+    public async Task DeleteSession_LeavesNothingOfItInMongo_ThenItIs404()
+    {
+        var connection = mongo.NewDatabase("erase");
+        Assert.Equal(0, (await HostProcess.RunToEndAsync("migrate", $"--ConnectionStrings:Mongo={connection}")).ExitCode);
+        await using var host = await HostInstance.StartWithUpstreamAsync(_upstream, $"--ConnectionStrings:Mongo={connection}");
+        await host.AskAsync("Remember this.", sessionId: "to-erase");
+        await host.AskAsync("And this.", sessionId: "to-erase");
+        await host.AskAsync("Keep me.", sessionId: "to-keep");
+        var key = host.SessionKeys["to-erase"];
+
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, "/api/chat/sessions/to-erase");
+        delete.Headers.Add("X-Session-Key", key);
+        using var deleted = await host.Client.SendAsync(delete);
+        using var read = new HttpRequestMessage(HttpMethod.Get, "/api/chat/sessions/to-erase");
+        read.Headers.Add("X-Session-Key", key);
+        using var after = await host.Client.SendAsync(read);
+
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, after.StatusCode);
+        using var direct = new MongoDB.Driver.MongoClient(connection);
+        var database = direct.GetDatabase(MongoDB.Driver.MongoUrl.Create(connection).DatabaseName);
+        var messages = database.GetCollection<MongoDB.Bson.BsonDocument>("messages");
+        var sessions = database.GetCollection<MongoDB.Bson.BsonDocument>("sessions");
+        Assert.Equal(0, await messages.CountDocumentsAsync(new MongoDB.Bson.BsonDocument("sessionId", "to-erase")));
+        Assert.Equal(0, await sessions.CountDocumentsAsync(new MongoDB.Bson.BsonDocument("_id", "to-erase")));
+        Assert.Equal(2, await messages.CountDocumentsAsync(new MongoDB.Bson.BsonDocument("sessionId", "to-keep")));
+    }
+
     /// <summary>The session's key, kept across questions and restarts of the host as a page keeps it.</summary>
     private string? _sessionKey;
 
