@@ -20,6 +20,27 @@ public sealed record RolloutCriterion(string Name, double? Value, string Proceed
 /// <param name="Reasons">Why, in words.</param>
 public sealed record RolloutDecision(string Feature, string Decision, IReadOnlyList<RolloutCriterion> Criteria, long SampleSize, IReadOnlyList<string> Reasons)
 {
+    /// <summary>
+    /// Which rule decided: <see cref="SampleRule"/> (too few streams), <see cref="AbsoluteRule"/> (the guide's thresholds
+    /// alone) or <see cref="CohortRule"/> (the thresholds, then the streaming cohort against the non-streaming one).
+    /// </summary>
+    public string Rule { get; init; } = AbsoluteRule;
+
+    /// <summary>The non-streaming cohort's figures the streaming cohort was compared with; null when none were read.</summary>
+    public WindowFigures? Other { get; init; }
+
+    /// <summary>The streaming cohort's figures.</summary>
+    public WindowFigures? Streaming { get; init; }
+
+    /// <summary>Too few streams to decide.</summary>
+    public const string SampleRule = "sample";
+
+    /// <summary>The guide's thresholds decided alone.</summary>
+    public const string AbsoluteRule = "absolute";
+
+    /// <summary>The thresholds, then the comparison of the streaming cohort with the non-streaming cohort, decided.</summary>
+    public const string CohortRule = "cohort";
+
     /// <summary>Proceed to the next phase.</summary>
     public const string Proceed = "proceed";
 
@@ -35,6 +56,16 @@ public sealed record RolloutDecision(string Feature, string Decision, IReadOnlyL
     /// criteria's own).
     /// </summary>
     public static RolloutDecision Evaluate(string feature, WindowFigures figures, RolloutCriteriaOptions limits, int? minSampleSize = null)
+        => Evaluate(feature, figures, other: null, limits, minSampleSize);
+
+    /// <summary>
+    /// Evaluates the criteria over the streaming cohort's <paramref name="figures"/>, as the overload without a cohort
+    /// does; and when the rollback conditions hold and the non-streaming cohort (<paramref name="other"/>) has at least
+    /// <see cref="RolloutCriteriaOptions.CohortMinSampleSize"/> streams, rolls back only for a criterion on which streaming
+    /// is worse than that cohort by the settable margin: an outage that hits every caller alike is not streaming's fault,
+    /// and the decision is then <c>hold</c> by the <see cref="CohortRule"/>.
+    /// </summary>
+    public static RolloutDecision Evaluate(string feature, WindowFigures figures, WindowFigures? other, RolloutCriteriaOptions limits, int? minSampleSize = null)
     {
         ArgumentNullException.ThrowIfNull(figures);
         ArgumentNullException.ThrowIfNull(limits);
@@ -52,20 +83,45 @@ public sealed record RolloutDecision(string Feature, string Decision, IReadOnlyL
 
         if (figures.Requests < minimum)
         {
-            return new(feature, Hold, criteria, figures.Requests, [$"the sample ({figures.Requests}) is smaller than {minimum}"]);
+            return new(feature, Hold, criteria, figures.Requests, [$"the sample ({figures.Requests}) is smaller than {minimum}"]) { Rule = SampleRule, Streaming = figures, Other = other };
         }
 
-        var failing = criteria.Where(c => c.Failing).Select(c => $"{c.Name} {F(c.Value ?? 0)} {c.RollbackIf}").ToList();
+        var failing = criteria.Where(c => c.Failing).ToList();
         if (failing.Count > 0)
         {
-            return new(feature, Rollback, criteria, figures.Requests, failing);
+            if (other is null || other.Requests < limits.CohortMinSampleSize)
+            {
+                return new(feature, Rollback, criteria, figures.Requests, [.. failing.Select(Failure)]) { Streaming = figures, Other = other };
+            }
+
+            var blamed = failing.Where(c => WorseThanOther(c.Name, figures, other, limits)).ToList();
+            return blamed.Count > 0
+                ? new(feature, Rollback, criteria, figures.Requests, [.. blamed.Select(c => $"{Failure(c)}, worse than the non-streaming cohort's {OtherValue(c.Name, other)}")]) { Rule = CohortRule, Streaming = figures, Other = other }
+                : new(feature, Hold, criteria, figures.Requests, [.. failing.Select(c => $"{Failure(c)}, but the non-streaming cohort is as bad ({OtherValue(c.Name, other)}): not streaming's fault")]) { Rule = CohortRule, Streaming = figures, Other = other };
         }
 
         var unmet = criteria.Where(c => !c.Met).Select(c => $"{c.Name} is not {c.ProceedIf}").ToList();
         return unmet.Count == 0
-            ? new(feature, Proceed, criteria, figures.Requests, ["every proceed criterion holds"])
-            : new(feature, Hold, criteria, figures.Requests, unmet);
+            ? new(feature, Proceed, criteria, figures.Requests, ["every proceed criterion holds"]) { Streaming = figures, Other = other }
+            : new(feature, Hold, criteria, figures.Requests, unmet) { Streaming = figures, Other = other };
     }
+
+    private static string Failure(RolloutCriterion criterion) => $"{criterion.Name} {F(criterion.Value ?? 0)} {criterion.RollbackIf}";
+
+    /// <summary>Whether the streaming cohort is worse than the other on <paramref name="criterion"/> by more than the margin.</summary>
+    private static bool WorseThanOther(string criterion, WindowFigures streaming, WindowFigures other, RolloutCriteriaOptions limits) => criterion switch
+    {
+        "errorRate" => streaming.ErrorRate > other.ErrorRate + limits.CohortErrorRateMargin,
+        "successRate" => streaming.SuccessRate < other.SuccessRate - limits.CohortErrorRateMargin,
+        _ => streaming.AverageFirstTokenMs > (other.AverageFirstTokenMs ?? 0) + limits.CohortFirstTokenMarginMs,
+    };
+
+    private static string OtherValue(string criterion, WindowFigures other) => criterion switch
+    {
+        "errorRate" => F(Math.Round(other.ErrorRate, 4)),
+        "successRate" => F(Math.Round(other.SuccessRate, 4)),
+        _ => other.AverageFirstTokenMs is { } avg ? F(Math.Round(avg, 1)) : "none",
+    };
 
     private static string F(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
 }

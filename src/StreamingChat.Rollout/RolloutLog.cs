@@ -20,6 +20,12 @@ internal static partial class RolloutLog
     [LoggerMessage(3010, LogLevel.Critical, "Rollout guard rolled {Feature} back from {Percentage} % to 0 %: {Reasons}.")]
     public static partial void GuardRolledBack(ILogger logger, string feature, int percentage, string reasons);
 
+    [LoggerMessage(3020, LogLevel.Warning, "Rollout schedule of {Feature} {Action}: {Percentage} %, schedule {ScheduleState} (by {By}).")]
+    public static partial void ScheduleChanged(ILogger logger, string feature, string action, int percentage, string scheduleState, string by);
+
+    [LoggerMessage(3021, LogLevel.Information, "Rollout guard of {Feature} wrote nothing: the state changed (version {Version}) after it was evaluated.")]
+    public static partial void GuardOutdated(ILogger logger, string feature, long version);
+
     [LoggerMessage(3011, LogLevel.Error, "Rollout guard could not evaluate {Feature}.")]
     public static partial void GuardFailed(ILogger logger, string feature, Exception exception);
 }

@@ -29,6 +29,13 @@ public sealed class RolloutOptions
     [Range(1, 3600)]
     public int RefreshSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// What an instance serves while it has never read the shared state (Redis away at its start): default 0, streaming
+    /// off, which every client handles, rather than a configured 100 % that may undo a kill switch.
+    /// </summary>
+    [Range(0, 100)]
+    public int UnknownStatePercentage { get; set; }
+
     /// <summary>The starting percentage of every known feature.</summary>
     internal IReadOnlyDictionary<string, int> StartingPercentages()
     {
@@ -53,6 +60,21 @@ public sealed class RolloutFeatureOptions
 /// <summary>The deployment guide's rollout decision criteria.</summary>
 public sealed class RolloutCriteriaOptions
 {
+    /// <summary>
+    /// How much higher the streaming cohort's error rate must be than the non-streaming cohort's for a rollback to blame
+    /// streaming (default 0.01), when that cohort has <see cref="CohortMinSampleSize"/> streams.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double CohortErrorRateMargin { get; set; } = 0.01;
+
+    /// <summary>How much slower (ms) the streaming cohort's average first token must be than the other cohort's for a rollback (default 250).</summary>
+    [Range(0, 600_000)]
+    public double CohortFirstTokenMarginMs { get; set; } = 250;
+
+    /// <summary>The fewest non-streaming streams the comparison needs; with fewer, the absolute criteria decide alone (default 20).</summary>
+    [Range(1, 1_000_000)]
+    public int CohortMinSampleSize { get; set; } = 20;
+
     /// <summary>Proceed needs an error rate below this (default 0.01).</summary>
     [Range(0.0, 1.0)]
     public double ProceedMaxErrorRate { get; set; } = 0.01;

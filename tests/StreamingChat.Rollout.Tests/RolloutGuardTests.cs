@@ -20,7 +20,8 @@ public sealed class RolloutGuardTests
                 : new RedisRolloutStore(redis, Options.Create(options), Time, NullLogger<RedisRolloutStore>.Instance);
             var window = RolloutTestParts.Window(Metrics, options, redis, Time);
             IGuardLock guardLock = redis is null ? new InMemoryGuardLock() : new RedisGuardLock(redis, new StreamingChatInstance(Options.Create(new MetricsOptions { InstanceId = Guid.NewGuid().ToString("N") }), TimeProvider.System));
-            Guard = new RolloutGuard(Store, window, guardLock, Metrics, new StaticOptionsMonitor<RolloutOptions>(options), Time, Logger);
+            Scheduler = new RolloutScheduler(Store, Metrics, Time, NullLogger<RolloutScheduler>.Instance);
+            Guard = new RolloutGuard(Store, Scheduler, window, guardLock, Metrics, new StaticOptionsMonitor<RolloutOptions>(options), Time, Logger);
         }
 
         public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 24, 10, 0, 0, TimeSpan.Zero));
@@ -32,6 +33,8 @@ public sealed class RolloutGuardTests
         public IRolloutStore Store { get; }
 
         public RolloutGuard Guard { get; }
+
+        public RolloutScheduler Scheduler { get; }
     }
 
     private static RolloutOptions GuardOn(int minSample = 20) => RolloutTestParts.Options(o =>
@@ -99,6 +102,8 @@ public sealed class RolloutGuardTests
         using var redisB = RolloutTestParts.Redis(server, prefix);
         var a = new Parts(GuardOn(), redisA);
         var b = new Parts(GuardOn(), redisB);
+        await a.Store.RefreshAsync("streaming"); // a guard never acts on a state it has not read
+        await b.Store.RefreshAsync("streaming");
 
         var first = await a.Guard.EvaluateOnceAsync();
         var second = await b.Guard.EvaluateOnceAsync();

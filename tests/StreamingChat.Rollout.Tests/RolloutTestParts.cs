@@ -28,13 +28,13 @@ internal static class RolloutTestParts
     }
 
     /// <summary>Records finished streams as the pipeline would.</summary>
-    public static void Streams(StreamingChatMetrics metrics, int succeeded, int failed, double firstTokenMs = 200)
+    public static void Streams(StreamingChatMetrics metrics, int succeeded, int failed, double firstTokenMs = 200, bool streaming = true)
     {
         for (var i = 0; i < succeeded + failed; i++)
         {
             var fails = i < failed;
-            metrics.StreamStarted("demo", "m", streaming: true);
-            metrics.StreamFinished("demo", "m", true, fails ? StreamOutcome.Failed : StreamOutcome.Succeeded, fails ? ChatErrorCodes.UpstreamUnavailable : null,
+            metrics.StreamStarted("demo", "m", streaming);
+            metrics.StreamFinished("demo", "m", streaming, fails ? StreamOutcome.Failed : StreamOutcome.Succeeded, fails ? ChatErrorCodes.UpstreamUnavailable : null,
                 fails ? null : TimeSpan.FromMilliseconds(firstTokenMs), TimeSpan.FromMilliseconds(firstTokenMs * 2), fails ? 0 : 5);
         }
     }

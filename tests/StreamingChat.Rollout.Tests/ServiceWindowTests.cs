@@ -73,4 +73,51 @@ public sealed class ServiceWindowTests
 
         Assert.Equal(("instance", 5L), (reading.Scope, reading.Figures.Requests));
     }
+
+    [Fact]
+    public async Task CountsBufferedWhileTheStoreIsAway_LandInTheIntervalsTheyHappenedIn_OrAreDroppedPastTheWindow()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 10, 0, 0, TimeSpan.Zero));
+        var metrics = TestMeterFactory.CreateMetrics(time);
+        var options = RolloutTestParts.Options(o => { o.Guard.BucketSeconds = 1; o.Guard.WindowSeconds = 60; });
+        var buckets = new FlakyBuckets();
+        var window = new ServiceWindow(metrics, buckets, new StaticOptionsMonitor<RolloutOptions>(options), time, Microsoft.Extensions.Logging.Abstractions.NullLogger<ServiceWindow>.Instance);
+        var start = time.GetUtcNow().ToUnixTimeSeconds();
+        buckets.Down = true;
+
+        RolloutTestParts.Streams(metrics, succeeded: 2, failed: 0);
+        await Assert.ThrowsAsync<IOException>(() => window.FlushAsync());
+        time.Advance(TimeSpan.FromSeconds(30));
+        RolloutTestParts.Streams(metrics, succeeded: 3, failed: 0);
+        await Assert.ThrowsAsync<IOException>(() => window.FlushAsync());
+        time.Advance(TimeSpan.FromSeconds(40)); // the first interval has left the 60 s window
+        RolloutTestParts.Streams(metrics, succeeded: 4, failed: 0);
+        buckets.Down = false;
+        await window.FlushAsync();
+
+        Assert.Equal([(start + 30, 3L), (start + 70, 4L)], buckets.Added.Select(a => (a.Bucket, a.Counts.Streaming.Requests)));
+    }
+
+    /// <summary>Interval storage that fails while <see cref="Down"/>, and records what was added where.</summary>
+    private sealed class FlakyBuckets : IWindowBuckets
+    {
+        public bool Down { get; set; }
+
+        public List<(long Bucket, WindowCounts Counts)> Added { get; } = [];
+
+        public bool Shared => true;
+
+        public Task AddAsync(long bucket, WindowCounts delta, TimeSpan lifetime)
+        {
+            if (Down)
+            {
+                throw new IOException("store away");
+            }
+
+            Added.Add((bucket, delta));
+            return Task.CompletedTask;
+        }
+
+        public Task<WindowCounts> SumAsync(long from, long to) => Task.FromResult(default(WindowCounts));
+    }
 }

@@ -25,6 +25,9 @@ public sealed class StreamingChatMetrics
     private readonly Counter<long> _tokens;
     private readonly Counter<long> _rolloutDecisions;
     private readonly Counter<long> _guardTrips;
+    private readonly Counter<long> _scheduleChanges;
+    private readonly CohortCounters _streamingCohort = new();
+    private readonly CohortCounters _otherCohort = new();
     private readonly Histogram<double> _speechDuration;
     private readonly Counter<long> _speechFailures;
     private readonly TimeProvider _time;
@@ -58,6 +61,7 @@ public sealed class StreamingChatMetrics
         _tokens = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.Tokens, "{token}", "Tokens relayed to callers.");
         _rolloutDecisions = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.RolloutDecisions, "{decision}", "Rollout decisions, by feature and result.");
         _guardTrips = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.RolloutGuardTrips, "{trip}", "Times the rollout guard set a feature to 0 %.");
+        _scheduleChanges = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.RolloutScheduleChanges, "{change}", "Changes of rollout schedules, by feature and action.");
         _speechDuration = meter.CreateHistogram(StreamingChatTelemetry.Instruments.SpeechDuration, "s", "Time to speak one sentence.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         _speechFailures = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.SpeechFailures, "{sentence}", "Sentences that could not be spoken, by error type.");
     }
@@ -83,11 +87,15 @@ public sealed class StreamingChatMetrics
     public IReadOnlyDictionary<string, WindowFigures> ReadByChatbot()
         => _byChatbot.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value.Read(), StringComparer.Ordinal);
 
+    /// <summary>Counts since start of the streams answered streaming (<paramref name="streaming"/>) or in one piece: the rollout's cohorts.</summary>
+    internal CohortTotals CohortTotals(bool streaming) => (streaming ? _streamingCohort : _otherCohort).Read();
+
     /// <summary>Records a stream that started.</summary>
     public void StreamStarted(string chatbotId, string model, bool streaming)
     {
         Interlocked.Increment(ref _activeStreams);
         Interlocked.Increment(ref _totalRequests);
+        Interlocked.Increment(ref (streaming ? _streamingCohort : _otherCohort).Requests);
         Window.RecordStarted();
         ChatbotWindow(chatbotId).RecordStarted();
         if (_started.Enabled)
@@ -119,11 +127,27 @@ public sealed class StreamingChatMetrics
         }
 
         Interlocked.Add(ref _totalTokens, tokens);
+        var cohort = streaming ? _streamingCohort : _otherCohort;
+        switch (outcome)
+        {
+            case StreamOutcome.Succeeded:
+                Interlocked.Increment(ref cohort.Succeeded);
+                break;
+            case StreamOutcome.Failed:
+                Interlocked.Increment(ref cohort.Failed);
+                break;
+            default:
+                Interlocked.Increment(ref cohort.ClientAborted);
+                break;
+        }
+
         var firstMs = timeToFirstToken?.TotalMilliseconds;
         if (firstMs is { } firstTokenMs)
         {
             Interlocked.Add(ref _totalFirstTokenMicros, (long)(firstTokenMs * 1000));
             Interlocked.Increment(ref _totalFirstTokens);
+            Interlocked.Add(ref cohort.FirstTokenMicros, (long)(firstTokenMs * 1000));
+            Interlocked.Increment(ref cohort.FirstTokens);
         }
 
         Window.RecordFinished(outcome, errorCode, firstMs, duration.TotalMilliseconds, tokens);
@@ -189,6 +213,10 @@ public sealed class StreamingChatMetrics
     /// <summary>Counts the guard setting <paramref name="feature"/> to 0 %.</summary>
     public void GuardTripped(string feature) => _guardTrips.Add(1, new KeyValuePair<string, object?>(StreamingChatTelemetry.Tags.Feature, feature));
 
+    /// <summary>Counts a rollout schedule's change of <paramref name="feature"/> (<paramref name="action"/>: started, advanced, completed, …).</summary>
+    public void ScheduleChanged(string feature, string action)
+        => _scheduleChanges.Add(1, new KeyValuePair<string, object?>(StreamingChatTelemetry.Tags.Feature, feature), new KeyValuePair<string, object?>(StreamingChatTelemetry.Tags.ScheduleAction, action));
+
     /// <summary>The outcome's tag value.</summary>
     public static string OutcomeName(StreamOutcome outcome) => outcome switch
     {
@@ -215,6 +243,30 @@ public sealed class StreamingChatMetrics
 /// <param name="ClientAborted">Streams whose caller left first.</param>
 /// <param name="Tokens">Tokens relayed.</param>
 public sealed record MetricsTotals(long Requests, long Succeeded, long Failed, long ClientAborted, long Tokens);
+
+/// <summary>One rollout cohort's counts since an instance started (streams answered streaming, or in one piece).</summary>
+/// <param name="Requests">Streams started.</param>
+/// <param name="Succeeded">Streams that sent <c>done</c>.</param>
+/// <param name="Failed">Streams that sent <c>error</c>.</param>
+/// <param name="ClientAborted">Streams whose caller left first.</param>
+/// <param name="FirstTokens">Streams that had a first token.</param>
+/// <param name="FirstTokenMicros">Their first-token latencies added up, in microseconds.</param>
+internal readonly record struct CohortTotals(long Requests, long Succeeded, long Failed, long ClientAborted, long FirstTokens, long FirstTokenMicros);
+
+/// <summary>The counters behind <see cref="CohortTotals"/>, added to with <see cref="Interlocked"/>.</summary>
+internal sealed class CohortCounters
+{
+    public long Requests;
+    public long Succeeded;
+    public long Failed;
+    public long ClientAborted;
+    public long FirstTokens;
+    public long FirstTokenMicros;
+
+    public CohortTotals Read() => new(
+        Volatile.Read(ref Requests), Volatile.Read(ref Succeeded), Volatile.Read(ref Failed),
+        Volatile.Read(ref ClientAborted), Volatile.Read(ref FirstTokens), Volatile.Read(ref FirstTokenMicros));
+}
 
 /// <summary>First tokens since an instance started.</summary>
 /// <param name="Count">Streams that had a first token.</param>

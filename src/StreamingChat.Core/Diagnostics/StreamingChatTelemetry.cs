@@ -36,6 +36,9 @@ public static class StreamingChatTelemetry
         /// <summary>Counter of the rollout guard setting a feature to 0 %, <c>{trip}</c>.</summary>
         public const string RolloutGuardTrips = "streamingchat.rollout.guard.trips";
 
+        /// <summary>Changes a rollout schedule made or had made to it (<c>streamingchat.rollout.schedule.changes</c>), by feature and action.</summary>
+        public const string RolloutScheduleChanges = "streamingchat.rollout.schedule.changes";
+
         /// <summary>Histogram of the time to speak one sentence, <c>s</c>.</summary>
         public const string SpeechDuration = "streamingchat.speech.duration";
 
@@ -66,6 +69,9 @@ public static class StreamingChatTelemetry
 
         /// <summary>Whether a rollout decision turned the feature on.</summary>
         public const string FeatureEnabled = "streamingchat.feature.enabled";
+
+        /// <summary>What a rollout schedule did: <c>started</c>, <c>advanced</c>, <c>completed</c>, <c>rolled_back</c>, <c>paused</c>, <c>resumed</c>, <c>aborted</c>, <c>promoted</c>.</summary>
+        public const string ScheduleAction = "streamingchat.schedule.action";
     }
 
     /// <summary>Outcome tag values.</summary>

@@ -11,7 +11,8 @@ public static class StreamingRolloutEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps <c>GET /api/metrics/feature-flags</c>, <c>POST /api/metrics/feature-flags/rollout</c> (admin key) and
-    /// <c>GET /api/metrics/feature-flags/decision</c>. The GETs are operator reads: open, or behind the admin key with
+    /// <c>GET /api/metrics/feature-flags/decision</c>, and the schedule's <c>POST …/schedule</c>, <c>…/schedule/pause</c>,
+    /// <c>…/resume</c>, <c>…/abort</c>, <c>…/promote</c> (admin key). The GETs are operator reads: open, or behind the admin key with
     /// <c>StreamingChat:Admin:ProtectReads</c>.
     /// </summary>
     /// <exception cref="InvalidOperationException"><c>AddStreamingRollout()</c> was not called.</exception>
@@ -27,6 +28,13 @@ public static class StreamingRolloutEndpointRouteBuilderExtensions
         group.MapGet(RolloutEndpoints.FlagsPath, RolloutEndpoints.FlagsAsync).WithName("StreamingChat.FeatureFlags").ProtectOperatorReads();
         group.MapPost(RolloutEndpoints.RolloutPath, RolloutEndpoints.RolloutAsync).WithName("StreamingChat.FeatureFlagRollout").RequireAuthorization(StreamingChatAdmin.Policy);
         group.MapGet(RolloutEndpoints.DecisionPath, RolloutEndpoints.DecisionAsync).WithName("StreamingChat.FeatureFlagDecision").ProtectOperatorReads();
+        group.MapPost(ScheduleEndpoints.SchedulePath, ScheduleEndpoints.StartAsync).WithName("StreamingChat.ScheduleStart").RequireAuthorization(StreamingChatAdmin.Policy);
+        foreach (var command in Enum.GetValues<ScheduleCommand>())
+        {
+            var verb = command.ToString().ToLowerInvariant();
+            group.MapPost($"{ScheduleEndpoints.SchedulePath}/{verb}", ScheduleEndpoints.Command(command)).WithName($"StreamingChat.Schedule{command}").RequireAuthorization(StreamingChatAdmin.Policy);
+        }
+
         return group;
     }
 }

@@ -40,8 +40,14 @@ public static class StreamingRolloutExtensions
             sp.GetRequiredService<IOptionsMonitor<RolloutOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ServiceWindow>>()));
+        services.TryAddSingleton(sp => new RolloutScheduler(
+            sp.GetRequiredService<IRolloutStore>(),
+            sp.GetRequiredService<StreamingChatMetrics>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<RolloutScheduler>>()));
         services.TryAddSingleton(sp => new RolloutGuard(
             sp.GetRequiredService<IRolloutStore>(),
+            sp.GetRequiredService<RolloutScheduler>(),
             sp.GetRequiredService<ServiceWindow>(),
             sp.GetRequiredService<IGuardLock>(),
             sp.GetRequiredService<StreamingChatMetrics>(),

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
+using StreamingChat.AspNetCore;
 using StreamingChat.Core;
 
 namespace StreamingChat.Rollout;
@@ -27,7 +27,7 @@ internal static class RolloutEndpoints
             features.Add((state, (await DecideAsync(services, state, context.RequestAborted).ConfigureAwait(false)).Decision));
         }
 
-        await WriteJsonAsync(context, StatusCodes.Status200OK, json =>
+        await ChatJson.WriteResponseAsync(context, json =>
         {
             json.WriteStartObject();
             json.WriteStartArray("features"u8);
@@ -48,12 +48,12 @@ internal static class RolloutEndpoints
         var services = context.RequestServices;
         if (services.GetRequiredService<IRolloutStore>().Get(feature) is not { } state)
         {
-            await Problem(context, StatusCodes.Status404NotFound, "feature_not_found", $"No feature is named '{feature}'.").ConfigureAwait(false);
+            await ChatProblems.Problem(StatusCodes.Status404NotFound, "feature_not_found", "The feature was not found.", $"No feature is named '{feature}'.").ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
 
         var (decision, reading) = await DecideAsync(services, state, context.RequestAborted).ConfigureAwait(false);
-        await WriteJsonAsync(context, StatusCodes.Status200OK, json =>
+        await ChatJson.WriteResponseAsync(context, json =>
         {
             json.WriteStartObject();
             json.WriteString("feature"u8, decision.Feature);
@@ -80,7 +80,12 @@ internal static class RolloutEndpoints
 
             json.WriteEndArray();
             json.WriteNumber("sampleSize"u8, decision.SampleSize);
+            json.WriteString("rule"u8, decision.Rule);
             WriteReasons(json, decision.Reasons);
+            json.WriteStartObject("cohorts"u8);
+            WriteCohort(json, "streaming"u8, decision.Streaming ?? reading.Figures);
+            WriteCohort(json, "nonStreaming"u8, decision.Other ?? reading.Other);
+            json.WriteEndObject();
             json.WriteStartObject("window"u8);
             json.WriteString("scope"u8, reading.Scope);
             json.WriteString("from"u8, reading.From);
@@ -89,120 +94,103 @@ internal static class RolloutEndpoints
         }).ConfigureAwait(false);
     }
 
-    /// <summary><c>POST /api/metrics/feature-flags/rollout</c>: admin only (mapped behind the admin key's policy); the key's name is recorded as who changed it.</summary>
+    /// <summary>
+    /// <c>POST /api/metrics/feature-flags/rollout</c>: admin only (mapped behind the admin key's policy); the key's name is
+    /// recorded as who changed it. Refused with <c>409 schedule_active</c> while a schedule steers the feature.
+    /// </summary>
     public static async Task RolloutAsync(HttpContext context)
     {
         var services = context.RequestServices;
         var by = context.User.Identity?.Name ?? "admin";
-        if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType) || !mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+        var (root, problem) = await JsonBody.ReadObjectAsync(context.Request, MaxBodyBytes, optional: false, context.RequestAborted).ConfigureAwait(false);
+        if (problem is not null)
         {
-            await Problem(context, StatusCodes.Status415UnsupportedMediaType, ChatErrorCodes.UnsupportedMediaType, "Send the body as application/json.").ConfigureAwait(false);
-            return;
-        }
-
-        if (context.Request.ContentLength > MaxBodyBytes)
-        {
-            await Problem(context, StatusCodes.Status413PayloadTooLarge, ChatErrorCodes.PayloadTooLarge, $"The body may have at most {MaxBodyBytes} bytes.").ConfigureAwait(false);
-            return;
-        }
-
-        var body = new byte[MaxBodyBytes + 1];
-        var length = 0;
-        int read;
-        while (length < body.Length && (read = await context.Request.Body.ReadAsync(body.AsMemory(length), context.RequestAborted).ConfigureAwait(false)) > 0)
-        {
-            length += read;
-        }
-
-        if (length > MaxBodyBytes)
-        {
-            await Problem(context, StatusCodes.Status413PayloadTooLarge, ChatErrorCodes.PayloadTooLarge, $"The body may have at most {MaxBodyBytes} bytes.").ConfigureAwait(false);
+            await problem.ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
 
         var store = services.GetRequiredService<IRolloutStore>();
-        var (change, errors) = ReadChange(body.AsSpan(0, length), store);
+        var (change, errors) = ReadChange(root!.Value, store);
         if (errors.Count > 0)
         {
-            await TypedResults.ValidationProblem(errors, title: "The rollout change is not valid.", extensions: new Dictionary<string, object?> { ["code"] = ChatErrorCodes.InvalidRequest }).ExecuteAsync(context).ConfigureAwait(false);
+            await ChatProblems.Invalid(errors).ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
 
-        RolloutState? state;
+        RolloutState? state = null;
         try
         {
-            state = await store.SetAsync(change.Feature, change.Percentage, by, change.Reason, context.RequestAborted).ConfigureAwait(false);
+            for (var attempt = 0; state is null && attempt < 5; attempt++)
+            {
+                var current = store.Get(change.Feature)!;
+                if (current.Schedule is { IsActive: true })
+                {
+                    await ScheduleEndpoints.ScheduleActive(change.Feature).ExecuteAsync(context).ConfigureAwait(false);
+                    return;
+                }
+
+                state = await store.TryWriteAsync(change.Feature, current.Version, new RolloutWrite(change.Percentage, by, change.Reason, current.Schedule), context.RequestAborted).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
         {
             // All or nothing: a change that cannot reach every instance is not made on this one either.
-            context.Response.Headers.RetryAfter = "5";
-            await Problem(context, StatusCodes.Status503ServiceUnavailable, "rollout_store_unavailable", "The shared rollout state (Redis) cannot be reached; nothing was changed. Try again.").ConfigureAwait(false);
+            await StoreUnavailable(context).ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        if (state is null)
+        {
+            await ChatProblems.Problem(StatusCodes.Status409Conflict, "rollout_conflict", "The rollout kept changing.", "Other writers changed the feature while this change was made; try again.").ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
 
         RolloutLog.Changed(services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("StreamingChat.Rollout"), change.Feature, change.Percentage, by, change.Reason ?? "");
-        var (decision, _) = await DecideAsync(services, state!, context.RequestAborted).ConfigureAwait(false);
-        await WriteJsonAsync(context, StatusCodes.Status200OK, json => WriteFeature(json, state!, decision, services)).ConfigureAwait(false);
+        await WriteStateAsync(context, state).ConfigureAwait(false);
     }
 
-    internal static (RolloutChangeRequest Change, Dictionary<string, string[]> Errors) ReadChange(ReadOnlySpan<byte> body, IRolloutStore store)
+    /// <summary>The shared state could not be written: nothing changed (503 with <c>Retry-After</c>).</summary>
+    internal static IResult StoreUnavailable(HttpContext context)
+    {
+        context.Response.Headers.RetryAfter = "5";
+        return ChatProblems.Problem(StatusCodes.Status503ServiceUnavailable, "rollout_store_unavailable", "The rollout state cannot be changed now.", "The shared rollout state (Redis) cannot be reached; nothing was changed. Try again.");
+    }
+
+    /// <summary>Answers a feature's state (as in the GET) with its decision.</summary>
+    internal static async Task WriteStateAsync(HttpContext context, RolloutState state)
+    {
+        var (decision, _) = await DecideAsync(context.RequestServices, state, context.RequestAborted).ConfigureAwait(false);
+        await ChatJson.WriteResponseAsync(context, json => WriteFeature(json, state, decision, context.RequestServices)).ConfigureAwait(false);
+    }
+
+    internal static (RolloutChangeRequest Change, Dictionary<string, string[]> Errors) ReadChange(JsonElement root, IRolloutStore store)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         string? feature = null, reason = null;
         int? percentage = null;
-        try
+        foreach (var property in root.EnumerateObject())
         {
-            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 4 });
-            using var document = JsonDocument.ParseValue(ref reader);
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            switch (property.Name)
             {
-                errors["body"] = ["The body must be a JSON object."];
-                return (default!, errors);
+                case "feature" when property.Value.ValueKind == JsonValueKind.String:
+                    feature = property.Value.GetString();
+                    break;
+                case "feature":
+                    errors["feature"] = ["The feature must be a string."];
+                    break;
+                case "percentage" when property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetInt32(out var p) && p is >= 0 and <= 100:
+                    percentage = p;
+                    break;
+                case "percentage":
+                    errors["percentage"] = ["The percentage must be a whole number from 0 to 100."];
+                    break;
+                case "reason":
+                    reason = ReadReason(property.Value, errors);
+                    break;
+                default:
+                    errors[property.Name] = ["The field is not known. Allowed: feature, percentage, reason."];
+                    break;
             }
-
-            foreach (var property in document.RootElement.EnumerateObject())
-            {
-                switch (property.Name)
-                {
-                    case "feature" when property.Value.ValueKind == JsonValueKind.String:
-                        feature = property.Value.GetString();
-                        break;
-                    case "feature":
-                        errors["feature"] = ["The feature must be a string."];
-                        break;
-                    case "percentage" when property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetInt32(out var p) && p is >= 0 and <= 100:
-                        percentage = p;
-                        break;
-                    case "percentage":
-                        errors["percentage"] = ["The percentage must be a whole number from 0 to 100."];
-                        break;
-                    case "reason" when property.Value.ValueKind is JsonValueKind.String or JsonValueKind.Null:
-                        reason = property.Value.GetString();
-                        if (reason?.Length > 500)
-                        {
-                            errors["reason"] = ["The reason may have at most 500 characters."];
-                        }
-
-                        break;
-                    case "reason":
-                        errors["reason"] = ["The reason must be a string."];
-                        break;
-                    default:
-                        errors[property.Name] = ["The field is not known. Allowed: feature, percentage, reason."];
-                        break;
-                }
-            }
-        }
-        catch (JsonException)
-        {
-            errors["body"] = ["The body is not valid JSON."];
-            return (default!, errors);
-        }
-        catch (InvalidOperationException)
-        {
-            errors["body"] = ["The body is not valid UTF-8."];
-            return (default!, errors);
         }
 
         if (feature is null && !errors.ContainsKey("feature"))
@@ -226,7 +214,7 @@ internal static class RolloutEndpoints
     private static async Task<(RolloutDecision Decision, ServiceWindowReading Reading)> DecideAsync(IServiceProvider services, RolloutState state, CancellationToken cancellationToken)
     {
         var reading = await services.GetRequiredService<ServiceWindow>().ReadAsync(state.PhaseStartedAt, cancellationToken).ConfigureAwait(false);
-        return (RolloutDecision.Evaluate(state.Feature, reading.Figures, services.GetRequiredService<IOptionsMonitor<RolloutOptions>>().CurrentValue.Criteria), reading);
+        return (RolloutDecision.Evaluate(state.Feature, reading.Figures, reading.Other, services.GetRequiredService<IOptionsMonitor<RolloutOptions>>().CurrentValue.Criteria), reading);
     }
 
     private static void WriteFeature(Utf8JsonWriter json, RolloutState state, RolloutDecision decision, IServiceProvider services)
@@ -266,6 +254,68 @@ internal static class RolloutEndpoints
         }
 
         json.WriteEndObject();
+        WriteSchedule(json, state.Schedule);
+        json.WriteEndObject();
+    }
+
+    private static void WriteCohort(Utf8JsonWriter json, ReadOnlySpan<byte> name, WindowFigures? figures)
+    {
+        if (figures is null)
+        {
+            json.WriteNull(name);
+            return;
+        }
+
+        json.WriteStartObject(name);
+        json.WriteNumber("requests"u8, figures.Requests);
+        json.WriteNumber("errorRate"u8, Math.Round(figures.ErrorRate, 4));
+        json.WriteNumber("successRate"u8, Math.Round(figures.SuccessRate, 4));
+        if (figures.AverageFirstTokenMs is { } avg)
+        {
+            json.WriteNumber("avgFirstTokenMs"u8, Math.Round(avg, 1));
+        }
+        else
+        {
+            json.WriteNull("avgFirstTokenMs"u8);
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static void WriteSchedule(Utf8JsonWriter json, RolloutSchedule? schedule)
+    {
+        if (schedule is null)
+        {
+            json.WriteNull("schedule"u8);
+            return;
+        }
+
+        json.WriteStartObject("schedule"u8);
+        json.WriteString("state"u8, schedule.State);
+        json.WriteStartArray("steps"u8);
+        foreach (var step in schedule.Steps)
+        {
+            json.WriteNumberValue(step);
+        }
+
+        json.WriteEndArray();
+        json.WriteNumber("stepIndex"u8, schedule.StepIndex);
+        json.WriteNumber("percentage"u8, schedule.Percentage);
+        json.WriteNumber("soakSeconds"u8, schedule.SoakSeconds);
+        json.WriteNumber("minSamples"u8, schedule.MinSamples);
+        json.WriteString("stepStartedAt"u8, schedule.StepStartedAt);
+        if (schedule.ProceedSince is { } since)
+        {
+            json.WriteString("proceedSince"u8, since);
+        }
+        else
+        {
+            json.WriteNull("proceedSince"u8);
+        }
+
+        json.WriteString("decision"u8, schedule.Decision);
+        WriteReasons(json, schedule.Reasons);
+        json.WriteString("reason"u8, schedule.Reason);
         json.WriteEndObject();
     }
 
@@ -280,21 +330,22 @@ internal static class RolloutEndpoints
         json.WriteEndArray();
     }
 
-    private static Task Problem(HttpContext context, int status, string code, string detail)
-        => TypedResults.Problem(detail, statusCode: status, extensions: new Dictionary<string, object?> { ["code"] = code }).ExecuteAsync(context);
-
-    private static async Task WriteJsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)
+    /// <summary>An optional reason of at most 500 characters.</summary>
+    internal static string? ReadReason(JsonElement value, Dictionary<string, string[]> errors)
     {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json; charset=utf-8";
-        context.Response.Headers.CacheControl = "no-store";
-        var json = new Utf8JsonWriter(context.Response.BodyWriter);
-        await using (json.ConfigureAwait(false))
+        if (value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
         {
-            write(json);
+            errors["reason"] = ["The reason must be a string."];
+            return null;
         }
 
-        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        var reason = value.GetString();
+        if (reason?.Length > 500)
+        {
+            errors["reason"] = ["The reason may have at most 500 characters."];
+        }
+
+        return reason;
     }
 }
 

@@ -35,11 +35,14 @@ public sealed record GuardStatus(string State, string? Decision, IReadOnlyList<s
 /// guard's lock evaluates the guide's criteria over the service-wide window (streams of the feature's current phase,
 /// with the guard's minimum sample size) and, when the decision is <c>rollback</c>, sets the feature to 0 % with
 /// <c>updatedBy: "guard"</c> and the failing criteria as the reason, logs it at Critical and counts it in
-/// <c>streamingchat.rollout.guard.trips</c>. It never raises a percentage; after a rollback an operator decides.
+/// <c>streamingchat.rollout.guard.trips</c>. It never raises a percentage; after a rollback an operator decides. It
+/// writes only over the version it evaluated, so an operator's change made meanwhile stands. The same loop, under the
+/// same lock, steps every running schedule (<see cref="RolloutScheduler"/>), whether or not the guard is enabled.
 /// </summary>
 public sealed class RolloutGuard : BackgroundService
 {
     private readonly IRolloutStore _store;
+    private readonly RolloutScheduler _scheduler;
     private readonly ServiceWindow _window;
     private readonly IGuardLock _lock;
     private readonly StreamingChatMetrics _metrics;
@@ -48,9 +51,10 @@ public sealed class RolloutGuard : BackgroundService
     private readonly ILogger<RolloutGuard> _logger;
     private readonly ConcurrentDictionary<string, GuardStatus> _status = new(StringComparer.Ordinal);
 
-    internal RolloutGuard(IRolloutStore store, ServiceWindow window, IGuardLock guardLock, StreamingChatMetrics metrics, IOptionsMonitor<RolloutOptions> options, TimeProvider time, ILogger<RolloutGuard> logger)
+    internal RolloutGuard(IRolloutStore store, RolloutScheduler scheduler, ServiceWindow window, IGuardLock guardLock, StreamingChatMetrics metrics, IOptionsMonitor<RolloutOptions> options, TimeProvider time, ILogger<RolloutGuard> logger)
     {
         _store = store;
+        _scheduler = scheduler;
         _window = window;
         _lock = guardLock;
         _metrics = metrics;
@@ -68,11 +72,18 @@ public sealed class RolloutGuard : BackgroundService
     /// <summary>Whether the guard watches <paramref name="feature"/>.</summary>
     public bool Watches(string feature) => Enabled && _options.CurrentValue.Guard.WatchedFeatures.Contains(feature, StringComparer.Ordinal);
 
-    /// <summary>Evaluates every watched feature once, acting on a rollback decision; returns what it saw.</summary>
+    /// <summary>Evaluates every watched feature and every running schedule once, acting on the decisions; returns what the guard saw.</summary>
     public async Task<IReadOnlyDictionary<string, GuardStatus>> EvaluateOnceAsync(CancellationToken cancellationToken = default)
     {
         var options = _options.CurrentValue;
         var guard = options.Guard;
+        var scheduled = _store.Features.Where(f => _store.Get(f)?.Schedule is { State: RolloutSchedule.Running }).ToList();
+        var watched = Enabled ? guard.WatchedFeatures : [];
+        if (watched.Count == 0 && scheduled.Count == 0)
+        {
+            return _status;
+        }
+
         bool leader;
         try
         {
@@ -80,7 +91,7 @@ public sealed class RolloutGuard : BackgroundService
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            foreach (var feature in guard.WatchedFeatures)
+            foreach (var feature in watched)
             {
                 RolloutLog.GuardFailed(_logger, feature, ex);
                 _status[feature] = new GuardStatus(GuardStatus.Unavailable, null, ["the guard's lock could not be reached: " + ex.Message], _time.GetUtcNow());
@@ -89,36 +100,37 @@ public sealed class RolloutGuard : BackgroundService
             return _status;
         }
 
-        foreach (var feature in guard.WatchedFeatures)
+        foreach (var feature in watched.Union(scheduled, StringComparer.Ordinal))
         {
-            if (_store.Get(feature) is not { } state)
+            if (_store.Get(feature) is not { IsUnknown: false } state)
             {
                 continue;
             }
 
             if (!leader)
             {
-                _status[feature] = new GuardStatus(GuardStatus.Standby, null, ["another instance's guard acts"], _time.GetUtcNow());
+                if (watched.Contains(feature, StringComparer.Ordinal))
+                {
+                    _status[feature] = new GuardStatus(GuardStatus.Standby, null, ["another instance's guard acts"], _time.GetUtcNow());
+                }
+
                 continue;
             }
 
             try
             {
-                var reading = await _window.ReadAsync(state.PhaseStartedAt, cancellationToken).ConfigureAwait(false);
-                var decision = RolloutDecision.Evaluate(feature, reading.Figures, options.Criteria, guard.MinSampleSize);
-                if (decision.Decision != RolloutDecision.Rollback || state.Percentage == 0)
+                var schedule = state.Schedule is { State: RolloutSchedule.Running } running ? running : null;
+                var reading = await _window.ReadAsync(schedule?.StepStartedAt ?? state.PhaseStartedAt, cancellationToken).ConfigureAwait(false);
+                var decision = RolloutDecision.Evaluate(feature, reading.Figures, reading.Other, options.Criteria, guard.MinSampleSize);
+                if (schedule is not null)
                 {
-                    var previous = StatusOf(feature);
-                    var stillTripped = state.Percentage == 0 && previous?.State == GuardStatus.Tripped;
-                    _status[feature] = new GuardStatus(stillTripped ? GuardStatus.Tripped : GuardStatus.Watching, decision.Decision, decision.Reasons, _time.GetUtcNow());
-                    continue;
+                    // The schedule acts on a rollback itself (the same write, by "schedule"); the guard stands by.
+                    await _scheduler.StepAsync(state, decision, cancellationToken).ConfigureAwait(false);
                 }
-
-                var reasons = string.Join("; ", decision.Reasons);
-                await _store.SetAsync(feature, 0, "guard", $"automatic rollback: {reasons} (over {reading.Figures.Requests} streams, {reading.Scope})", cancellationToken).ConfigureAwait(false);
-                RolloutLog.GuardRolledBack(_logger, feature, state.Percentage, reasons);
-                _metrics.GuardTripped(feature);
-                _status[feature] = new GuardStatus(GuardStatus.Tripped, decision.Decision, decision.Reasons, _time.GetUtcNow());
+                else if (watched.Contains(feature, StringComparer.Ordinal))
+                {
+                    await GuardAsync(state, decision, reading, cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -130,14 +142,36 @@ public sealed class RolloutGuard : BackgroundService
         return _status;
     }
 
-    /// <inheritdoc/>
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private async Task GuardAsync(RolloutState state, RolloutDecision decision, ServiceWindowReading reading, CancellationToken cancellationToken)
     {
-        if (!Enabled)
+        var feature = state.Feature;
+        if (decision.Decision != RolloutDecision.Rollback || state.Percentage == 0)
         {
+            var previous = StatusOf(feature);
+            var stillTripped = state.Percentage == 0 && previous?.State == GuardStatus.Tripped;
+            _status[feature] = new GuardStatus(stillTripped ? GuardStatus.Tripped : GuardStatus.Watching, decision.Decision, decision.Reasons, _time.GetUtcNow());
             return;
         }
 
+        var reasons = string.Join("; ", decision.Reasons);
+        var write = new RolloutWrite(0, "guard", $"automatic rollback: {reasons} (over {reading.Figures.Requests} streams, {reading.Scope})", state.Schedule);
+        if (await _store.TryWriteAsync(feature, state.Version, write, cancellationToken).ConfigureAwait(false) is null)
+        {
+            // Someone changed the feature after this evaluation read it: their change stands, and the next evaluation judges it.
+            RolloutLog.GuardOutdated(_logger, feature, _store.Get(feature)?.Version ?? 0);
+            _status[feature] = new GuardStatus(GuardStatus.Watching, decision.Decision, [.. decision.Reasons, "the state changed while the guard evaluated; nothing written"], _time.GetUtcNow());
+            return;
+        }
+
+        RolloutLog.GuardRolledBack(_logger, feature, state.Percentage, reasons);
+        _metrics.GuardTripped(feature);
+        _status[feature] = new GuardStatus(GuardStatus.Tripped, decision.Decision, decision.Reasons, _time.GetUtcNow());
+    }
+
+    /// <inheritdoc/>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Runs whether or not the guard is enabled: schedules advance in the same loop.
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.CurrentValue.Guard.IntervalSeconds), _time);
         try
         {

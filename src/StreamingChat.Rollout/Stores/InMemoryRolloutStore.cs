@@ -38,22 +38,26 @@ public sealed class InMemoryRolloutStore : IRolloutStore
     }
 
     /// <inheritdoc/>
-    public Task<RolloutState?> SetAsync(string feature, int percentage, string by, string? reason, CancellationToken cancellationToken = default)
+    public Task<RolloutState?> TryWriteAsync(string feature, long expectedVersion, RolloutWrite write, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(percentage);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(percentage, 100);
+        ArgumentNullException.ThrowIfNull(write);
         lock (_states)
         {
-            if (!_states.TryGetValue(feature, out var current))
+            if (!_states.TryGetValue(feature, out var current) || current.Version != expectedVersion)
             {
                 return Task.FromResult<RolloutState?>(null);
             }
 
-            var history = new List<RolloutChange>(_historyLength) { new(current.Percentage, current.UpdatedAt, current.UpdatedBy, current.Reason) };
-            history.AddRange(current.History.Take(_historyLength - 1));
-            var next = new RolloutState(feature, percentage, current.Version + 1, _time.GetUtcNow(), by, reason, history);
+            var next = write.Percentage is not { } percentage
+                ? current with { Version = current.Version + 1, Schedule = write.Schedule }
+                : new RolloutState(feature, percentage, current.Version + 1, _time.GetUtcNow(), write.By, write.Reason,
+                    [new(current.Percentage, current.UpdatedAt, current.UpdatedBy, current.Reason), .. current.History.Take(_historyLength - 1)])
+                { Schedule = write.Schedule };
             _states[feature] = next;
             return Task.FromResult<RolloutState?>(next);
         }
     }
+
+    /// <inheritdoc/>
+    public Task<RolloutState?> RefreshAsync(string feature, CancellationToken cancellationToken = default) => Task.FromResult(Get(feature));
 }

@@ -9,39 +9,47 @@ namespace StreamingChat.Rollout;
 
 /// <summary>
 /// Rollout state shared by every instance through Redis. Each feature is a hash (<c>{prefix}rollout:{feature}</c>:
-/// percentage, version, updatedAt, updatedBy, reason) with its audit history in a capped list beside it; a change is
-/// made by one Lua script (history, new state, version + 1, and a message on <c>{prefix}rollout:changes</c>), so two
-/// admins at once cannot lose a change. Every instance answers from its own copy, which the channel refreshes at once
-/// and a periodic re-read repairs (a missed message, a Redis restart). If Redis is away, the last known state stands.
+/// percentage, version, updatedAt, updatedBy, reason, schedule) with its audit history in a capped list beside it. Every
+/// change is one Lua script that writes only over the version it was decided on (compare-and-set), raises the version,
+/// records the history and announces the change on <c>{prefix}rollout:changes</c>. Every instance answers from its own
+/// copy, which the channel refreshes at once and a periodic re-read repairs, and which a lower version never replaces.
+/// An instance that has never read Redis serves <see cref="RolloutOptions.UnknownStatePercentage"/> (streaming off by
+/// default, which every client handles). A Redis that comes back empty is seeded again with the highest version an
+/// instance holds; from configuration only when no instance knows better. If Redis is away, the last known state stands.
 /// </summary>
 public sealed class RedisRolloutStore : IRolloutStore
 {
-    // KEYS: state hash, history list. ARGV: percentage, now (unix ms), by, reason, history length, channel, feature, starting percentage.
-    private const string SetScript = """
-        if redis.call('EXISTS', KEYS[1]) == 0 then
-          redis.call('HSET', KEYS[1], 'percentage', ARGV[8], 'version', '1', 'updatedAt', ARGV[2], 'updatedBy', 'config', 'reason', '')
-        end
+    // KEYS: state hash, history list. ARGV: expected version, '1' when the percentage is set, percentage, now (unix ms),
+    // by, reason, history length, schedule (JSON or ''), channel, feature. Returns the new version; 0 when the feature is
+    // not in Redis; minus the current version when it is not the expected one (nothing written).
+    private const string WriteScript = """
         local cur = redis.call('HMGET', KEYS[1], 'percentage', 'version', 'updatedAt', 'updatedBy', 'reason')
-        redis.call('LPUSH', KEYS[2], cjson.encode({ percentage = tonumber(cur[1]), at = tonumber(cur[3]), by = cur[4], reason = cur[5] }))
-        redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[5]) - 1)
-        local version = tonumber(cur[2]) + 1
-        redis.call('HSET', KEYS[1], 'percentage', ARGV[1], 'version', tostring(version), 'updatedAt', ARGV[2], 'updatedBy', ARGV[3], 'reason', ARGV[4])
-        redis.call('PUBLISH', ARGV[6], ARGV[7])
-        return version
-        """;
-
-    // KEYS: state hash, history list. ARGV: percentage, version, updatedAt (unix ms), updatedBy, reason, then history entries.
-    private const string InitScript = """
-        if redis.call('EXISTS', KEYS[1]) == 0 then
-          redis.call('HSET', KEYS[1], 'percentage', ARGV[1], 'version', ARGV[2], 'updatedAt', ARGV[3], 'updatedBy', ARGV[4], 'reason', ARGV[5])
-          if redis.call('EXISTS', KEYS[2]) == 0 then
-            for i = 6, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
-          end
+        if not cur[2] then return 0 end
+        local version = tonumber(cur[2])
+        if version ~= tonumber(ARGV[1]) then return -version end
+        if ARGV[2] == '1' then
+          redis.call('LPUSH', KEYS[2], cjson.encode({ percentage = tonumber(cur[1]), at = tonumber(cur[3]), by = cur[4], reason = cur[5] }))
+          redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[7]) - 1)
+          redis.call('HSET', KEYS[1], 'percentage', ARGV[3], 'updatedAt', ARGV[4], 'updatedBy', ARGV[5], 'reason', ARGV[6])
         end
-        return 1
+        redis.call('HSET', KEYS[1], 'version', tostring(version + 1), 'schedule', ARGV[8])
+        redis.call('PUBLISH', ARGV[9], ARGV[10])
+        return version + 1
         """;
 
-    private static readonly RedisValue[] StateFields = ["percentage", "version", "updatedAt", "updatedBy", "reason"];
+    // KEYS: state hash, history list. ARGV: percentage, version, updatedAt (unix ms), updatedBy, reason, schedule, channel,
+    // feature, then history entries (newest first). Writes the state only over an absent or lower version.
+    private const string SeedScript = """
+        local cur = redis.call('HGET', KEYS[1], 'version')
+        if cur and tonumber(cur) >= tonumber(ARGV[2]) then return tonumber(cur) end
+        redis.call('HSET', KEYS[1], 'percentage', ARGV[1], 'version', ARGV[2], 'updatedAt', ARGV[3], 'updatedBy', ARGV[4], 'reason', ARGV[5], 'schedule', ARGV[6])
+        redis.call('DEL', KEYS[2])
+        for i = 9, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+        redis.call('PUBLISH', ARGV[7], ARGV[8])
+        return tonumber(ARGV[2])
+        """;
+
+    private static readonly RedisValue[] StateFields = ["percentage", "version", "updatedAt", "updatedBy", "reason", "schedule"];
 
     private readonly StreamingChatRedis _redis;
     private readonly IReadOnlyDictionary<string, int> _starting;
@@ -51,7 +59,7 @@ public sealed class RedisRolloutStore : IRolloutStore
     private readonly ConcurrentDictionary<string, RolloutState> _states = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _unavailable = new(StringComparer.Ordinal);
 
-    /// <summary>Creates the store; until Redis is read, every feature stands at its configured starting percentage.</summary>
+    /// <summary>Creates the store; until Redis is read, every feature stands at <see cref="RolloutOptions.UnknownStatePercentage"/>.</summary>
     public RedisRolloutStore(StreamingChatRedis redis, IOptions<RolloutOptions> options, TimeProvider timeProvider, ILogger<RedisRolloutStore> logger)
     {
         ArgumentNullException.ThrowIfNull(redis);
@@ -64,10 +72,10 @@ public sealed class RedisRolloutStore : IRolloutStore
         _historyLength = options.Value.HistoryLength;
         _starting = options.Value.StartingPercentages();
         var now = timeProvider.GetUtcNow();
-        foreach (var (feature, percentage) in _starting)
+        foreach (var feature in _starting.Keys)
         {
-            // Version 0: known from configuration only; any state read from Redis replaces it.
-            _states[feature] = new RolloutState(feature, percentage, 0, now, "config", null, []);
+            // Version 0: not read yet; any state read from Redis replaces it.
+            _states[feature] = new RolloutState(feature, options.Value.UnknownStatePercentage, 0, now, "unknown", "the shared state has not been read yet", []);
         }
 
         Features = [.. _starting.Keys.Order(StringComparer.Ordinal)];
@@ -84,27 +92,27 @@ public sealed class RedisRolloutStore : IRolloutStore
     public RolloutState? Get(string feature) => _states.GetValueOrDefault(feature);
 
     /// <summary>
-    /// Sets a feature's percentage for every instance; null for an unknown feature. Throws
+    /// Writes <paramref name="write"/> for every instance if the feature is still at <paramref name="expectedVersion"/>;
+    /// null when it is not (this instance's copy is then read again) or the feature is unknown. Throws
     /// <see cref="RedisException"/> (nothing changed anywhere) when Redis cannot be reached.
     /// </summary>
-    public async Task<RolloutState?> SetAsync(string feature, int percentage, string by, string? reason, CancellationToken cancellationToken = default)
+    public async Task<RolloutState?> TryWriteAsync(string feature, long expectedVersion, RolloutWrite write, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(percentage);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(percentage, 100);
-        if (!_starting.TryGetValue(feature, out var starting))
+        ArgumentNullException.ThrowIfNull(write);
+        if (!_starting.ContainsKey(feature))
         {
             return null;
         }
 
         RedisValue[] args =
         [
-            percentage, _time.GetUtcNow().ToUnixTimeMilliseconds(), by, reason ?? "", _historyLength,
-            Channel.ToString(), feature, starting,
+            expectedVersion, write.Percentage is null ? "0" : "1", write.Percentage ?? 0, _time.GetUtcNow().ToUnixTimeMilliseconds(),
+            write.By, write.Reason ?? "", _historyLength, RolloutScheduleJson.Write(write.Schedule), Channel.ToString(), feature,
         ];
-        await _redis.Database.ScriptEvaluateAsync(SetScript, [StateKey(feature), HistoryKey(feature)], args).WaitAsync(cancellationToken).ConfigureAwait(false);
-        return await RefreshAsync(feature, cancellationToken).ConfigureAwait(false);
+        var version = (long)await _redis.Database.ScriptEvaluateAsync(WriteScript, [StateKey(feature), HistoryKey(feature)], args).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var now = await RefreshAsync(feature, cancellationToken).ConfigureAwait(false);
+        return version > 0 && now?.Version >= version ? now : null;
     }
-
     /// <summary>Keeps this instance's copy current until <paramref name="stoppingToken"/>: the change channel, and a re-read every <paramref name="period"/>.</summary>
     public async Task RunAsync(TimeSpan period, CancellationToken stoppingToken)
     {
@@ -137,53 +145,67 @@ public sealed class RedisRolloutStore : IRolloutStore
         }
     }
 
-    /// <summary>Reads a feature from Redis (creating it at its starting percentage when absent) and replaces this instance's copy.</summary>
-    internal async Task<RolloutState> RefreshAsync(string feature, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Reads a feature from Redis and takes it unless this instance knows a higher version; a Redis that holds no state
+    /// or a lower version is seeded with what this instance knows (the configured start when it knows nothing).
+    /// </summary>
+    public async Task<RolloutState?> RefreshAsync(string feature, CancellationToken cancellationToken = default)
+    {
+        if (!_starting.ContainsKey(feature))
+        {
+            return null;
+        }
+
+        var known = _states[feature];
+        var read = await ReadAsync(feature, cancellationToken).ConfigureAwait(false);
+        if (read is null || read.Version < known.Version)
+        {
+            // Empty (first use, or a Redis that restarted empty) or behind this instance: never from configuration while
+            // this instance knows a version, so a kill switch survives a Redis restart.
+            var seed = known.IsUnknown ? new RolloutState(feature, _starting[feature], 1, _time.GetUtcNow(), "config", null, []) : known;
+            await _redis.Database.ScriptEvaluateAsync(SeedScript, [StateKey(feature), HistoryKey(feature)], SeedArguments(seed)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            read = await ReadAsync(feature, cancellationToken).ConfigureAwait(false) ?? seed;
+        }
+
+        var taken = _states.AddOrUpdate(feature, read, (_, old) => read.Version >= old.Version ? read : old);
+        if (taken == read && known.Version != read.Version)
+        {
+            RolloutLog.StateRefreshed(_logger, feature, read.Percentage, read.Version, read.UpdatedBy);
+        }
+
+        _unavailable.TryRemove(feature, out _);
+        return taken;
+    }
+
+    private async Task<RolloutState?> ReadAsync(string feature, CancellationToken cancellationToken)
     {
         var database = _redis.Database;
         var state = await database.HashGetAsync(StateKey(feature), StateFields).WaitAsync(cancellationToken).ConfigureAwait(false);
         if (state[1].IsNull)
         {
-            // A feature Redis does not hold: first use, or a Redis that restarted empty. The state this instance last
-            // knew is written back (so a kill switch survives a Redis restart), else the configured starting point.
-            await database.ScriptEvaluateAsync(InitScript, [StateKey(feature), HistoryKey(feature)], InitArguments(feature)).WaitAsync(cancellationToken).ConfigureAwait(false);
-            state = await database.HashGetAsync(StateKey(feature), StateFields).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return null;
         }
 
         var history = await database.ListRangeAsync(HistoryKey(feature), 0, _historyLength - 1).WaitAsync(cancellationToken).ConfigureAwait(false);
-        var read = new RolloutState(
+        return new RolloutState(
             feature,
             (int)state[0],
             (long)state[1],
             DateTimeOffset.FromUnixTimeMilliseconds((long)state[2]),
             state[3].ToString(),
             NullIfEmpty(state[4].ToString()),
-            [.. history.Select(h => ReadChange(h.ToString()))]);
-        var previous = _states.GetValueOrDefault(feature);
-        _states[feature] = read;
-        if (previous is null || previous.Version != read.Version)
+            [.. history.Select(h => ReadChange(h.ToString()))])
         {
-            RolloutLog.StateRefreshed(_logger, feature, read.Percentage, read.Version, read.UpdatedBy);
-        }
-
-        _unavailable.TryRemove(feature, out _);
-        return read;
+            Schedule = RolloutScheduleJson.Read(state[5].IsNull ? null : state[5].ToString()),
+        };
     }
 
-    private RedisValue[] InitArguments(string feature)
-    {
-        var known = _states.GetValueOrDefault(feature);
-        if (known is not { Version: > 0 })
-        {
-            return [_starting[feature], 1, _time.GetUtcNow().ToUnixTimeMilliseconds(), "config", ""];
-        }
-
-        return
-        [
-            known.Percentage, known.Version, known.UpdatedAt.ToUnixTimeMilliseconds(), known.UpdatedBy, known.Reason ?? "",
-            .. known.History.Select(h => (RedisValue)JsonSerializer.Serialize(new HistoryEntry(h.Percentage, h.At.ToUnixTimeMilliseconds(), h.By, h.Reason ?? ""))),
-        ];
-    }
+    private RedisValue[] SeedArguments(RolloutState seed) =>
+    [
+        seed.Percentage, seed.Version, seed.UpdatedAt.ToUnixTimeMilliseconds(), seed.UpdatedBy, seed.Reason ?? "",
+        RolloutScheduleJson.Write(seed.Schedule), Channel.ToString(), seed.Feature,
+        .. seed.History.Select(h => (RedisValue)JsonSerializer.Serialize(new HistoryEntry(h.Percentage, h.At.ToUnixTimeMilliseconds(), h.By, h.Reason ?? ""))),
+    ];
 
     private async Task TryRefreshAsync(string feature, CancellationToken cancellationToken)
     {

@@ -2,29 +2,49 @@ using StreamingChat.Core;
 
 namespace StreamingChat.Rollout;
 
-/// <summary>What the service-wide window adds up: the counts the decision criteria are computed from.</summary>
-internal readonly record struct WindowCounts(long Requests, long Succeeded, long Failed, long ClientAborted, long FirstTokens, long FirstTokenMicros)
+/// <summary>One cohort's counts in the service-wide window: what the decision criteria are computed from.</summary>
+internal readonly record struct CohortCounts(long Requests, long Succeeded, long Failed, long ClientAborted, long FirstTokens, long FirstTokenMicros)
 {
-    public static readonly string[] FieldNames = ["requests", "succeeded", "failed", "clientAborted", "firstTokens", "firstTokenMicros"];
+    public static CohortCounts Of(CohortTotals totals)
+        => new(totals.Requests, totals.Succeeded, totals.Failed, totals.ClientAborted, totals.FirstTokens, totals.FirstTokenMicros);
+
+    public static CohortCounts operator +(CohortCounts a, CohortCounts b)
+        => new(a.Requests + b.Requests, a.Succeeded + b.Succeeded, a.Failed + b.Failed, a.ClientAborted + b.ClientAborted, a.FirstTokens + b.FirstTokens, a.FirstTokenMicros + b.FirstTokenMicros);
+
+    public static CohortCounts operator -(CohortCounts a, CohortCounts b)
+        => new(a.Requests - b.Requests, a.Succeeded - b.Succeeded, a.Failed - b.Failed, a.ClientAborted - b.ClientAborted, a.FirstTokens - b.FirstTokens, a.FirstTokenMicros - b.FirstTokenMicros);
+
+    public WindowFigures ToFigures() => WindowFigures.FromCounts(Requests, Succeeded, Failed, ClientAborted, FirstTokens, FirstTokenMicros);
+}
+
+/// <summary>
+/// What the service-wide window adds up per interval: the streaming cohort (callers the rollout streams to) and the
+/// other cohort (answered in one piece), so the decision can tell a fault of streaming from one that hits everyone.
+/// </summary>
+internal readonly record struct WindowCounts(CohortCounts Streaming, CohortCounts Other)
+{
+    /// <summary>The fields of an interval's Redis hash: the streaming cohort's, then the other cohort's.</summary>
+    public static readonly string[] FieldNames =
+    [
+        "requests", "succeeded", "failed", "clientAborted", "firstTokens", "firstTokenMicros",
+        "other:requests", "other:succeeded", "other:failed", "other:clientAborted", "other:firstTokens", "other:firstTokenMicros",
+    ];
 
     public bool IsZero => this == default;
 
     public static WindowCounts Of(StreamingChatMetrics metrics)
-    {
-        var totals = metrics.Totals;
-        var first = metrics.FirstTokens;
-        return new(totals.Requests, totals.Succeeded, totals.Failed, totals.ClientAborted, first.Count, first.TotalMicroseconds);
-    }
+        => new(CohortCounts.Of(metrics.CohortTotals(streaming: true)), CohortCounts.Of(metrics.CohortTotals(streaming: false)));
 
-    public static WindowCounts operator +(WindowCounts a, WindowCounts b)
-        => new(a.Requests + b.Requests, a.Succeeded + b.Succeeded, a.Failed + b.Failed, a.ClientAborted + b.ClientAborted, a.FirstTokens + b.FirstTokens, a.FirstTokenMicros + b.FirstTokenMicros);
+    public static WindowCounts operator +(WindowCounts a, WindowCounts b) => new(a.Streaming + b.Streaming, a.Other + b.Other);
 
-    public static WindowCounts operator -(WindowCounts a, WindowCounts b)
-        => new(a.Requests - b.Requests, a.Succeeded - b.Succeeded, a.Failed - b.Failed, a.ClientAborted - b.ClientAborted, a.FirstTokens - b.FirstTokens, a.FirstTokenMicros - b.FirstTokenMicros);
+    public static WindowCounts operator -(WindowCounts a, WindowCounts b) => new(a.Streaming - b.Streaming, a.Other - b.Other);
 
-    public long[] ToArray() => [Requests, Succeeded, Failed, ClientAborted, FirstTokens, FirstTokenMicros];
+    public long[] ToArray() =>
+    [
+        Streaming.Requests, Streaming.Succeeded, Streaming.Failed, Streaming.ClientAborted, Streaming.FirstTokens, Streaming.FirstTokenMicros,
+        Other.Requests, Other.Succeeded, Other.Failed, Other.ClientAborted, Other.FirstTokens, Other.FirstTokenMicros,
+    ];
 
-    public static WindowCounts FromArray(long[] values) => new(values[0], values[1], values[2], values[3], values[4], values[5]);
-
-    public WindowFigures ToFigures() => WindowFigures.FromCounts(Requests, Succeeded, Failed, ClientAborted, FirstTokens, FirstTokenMicros);
+    public static WindowCounts FromArray(long[] v)
+        => new(new(v[0], v[1], v[2], v[3], v[4], v[5]), new(v[6], v[7], v[8], v[9], v[10], v[11]));
 }
