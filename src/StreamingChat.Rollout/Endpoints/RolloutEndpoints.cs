@@ -284,39 +284,15 @@ internal static class RolloutEndpoints
 
     private static void WriteSchedule(Utf8JsonWriter json, RolloutSchedule? schedule)
     {
+        json.WritePropertyName("schedule"u8);
         if (schedule is null)
         {
-            json.WriteNull("schedule"u8);
-            return;
-        }
-
-        json.WriteStartObject("schedule"u8);
-        json.WriteString("state"u8, schedule.State);
-        json.WriteStartArray("steps"u8);
-        foreach (var step in schedule.Steps)
-        {
-            json.WriteNumberValue(step);
-        }
-
-        json.WriteEndArray();
-        json.WriteNumber("stepIndex"u8, schedule.StepIndex);
-        json.WriteNumber("percentage"u8, schedule.Percentage);
-        json.WriteNumber("soakSeconds"u8, schedule.SoakSeconds);
-        json.WriteNumber("minSamples"u8, schedule.MinSamples);
-        json.WriteString("stepStartedAt"u8, schedule.StepStartedAt);
-        if (schedule.ProceedSince is { } since)
-        {
-            json.WriteString("proceedSince"u8, since);
+            json.WriteNullValue();
         }
         else
         {
-            json.WriteNull("proceedSince"u8);
+            RolloutScheduleJson.WriteObject(json, schedule);
         }
-
-        json.WriteString("decision"u8, schedule.Decision);
-        WriteReasons(json, schedule.Reasons);
-        json.WriteString("reason"u8, schedule.Reason);
-        json.WriteEndObject();
     }
 
     private static void WriteReasons(Utf8JsonWriter json, IReadOnlyList<string> reasons)

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace StreamingChat.Rollout;
 
-/// <summary>A schedule as it is kept beside a feature's state in Redis: a JSON string, empty for none.</summary>
+/// <summary>A schedule as JSON: in the API's answers, and beside a feature's state in Redis (a string, empty for none).</summary>
 internal static class RolloutScheduleJson
 {
     public static string Write(RolloutSchedule? schedule)
@@ -15,45 +15,48 @@ internal static class RolloutScheduleJson
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
-            json.WriteStartObject();
-            json.WriteString("state"u8, schedule.State);
-            json.WriteStartArray("steps"u8);
-            foreach (var step in schedule.Steps)
-            {
-                json.WriteNumberValue(step);
-            }
-
-            json.WriteEndArray();
-            json.WriteNumber("stepIndex"u8, schedule.StepIndex);
-            json.WriteNumber("soakSeconds"u8, schedule.SoakSeconds);
-            json.WriteNumber("minSamples"u8, schedule.MinSamples);
-            json.WriteNumber("stepStartedAt"u8, schedule.StepStartedAt.ToUnixTimeMilliseconds());
-            if (schedule.ProceedSince is { } since)
-            {
-                json.WriteNumber("proceedSince"u8, since.ToUnixTimeMilliseconds());
-            }
-
-            if (schedule.Decision is not null)
-            {
-                json.WriteString("decision"u8, schedule.Decision);
-            }
-
-            json.WriteStartArray("reasons"u8);
-            foreach (var reason in schedule.Reasons)
-            {
-                json.WriteStringValue(reason);
-            }
-
-            json.WriteEndArray();
-            if (schedule.Reason is not null)
-            {
-                json.WriteString("reason"u8, schedule.Reason);
-            }
-
-            json.WriteEndObject();
+            WriteObject(json, schedule);
         }
 
         return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>Writes the schedule as one JSON object: the shape of API.md's <c>schedule</c>, and of what Redis keeps.</summary>
+    public static void WriteObject(Utf8JsonWriter json, RolloutSchedule schedule)
+    {
+        json.WriteStartObject();
+        json.WriteString("state"u8, schedule.State);
+        json.WriteStartArray("steps"u8);
+        foreach (var step in schedule.Steps)
+        {
+            json.WriteNumberValue(step);
+        }
+
+        json.WriteEndArray();
+        json.WriteNumber("stepIndex"u8, schedule.StepIndex);
+        json.WriteNumber("percentage"u8, schedule.Percentage);
+        json.WriteNumber("soakSeconds"u8, schedule.SoakSeconds);
+        json.WriteNumber("minSamples"u8, schedule.MinSamples);
+        json.WriteString("stepStartedAt"u8, schedule.StepStartedAt);
+        if (schedule.ProceedSince is { } since)
+        {
+            json.WriteString("proceedSince"u8, since);
+        }
+        else
+        {
+            json.WriteNull("proceedSince"u8);
+        }
+
+        json.WriteString("decision"u8, schedule.Decision);
+        json.WriteStartArray("reasons"u8);
+        foreach (var reason in schedule.Reasons)
+        {
+            json.WriteStringValue(reason);
+        }
+
+        json.WriteEndArray();
+        json.WriteString("reason"u8, schedule.Reason);
+        json.WriteEndObject();
     }
 
     public static RolloutSchedule? Read(string? text)
@@ -71,8 +74,8 @@ internal static class RolloutScheduleJson
             root.GetProperty("stepIndex").GetInt32(),
             root.GetProperty("soakSeconds").GetInt32(),
             root.GetProperty("minSamples").GetInt32(),
-            DateTimeOffset.FromUnixTimeMilliseconds(root.GetProperty("stepStartedAt").GetInt64()),
-            root.TryGetProperty("proceedSince", out var since) ? DateTimeOffset.FromUnixTimeMilliseconds(since.GetInt64()) : null,
+            root.GetProperty("stepStartedAt").GetDateTimeOffset(),
+            root.TryGetProperty("proceedSince", out var since) && since.ValueKind == JsonValueKind.String ? since.GetDateTimeOffset() : null,
             root.TryGetProperty("decision", out var decision) ? decision.GetString() : null,
             [.. root.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()!)],
             root.TryGetProperty("reason", out var reason) ? reason.GetString() : null);
