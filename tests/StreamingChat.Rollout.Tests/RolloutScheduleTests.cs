@@ -13,14 +13,14 @@ public sealed class RolloutScheduleTests
 
     private sealed class Parts
     {
-        public Parts(IRolloutStore? store = null)
+        public Parts(IRolloutStore? store = null, System.Diagnostics.Metrics.IMeterFactory? meters = null)
         {
             var options = RolloutTestParts.Options(o =>
             {
                 o.Criteria.MinSampleSize = 10;
                 o.Guard.WindowSeconds = 120;
             });
-            Metrics = TestMeterFactory.CreateMetrics(Time);
+            Metrics = TestMeterFactory.CreateMetrics(Time, factory: meters);
             Store = store ?? new InMemoryRolloutStore(Options.Create(options), Time);
             Scheduler = new RolloutScheduler(Store, Metrics, Time, NullLogger<RolloutScheduler>.Instance);
             Guard = new RolloutGuard(Store, Scheduler, RolloutTestParts.Window(Metrics, options, time: Time), new InMemoryGuardLock(), Metrics, new StaticOptionsMonitor<RolloutOptions>(options), Time, NullLogger<RolloutGuard>.Instance);
@@ -52,7 +52,30 @@ public sealed class RolloutScheduleTests
     [Fact]
     public async Task Schedule_AdvancesThroughEachStep_ThenCompletes_UnderHealthyTraffic()
     {
-        var parts = new Parts();
+        using var meters = new TestMeterFactory();
+        var actions = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (i, l) =>
+            {
+                if (i.Name == StreamingChatTelemetry.Instruments.RolloutScheduleChanges && i.Meter.Scope == meters)
+                {
+                    l.EnableMeasurementEvents(i);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == StreamingChatTelemetry.Tags.ScheduleAction)
+                {
+                    actions.Enqueue((string)tag.Value!);
+                }
+            }
+        });
+        listener.Start();
+        var parts = new Parts(meters: meters);
         var (started, refusal) = await parts.Scheduler.StartAsync("streaming", [1, 5, 10], Soak, minSamples: 10, "admin", "phased");
         Assert.Equal((ScheduleRefusal.None, 1, RolloutSchedule.Running), (refusal, started!.Percentage, started.Schedule!.State));
 
@@ -73,6 +96,7 @@ public sealed class RolloutScheduleTests
         Assert.Equal((10, RolloutSchedule.Completed), (parts.State.Percentage, parts.Schedule.State));
         Assert.Equal([5, 1, 100], parts.State.History.Select(h => h.Percentage)); // each step in the audit trail, newest first
         Assert.Equal(["schedule", "admin", "config"], parts.State.History.Select(h => h.By));
+        Assert.Equal(["started", "advanced", "advanced", "completed"], actions);
     }
 
     [Fact]

@@ -12,7 +12,7 @@ namespace StreamingChat.AspNetCore;
 /// </summary>
 /// <param name="UserId">The signed-in user's id (<c>NameIdentifier</c>, else <c>sub</c>, else the name); null when anonymous.</param>
 /// <param name="Address">The client's address as counted for limits: IPv4, or an IPv6 /64 prefix.</param>
-public sealed record ChatCaller(string? UserId, string Address)
+internal sealed record ChatCaller(string? UserId, string Address)
 {
     /// <summary>Whether the caller is signed in.</summary>
     public bool IsSignedIn => UserId is not null;

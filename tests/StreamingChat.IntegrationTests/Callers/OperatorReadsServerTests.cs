@@ -110,4 +110,22 @@ public sealed class OperatorReadsServerTests
         Assert.Equal((HttpStatusCode.TooManyRequests, "rate_limited"), throttled);
         Assert.Equal(HttpStatusCode.OK, otherClient.Item1);
     }
+
+    [Fact]
+    public async Task AWrongAdminKey_IsLoggedForGrep_WithoutTheKey()
+    {
+        const string wrong = "guessed-key-4711-do-not-log-me";
+        await using var host = await HostProcess.StartAsync($"--StreamingChat:Admin:ApiKeys:0={Key}");
+        using var client = new HttpClient { BaseAddress = host.Address };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/metrics/feature-flags/rollout") { Content = new StringContent("""{"feature":"streaming","percentage":5}""", Encoding.UTF8, "application/json") };
+        request.Headers.Add("X-Admin-Key", wrong);
+
+        using var response = await client.SendAsync(request);
+        Assert.Equal(0, await host.TerminateAsync());
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("admin key refused", host.Output, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(wrong, host.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(Key, host.Output, StringComparison.Ordinal);
+    }
 }
