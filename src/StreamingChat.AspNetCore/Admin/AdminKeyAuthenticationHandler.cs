@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -31,6 +32,13 @@ internal sealed class AdminKeyAuthenticationHandler(
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
+        // Only where an endpoint asks for the admin key: when this is the application's only scheme, ASP.NET Core runs it
+        // for every request, and a chat client's own bearer token is not a wrong admin key.
+        if (Context.GetEndpoint()?.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => a.Policy == StreamingChatAdmin.Policy) != true)
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
         var presented = PresentedKey(Request);
         var address = ChatCallers.AddressKey(Context);
         if (failedAttempts.IsBlocked(address))

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StreamingChat.Core;
 
@@ -15,7 +16,7 @@ internal sealed record SessionGrant(string SessionId, string? Owner, string? Ses
 /// API.md's "Callers and sessions". A session that is not the caller's gives null, exactly as one that does not exist,
 /// so the endpoints answer both with one <c>404 session_not_found</c>.
 /// </summary>
-internal sealed class SessionAccess(IConversationStore store, SessionKeys keys, IOptionsMonitor<SessionsOptions> options, TimeProvider time)
+internal sealed class SessionAccess(IConversationStore store, SessionKeys keys, IOptionsMonitor<SessionsOptions> options, TimeProvider time, ILogger<SessionAccess> logger)
 {
     /// <summary>The header that carries a session's key, both ways.</summary>
     public const string KeyHeader = "X-Session-Key";
@@ -30,7 +31,20 @@ internal sealed class SessionAccess(IConversationStore store, SessionKeys keys, 
     {
         sessionId ??= NewSessionId();
         var (owner, key) = Claimant(context, caller, sessionId);
-        var stored = await store.GetOrCreateSessionAsync(new ConversationSession(sessionId, owner, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        ConversationSession stored;
+        try
+        {
+            stored = await store.GetOrCreateSessionAsync(new ConversationSession(sessionId, owner, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The store is away: the question is still answered, under the owner the caller proved (a signed-in user, a
+            // valid key) or a new one. Nothing leaks: the same store serves no history now and keeps no turn, and when it
+            // is back the session's recorded owner decides again.
+            SessionLog.StoreUnavailable(logger, ex);
+            return new SessionGrant(sessionId, owner, KeyFor(sessionId, owner, key));
+        }
+
         return stored.Owner == owner ? new SessionGrant(sessionId, owner, KeyFor(sessionId, owner, key)) : null;
     }
 

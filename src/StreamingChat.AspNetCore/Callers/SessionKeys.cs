@@ -57,4 +57,7 @@ internal static partial class SessionLog
 {
     [LoggerMessage(2351, LogLevel.Warning, "A session key could not be issued (the Data Protection key ring cannot be reached); the answer goes out without one.")]
     public static partial void KeyNotIssued(ILogger logger, Exception exception);
+
+    [LoggerMessage(2352, LogLevel.Warning, "The session's owner could not be read or recorded (the conversation store is away); the question is answered under the owner the caller proved.")]
+    public static partial void StoreUnavailable(ILogger logger, Exception exception);
 }
