@@ -19,7 +19,6 @@ public sealed class ChatPipeline
     private readonly IChatbotStore _chatbots;
     private readonly IConversationStore _conversations;
     private readonly IOptionsMonitor<ChatStreamOptions> _options;
-    private readonly IChatErrorClassifier[] _classifiers;
     private readonly TimeProvider _time;
     private readonly StreamingChatMetrics _metrics;
     private readonly ILogger _logger;
@@ -46,12 +45,18 @@ public sealed class ChatPipeline
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
-        _chatClient = chatClient;
+        // The model call's cross-cutting concerns as middleware, so the pipeline reads top to bottom: every failure
+        // classified into an error code (outermost, so a timeout's is too), the first-token and idle limits, and the
+        // provider's objects dropped from each update as it passes.
+        _chatClient = chatClient.AsBuilder()
+            .UseErrorClassification([.. classifiers], logger)
+            .UseModelTimeouts(() => options.CurrentValue, timeProvider, logger)
+            .UseProviderObjectRelease()
+            .Build();
         _chatbots = chatbots;
         _conversations = conversations;
         _options = options;
         _speech = speech;
-        _classifiers = [.. classifiers];
         _time = timeProvider;
         _metrics = metrics;
         _logger = logger;
@@ -178,9 +183,7 @@ public sealed class ChatPipeline
         var questionStored = PersistAsync(question);
         var answer = new StringBuilder();
         var outcome = new Outcome();
-        // The watchdog bounds the wait for the first token, then each silence between tokens.
-        using var watchdog = new Watchdog(_time, Seconds(options.FirstTokenTimeoutSeconds), Seconds(options.IdleTimeoutSeconds));
-        using var upstreamCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopToken, watchdog.Token);
+        using var upstreamCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopToken);
         IAsyncEnumerator<ChatResponseUpdate>? upstream = null;
         Task<bool>? pendingMove = null;
         SpeechSession? speech = null;
@@ -193,9 +196,9 @@ public sealed class ChatPipeline
         {
             yield return ChatStreamEvent.ForStart(new ChatStreamStart(chat.MessageId, query.SessionId, query.ChatbotId, chat.Model, streaming, query.SessionKey));
 
-            upstream = OpenUpstream(chat, upstreamCancellation.Token, outcome);
+            upstream = _chatClient.GetStreamingResponseAsync(chat.Messages, chat.Options, upstreamCancellation.Token).GetAsyncEnumerator(upstreamCancellation.Token);
             speech = _speech?.Begin(chat, upstreamCancellation.Token);
-            while (upstream is not null && outcome.Error is null)
+            while (outcome.Error is null)
             {
                 // Audio that is ready goes out between tokens, in sentence order; a slow synthesizer never holds a token back.
                 if (speech is not null && streaming)
@@ -240,17 +243,16 @@ public sealed class ChatPipeline
                     outcome.Error = Draining;
                     break;
                 }
-                catch (Exception) when (watchdog.Fired)
+                catch (ChatStreamErrorException ex)
                 {
-                    outcome.Error = !watchdog.HadProgress
-                        ? new ChatStreamError(ChatErrorCodes.UpstreamTimeout, $"The model sent no first token within {options.FirstTokenTimeoutSeconds} s.", Retryable: true)
-                        : new ChatStreamError(ChatErrorCodes.UpstreamTimeout, $"The model went silent for {options.IdleTimeoutSeconds} s.", Retryable: true);
-                    Log.UpstreamTimedOut(_logger, query.ChatbotId, chat.Model, outcome.Error.Message);
+                    outcome.Error = ex.Error;
                     break;
                 }
                 catch (Exception ex)
                 {
-                    outcome.Error = Classify(ex);
+                    // Below the classifying middleware nothing escapes unclassified; this is the pipeline's own failure.
+                    outcome.Error = ChatErrors.FromException(ex);
+                    Log.UpstreamFailed(_logger, outcome.Error.Code, outcome.Error.Message, ex);
                     break;
                 }
 
@@ -263,13 +265,11 @@ public sealed class ChatPipeline
                 var update = upstream.Current;
                 outcome.Observe(update);
                 var text = update.Text;
-                ReleaseProviderObjects(update);
                 if (text.Length == 0)
                 {
                     continue;
                 }
 
-                watchdog.Progress();
                 outcome.FirstToken ??= _time.GetElapsedTime(chat.StartedTimestamp);
                 outcome.Tokens++;
                 answer.Append(text);
@@ -371,37 +371,6 @@ public sealed class ChatPipeline
     /// <summary>The error an answer ends with when the instance stops before it is complete.</summary>
     internal static readonly ChatStreamError Draining = new(ChatErrorCodes.ServerDraining, "The server is restarting; ask again to get a complete answer.", Retryable: true);
 
-    private static TimeSpan Seconds(double seconds) => seconds <= 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(seconds);
-
-    private IAsyncEnumerator<ChatResponseUpdate>? OpenUpstream(PreparedChat chat, CancellationToken cancellationToken, Outcome outcome)
-    {
-        try
-        {
-            return _chatClient.GetStreamingResponseAsync(chat.Messages, chat.Options, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            outcome.Error = Classify(ex);
-            return null;
-        }
-    }
-
-    private ChatStreamError Classify(Exception exception)
-    {
-        foreach (var classifier in _classifiers)
-        {
-            if (classifier.Classify(exception) is { } error)
-            {
-                Log.UpstreamFailed(_logger, error.Code, error.Message, exception);
-                return error;
-            }
-        }
-
-        var fallback = ChatErrors.FromException(exception);
-        Log.UpstreamFailed(_logger, fallback.Code, fallback.Message, exception);
-        return fallback;
-    }
-
     private long ElapsedMs(long start) => (long)_time.GetElapsedTime(start).TotalMilliseconds;
 
     private async Task PersistAnswerAsync(PreparedChat chat, StringBuilder answer, MessageStatus status, Outcome outcome, long totalMs, Task questionStored, DateTimeOffset askedAt)
@@ -477,22 +446,6 @@ public sealed class ChatPipeline
                     Usage = new ChatTokenUsage(details.InputTokenCount, details.OutputTokenCount);
                 }
             }
-        }
-    }
-
-    /// <summary>
-    /// Drops the provider's own objects from an update once it has been read. Middleware that keeps every update of an
-    /// answer until it ends (Microsoft.Extensions.AI's <c>UseOpenTelemetry()</c> does, to build its final response) would
-    /// otherwise hold each token's whole SDK object, with its parsed JSON, for the length of the stream: 50-60 MB more
-    /// at 200 concurrent chats (benchmarks/README.md). Text, usage and finish reason stay.
-    /// </summary>
-    private static void ReleaseProviderObjects(ChatResponseUpdate update)
-    {
-        update.RawRepresentation = null;
-        var contents = update.Contents;
-        for (var i = 0; i < contents.Count; i++)
-        {
-            contents[i].RawRepresentation = null;
         }
     }
 }

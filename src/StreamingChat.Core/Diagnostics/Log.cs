@@ -32,8 +32,8 @@ internal static partial class Log
     [LoggerMessage(1005, LogLevel.Warning, "The conversation history could not be read (chatbot {ChatbotId}); answering without it.")]
     public static partial void HistoryUnavailable(ILogger logger, string chatbotId, Exception exception);
 
-    [LoggerMessage(1006, LogLevel.Warning, "Model call timed out (chatbot {ChatbotId}, model {Model}): {Description}")]
-    public static partial void UpstreamTimedOut(ILogger logger, string chatbotId, string model, string description);
+    [LoggerMessage(1006, LogLevel.Warning, "Model call timed out (model {Model}): {Description}")]
+    public static partial void UpstreamTimedOut(ILogger logger, string model, string description);
 
     [LoggerMessage(1201, LogLevel.Warning, "Speaking sentence {Seq} of an answer (chatbot {ChatbotId}) failed.")]
     public static partial void SpeechFailed(ILogger logger, string chatbotId, int seq, Exception exception);
