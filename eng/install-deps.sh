@@ -2,8 +2,9 @@
 # Installs what the test suite needs on a fresh Debian machine. Idempotent: what is already present is not fetched again.
 #   Debian packages: redis-server and nginx (real servers the tests start on loopback ports of their own), and
 #                    espeak-ng (the embedded speech: spoken answers with no account).
-#   npm: the MongoDB wire-compatible test server @jongodb/memory-server-bin-linux-x64-gnu, into .tools/test-servers
-#        (no lock file is written: the machine's npm settings decide where packages come from).
+#   npm: the MongoDB wire-compatible test server @jongodb/memory-server-bin-linux-x64-gnu, into .tools/test-servers, and
+#        the front-end libraries the tests run against the host under Node (@microsoft/fetch-event-source), into
+#        .tools/node-clients (no lock file is written: the machine's npm settings decide where packages come from).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,4 +42,14 @@ if [ ! -x "$jongodb" ] || [ "$installed" != "$JONGODB_VERSION" ]; then
   mkdir -p "$servers"
   npm install --prefix "$servers" --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
     "$JONGODB_PACKAGE@$JONGODB_VERSION"
+fi
+
+# Front-end libraries, used as they are in browsers, run under Node against the host by the integration tests.
+CLIENT_PACKAGES=("@microsoft/fetch-event-source@2.0.1")
+clients=".tools/node-clients"
+if [ ! -f "$clients/installed" ] || [ "$(cat "$clients/installed")" != "${CLIENT_PACKAGES[*]}" ]; then
+  echo "Installing ${CLIENT_PACKAGES[*]} into $clients"
+  mkdir -p "$clients"
+  npm install --prefix "$clients" --no-save --no-package-lock --no-audit --no-fund --loglevel=error "${CLIENT_PACKAGES[@]}"
+  echo "${CLIENT_PACKAGES[*]}" > "$clients/installed"
 fi
