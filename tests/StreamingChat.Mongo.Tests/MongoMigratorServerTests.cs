@@ -57,10 +57,12 @@ public sealed class MongoMigratorServerTests(MongoFixture fixture)
         var migrator = new MongoMigrator(mongo);
         var before = await migrator.VerifyIndexesAsync();
         Assert.Equal(IndexState.Missing, before.Single(c => c.Name == MongoMigrator.RetentionIndexName).State);
+        Assert.Equal(("sessions", IndexState.Missing), before.Where(c => c.Name == MongoMigrator.SessionRetentionIndexName).Select(c => (c.Collection, c.State)).Single());
 
         var result = await migrator.MigrateAsync();
 
-        Assert.Contains("30 days", result.Retention, StringComparison.Ordinal);
+        Assert.Contains("turns are deleted after 30 days", result.Retention, StringComparison.Ordinal);
+        Assert.Contains("session records are deleted after 30 days", result.Retention, StringComparison.Ordinal);
         Assert.All(await migrator.VerifyIndexesAsync(), c => Assert.Equal(IndexState.Ok, c.State));
         Assert.False((await migrator.MigrateAsync()).Changed);
 
@@ -69,5 +71,6 @@ public sealed class MongoMigratorServerTests(MongoFixture fixture)
         Assert.Equal(IndexState.Differs, (await new MongoMigrator(longer).VerifyIndexesAsync()).Single(c => c.Name == MongoMigrator.RetentionIndexName).State);
         using var none = new StreamingChatMongo(Microsoft.Extensions.Options.Options.Create(new MongoStoreOptions { ConnectionString = mongo.Options.ConnectionString }));
         Assert.Equal(IndexState.Unexpected, (await new MongoMigrator(none).VerifyIndexesAsync()).Single(c => c.Name == MongoMigrator.RetentionIndexName).State);
+        Assert.Equal(IndexState.Unexpected, (await new MongoMigrator(none).VerifyIndexesAsync()).Single(c => c.Name == MongoMigrator.SessionRetentionIndexName).State);
     }
 }

@@ -52,6 +52,9 @@ public sealed class MongoMigrator(StreamingChatMongo mongo, TimeProvider? timePr
     /// <summary>The name of the messages' retention (TTL) index.</summary>
     public const string RetentionIndexName = "createdAt_ttl";
 
+    /// <summary>The name of the session records' retention (TTL) index, on their last question.</summary>
+    public const string SessionRetentionIndexName = "updatedAt_ttl";
+
     private const int NamespaceNotFound = 26;
 
     private static readonly IReadOnlyList<(string Name, BsonDocument Keys)> MessageIndexes =
@@ -140,31 +143,46 @@ public sealed class MongoMigrator(StreamingChatMongo mongo, TimeProvider? timePr
             }
         }
 
-        var ttlKeys = new BsonDocument("createdAt", 1).ToJson();
-        var ttl = existing.FirstOrDefault(i => i.GetValue("name", "").AsString == RetentionIndexName);
-        var wanted = WantedRetentionSeconds;
-        if (wanted is null)
+        foreach (var target in RetentionTargets)
         {
-            if (ttl is not null)
+            var indexes = target.Collection == collection ? existing : await ListIndexesAsync(target.Collection, cancellationToken).ConfigureAwait(false);
+            if (CheckRetention(target, indexes) is { } check)
             {
-                checks.Add(new IndexCheck(collection, RetentionIndexName, ttlKeys, IndexState.Unexpected,
-                    $"deletes turns after {ExpireAfter(ttl)} s while retention is off; run 'migrate' to remove it"));
+                checks.Add(check);
             }
-        }
-        else if (ttl is null)
-        {
-            checks.Add(new IndexCheck(collection, RetentionIndexName, ttlKeys, IndexState.Missing, $"retention of {wanted} s is configured"));
-        }
-        else if (ExpireAfter(ttl) != wanted)
-        {
-            checks.Add(new IndexCheck(collection, RetentionIndexName, ttlKeys, IndexState.Differs, $"deletes after {ExpireAfter(ttl)} s, configured {wanted} s"));
-        }
-        else
-        {
-            checks.Add(new IndexCheck(collection, RetentionIndexName, ttlKeys, IndexState.Ok));
         }
 
         return checks;
+    }
+
+    /// <summary>The retention (TTL) indexes <c>migrate</c> keeps in line with <see cref="MongoStoreOptions.MessageRetentionDays"/>: the turns by when they were said, the session records by their last question.</summary>
+    private IEnumerable<(string Collection, string Field, string Name, string What)> RetentionTargets =>
+    [
+        (mongo.Options.MessagesCollection, "createdAt", RetentionIndexName, "turns"),
+        (mongo.Options.SessionsCollection, "updatedAt", SessionRetentionIndexName, "session records"),
+    ];
+
+    /// <summary>The retention index's check; null when retention is off and there is none, as it should be.</summary>
+    private IndexCheck? CheckRetention((string Collection, string Field, string Name, string What) target, List<BsonDocument> indexes)
+    {
+        var keys = new BsonDocument(target.Field, 1).ToJson();
+        var ttl = indexes.FirstOrDefault(i => i.GetValue("name", "").AsString == target.Name);
+        var wanted = WantedRetentionSeconds;
+        if (wanted is null)
+        {
+            return ttl is null
+                ? null
+                : new IndexCheck(target.Collection, target.Name, keys, IndexState.Unexpected, $"deletes {target.What} after {ExpireAfter(ttl)} s while retention is off; run 'migrate' to remove it");
+        }
+
+        if (ttl is null)
+        {
+            return new IndexCheck(target.Collection, target.Name, keys, IndexState.Missing, $"retention of {wanted} s is configured");
+        }
+
+        return ExpireAfter(ttl) != wanted
+            ? new IndexCheck(target.Collection, target.Name, keys, IndexState.Differs, $"deletes after {ExpireAfter(ttl)} s, configured {wanted} s")
+            : new IndexCheck(target.Collection, target.Name, keys, IndexState.Ok);
     }
 
     private long? WantedRetentionSeconds => mongo.Options.MessageRetentionDays is { } days ? days * 86_400L : null;
@@ -180,11 +198,13 @@ public sealed class MongoMigrator(StreamingChatMongo mongo, TimeProvider? timePr
         return [.. records.Select(r => r.Number)];
     }
 
-    private async Task<List<BsonDocument>> ListIndexesAsync(CancellationToken cancellationToken)
+    private Task<List<BsonDocument>> ListIndexesAsync(CancellationToken cancellationToken) => ListIndexesAsync(mongo.Options.MessagesCollection, cancellationToken);
+
+    private async Task<List<BsonDocument>> ListIndexesAsync(string collection, CancellationToken cancellationToken)
     {
         try
         {
-            using var cursor = await mongo.Messages.Indexes.ListAsync(cancellationToken).ConfigureAwait(false);
+            using var cursor = await mongo.Database.GetCollection<BsonDocument>(collection).Indexes.ListAsync(cancellationToken).ConfigureAwait(false);
             return await cursor.ToListAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (MongoCommandException ex) when (ex.Code == NamespaceNotFound)
@@ -196,8 +216,23 @@ public sealed class MongoMigrator(StreamingChatMongo mongo, TimeProvider? timePr
 
     private async Task<string?> EnsureRetentionAsync(CancellationToken cancellationToken)
     {
-        var existing = await ListIndexesAsync(cancellationToken).ConfigureAwait(false);
-        var ttl = existing.FirstOrDefault(i => i.GetValue("name", "").AsString == RetentionIndexName);
+        var done = new List<string>();
+        foreach (var target in RetentionTargets)
+        {
+            if (await EnsureRetentionAsync(target, cancellationToken).ConfigureAwait(false) is { } change)
+            {
+                done.Add(change);
+            }
+        }
+
+        return done.Count == 0 ? null : string.Join("; ", done);
+    }
+
+    private async Task<string?> EnsureRetentionAsync((string Collection, string Field, string Name, string What) target, CancellationToken cancellationToken)
+    {
+        var collection = mongo.Database.GetCollection<BsonDocument>(target.Collection);
+        var existing = await ListIndexesAsync(target.Collection, cancellationToken).ConfigureAwait(false);
+        var ttl = existing.FirstOrDefault(i => i.GetValue("name", "").AsString == target.Name);
         var wanted = WantedRetentionSeconds;
         if (wanted is null)
         {
@@ -206,17 +241,15 @@ public sealed class MongoMigrator(StreamingChatMongo mongo, TimeProvider? timePr
                 return null;
             }
 
-            await mongo.Messages.Indexes.DropOneAsync(RetentionIndexName, cancellationToken).ConfigureAwait(false);
-            return "retention index removed: turns are kept";
+            await collection.Indexes.DropOneAsync(target.Name, cancellationToken).ConfigureAwait(false);
+            return $"retention index removed: {target.What} are kept";
         }
 
         if (ttl is null)
         {
-            var model = new CreateIndexModel<MessageDocument>(
-                Builders<MessageDocument>.IndexKeys.Ascending(m => m.CreatedAt),
-                new CreateIndexOptions { Name = RetentionIndexName, ExpireAfter = TimeSpan.FromSeconds(wanted.Value) });
-            await mongo.Messages.Indexes.CreateOneAsync(model, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return $"retention index created: turns are deleted after {mongo.Options.MessageRetentionDays} days";
+            var model = new CreateIndexModel<BsonDocument>(new BsonDocument(target.Field, 1), new CreateIndexOptions { Name = target.Name, ExpireAfter = TimeSpan.FromSeconds(wanted.Value) });
+            await collection.Indexes.CreateOneAsync(model, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return $"retention index created: {target.What} are deleted after {mongo.Options.MessageRetentionDays} days";
         }
 
         if (ExpireAfter(ttl) == wanted)
@@ -227,10 +260,10 @@ public sealed class MongoMigrator(StreamingChatMongo mongo, TimeProvider? timePr
         // collMod changes a TTL index's expiry in place (MongoDB 2.2+), without rebuilding it.
         var command = new BsonDocument
         {
-            { "collMod", mongo.Options.MessagesCollection },
-            { "index", new BsonDocument { { "name", RetentionIndexName }, { "expireAfterSeconds", wanted.Value } } },
+            { "collMod", target.Collection },
+            { "index", new BsonDocument { { "name", target.Name }, { "expireAfterSeconds", wanted.Value } } },
         };
         await mongo.Database.RunCommandAsync<BsonDocument>(command, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return $"retention changed: turns are deleted after {mongo.Options.MessageRetentionDays} days";
+        return $"retention changed: {target.What} are deleted after {mongo.Options.MessageRetentionDays} days";
     }
 }

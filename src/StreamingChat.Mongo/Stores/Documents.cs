@@ -194,12 +194,9 @@ internal sealed class SessionDocument
     [BsonElement("createdAt")]
     public DateTime CreatedAt { get; set; }
 
-    public static SessionDocument From(ConversationSession session) => new()
-    {
-        Id = session.SessionId,
-        Owner = session.Owner,
-        CreatedAt = session.CreatedAt.UtcDateTime,
-    };
+    /// <summary>The last question asked in the session; the retention index deletes the record this long after it.</summary>
+    [BsonElement("updatedAt")]
+    public DateTime UpdatedAt { get; set; }
 
     public ConversationSession ToSession() => new(Id, Owner, new DateTimeOffset(DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc)));
 }

@@ -8,7 +8,7 @@ namespace StreamingChat.Mongo;
 /// so storing a turn again (an answer's final state after its question) replaces it rather than adding one. Recent
 /// history is read newest first over the <c>{owner, sessionId, createdAt}</c> index and limited, then put in order.
 /// Sessions and their owners are in <c>sessions</c>, one document per session with its id as <c>_id</c>, so claiming a
-/// new session id is one insert that a second caller cannot win too.
+/// new session id is one upsert that a second caller cannot win too.
 /// </summary>
 public sealed class MongoConversationStore(StreamingChatMongo mongo) : IConversationStore
 {
@@ -75,17 +75,26 @@ public sealed class MongoConversationStore(StreamingChatMongo mongo) : IConversa
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// One <c>findAndModify</c> with upsert: the owner and creation time only when the record is new (<c>$setOnInsert</c>),
+    /// <c>updatedAt</c> every time, so a session in use never ages out under the retention index. Two first questions
+    /// racing both upsert; the loser's duplicate key is answered by reading the winner's record.
+    /// </remarks>
     public async Task<ConversationSession> GetOrCreateSessionAsync(ConversationSession session, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(session);
+        var update = Builders<SessionDocument>.Update
+            .SetOnInsert(s => s.Owner, session.Owner)
+            .SetOnInsert(s => s.CreatedAt, session.CreatedAt.UtcDateTime)
+            .Set(s => s.UpdatedAt, DateTime.UtcNow);
+        var options = new FindOneAndUpdateOptions<SessionDocument> { IsUpsert = true, ReturnDocument = ReturnDocument.After };
         try
         {
-            await mongo.Sessions.InsertOneAsync(SessionDocument.From(session), cancellationToken: cancellationToken).ConfigureAwait(false);
-            return session;
+            var stored = await mongo.Sessions.FindOneAndUpdateAsync<SessionDocument>(s => s.Id == session.SessionId, update, options, cancellationToken).ConfigureAwait(false);
+            return stored?.ToSession() ?? session;
         }
         catch (MongoException ex) when (IsDuplicateKey(ex))
         {
-            // Taken already (perhaps a moment ago by another instance): the stored owner decides.
             return await GetSessionAsync(session.SessionId, cancellationToken).ConfigureAwait(false) ?? session;
         }
     }
