@@ -31,7 +31,14 @@ internal sealed class RunningAnswers
         }
 
         await running.Stop.CancelAsync().ConfigureAwait(false);
-        await running.Ended.Task.WaitAsync(patience).ConfigureAwait(false);
+        try
+        {
+            await running.Ended.Task.WaitAsync(patience).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Its store write is bounded by the persist timeout, which the patience covers; past it, go on without it.
+        }
     }
 
     private sealed record Running(string MessageId, CancellationTokenSource Stop, TaskCompletionSource Ended);

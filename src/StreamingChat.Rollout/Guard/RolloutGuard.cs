@@ -194,6 +194,32 @@ public sealed class RolloutGuard : BackgroundService
 /// <summary>Keeps the shared rollout state current and adds this instance's streams to the service-wide window every second.</summary>
 internal sealed class RolloutBackgroundSync(IRolloutStore store, ServiceWindow window, IOptionsMonitor<RolloutOptions> options, TimeProvider time) : BackgroundService
 {
+    /// <summary>
+    /// Reads the shared state once before the host starts listening, so an instance serves the unknown-state percentage
+    /// only while Redis cannot be reached, not for the moment after every start. Bounded: a Redis that does not answer
+    /// delays the start by a few seconds at most.
+    /// </summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (store is RedisRolloutStore)
+        {
+            foreach (var feature in store.Features)
+            {
+                try
+                {
+                    await store.RefreshAsync(feature, cancellationToken).WaitAsync(TimeSpan.FromSeconds(3), cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // Not now: the background loop goes on trying, and the unknown-state percentage stands until then.
+                    break;
+                }
+            }
+        }
+
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var refresh = store is RedisRolloutStore redis

@@ -62,6 +62,11 @@ public sealed class RolloutSharedServerTests : IAsyncLifetime
         string[] guard = ["--StreamingChat:Rollout:Guard:Enabled=true", "--StreamingChat:Rollout:Guard:IntervalSeconds=1", "--StreamingChat:Rollout:Guard:MinSampleSize=10", "--StreamingChat:Rollout:Criteria:MinSampleSize=10"];
         await using var a = await StartAsync(guard);
         await using var b = await StartAsync(guard);
+
+        // Until an instance has read the shared state it serves streaming off (UnknownStatePercentage): those streams would
+        // count in the other cohort, not the streaming one the guard judges.
+        await WaitUntilAsync(async () => (await FeatureAsync(a)).GetProperty("version").GetInt64() >= 1);
+        await WaitUntilAsync(async () => (await FeatureAsync(b)).GetProperty("version").GetInt64() >= 1);
         _upstream.Default = new FakeCompletion { FailStatus = 500 };
 
         // Six failures on each instance: only the service-wide window holds enough streams to act on.
