@@ -50,13 +50,4 @@ public sealed record RolloutSchedule(
 
     /// <summary>Whether the step is the last.</summary>
     public bool AtLastStep => StepIndex == Steps.Count - 1;
-
-    /// <summary>Structural equality: the steps and reasons compared by content.</summary>
-    public bool Equals(RolloutSchedule? other)
-        => other is not null && State == other.State && Steps.SequenceEqual(other.Steps) && StepIndex == other.StepIndex && SoakSeconds == other.SoakSeconds
-            && MinSamples == other.MinSamples && StepStartedAt == other.StepStartedAt && ProceedSince == other.ProceedSince && Decision == other.Decision
-            && Reasons.SequenceEqual(other.Reasons) && Reason == other.Reason;
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(State, StepIndex, StepStartedAt, ProceedSince, Decision);
 }
