@@ -13,6 +13,11 @@ namespace StreamingChat.Core;
 /// passes cancellation through to the model, and stores the question and the answer with its status
 /// (<c>complete</c>, <c>interrupted</c> or <c>failed</c>), also when the caller has gone.
 /// </summary>
+/// <remarks>
+/// One file over 300 lines: preparing a question, streaming its answer (with speech beside it) and storing both turns
+/// share one answer's state (<c>Outcome</c>) and its single exit path, which stores the turn and records the metrics
+/// however the stream ended. The model call's own concerns live in middleware (<c>ChatClients/</c>).
+/// </remarks>
 public sealed class ChatPipeline
 {
     private readonly IChatClient _chatClient;

@@ -113,34 +113,24 @@ public sealed class StreamingChatMetrics
     public void StreamFinished(string chatbotId, string model, bool streaming, StreamOutcome outcome, string? errorCode, TimeSpan? timeToFirstToken, TimeSpan duration, long tokens)
     {
         Interlocked.Decrement(ref _activeStreams);
-        switch (outcome)
-        {
-            case StreamOutcome.Succeeded:
-                Interlocked.Increment(ref _totalSucceeded);
-                break;
-            case StreamOutcome.Failed:
-                Interlocked.Increment(ref _totalFailed);
-                break;
-            default:
-                Interlocked.Increment(ref _totalAborted);
-                break;
-        }
-
-        Interlocked.Add(ref _totalTokens, tokens);
         var cohort = streaming ? _streamingCohort : _otherCohort;
         switch (outcome)
         {
             case StreamOutcome.Succeeded:
+                Interlocked.Increment(ref _totalSucceeded);
                 Interlocked.Increment(ref cohort.Succeeded);
                 break;
             case StreamOutcome.Failed:
+                Interlocked.Increment(ref _totalFailed);
                 Interlocked.Increment(ref cohort.Failed);
                 break;
             default:
+                Interlocked.Increment(ref _totalAborted);
                 Interlocked.Increment(ref cohort.ClientAborted);
                 break;
         }
 
+        Interlocked.Add(ref _totalTokens, tokens);
         var firstMs = timeToFirstToken?.TotalMilliseconds;
         if (firstMs is { } firstTokenMs)
         {

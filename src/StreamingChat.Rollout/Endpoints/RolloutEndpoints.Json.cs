@@ -37,7 +37,7 @@ internal static partial class RolloutEndpoints
         json.WriteBoolean("enabled"u8, watching);
         json.WriteString("state"u8, status?.State ?? (watching ? GuardStatus.Watching : GuardStatus.Off));
         json.WriteString("decision"u8, status?.Decision ?? decision.Decision);
-        WriteReasons(json, status?.Decision is null ? decision.Reasons : status.Reasons);
+        RolloutScheduleJson.WriteReasons(json, status?.Decision is null ? decision.Reasons : status.Reasons);
         if (status?.CheckedAt is { } checkedAt)
         {
             json.WriteString("checkedAt"u8, checkedAt);
@@ -83,17 +83,6 @@ internal static partial class RolloutEndpoints
         {
             RolloutScheduleJson.WriteObject(json, schedule);
         }
-    }
-
-    private static void WriteReasons(Utf8JsonWriter json, IReadOnlyList<string> reasons)
-    {
-        json.WriteStartArray("reasons"u8);
-        foreach (var reason in reasons)
-        {
-            json.WriteStringValue(reason);
-        }
-
-        json.WriteEndArray();
     }
 
     /// <summary>An optional reason of at most 500 characters.</summary>

@@ -81,7 +81,7 @@ internal static partial class RolloutEndpoints
             json.WriteEndArray();
             json.WriteNumber("sampleSize"u8, decision.SampleSize);
             json.WriteString("rule"u8, decision.Rule);
-            WriteReasons(json, decision.Reasons);
+            RolloutScheduleJson.WriteReasons(json, decision.Reasons);
             json.WriteStartObject("cohorts"u8);
             WriteCohort(json, "streaming"u8, decision.Streaming ?? reading.Figures);
             WriteCohort(json, "nonStreaming"u8, decision.Other ?? reading.Other);

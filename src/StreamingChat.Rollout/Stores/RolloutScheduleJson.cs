@@ -48,15 +48,21 @@ internal static class RolloutScheduleJson
         }
 
         json.WriteString("decision"u8, schedule.Decision);
+        WriteReasons(json, schedule.Reasons);
+        json.WriteString("reason"u8, schedule.Reason);
+        json.WriteEndObject();
+    }
+
+    /// <summary>Writes a <c>reasons</c> array: of a schedule, a decision or the guard.</summary>
+    public static void WriteReasons(Utf8JsonWriter json, IReadOnlyList<string> reasons)
+    {
         json.WriteStartArray("reasons"u8);
-        foreach (var reason in schedule.Reasons)
+        foreach (var reason in reasons)
         {
             json.WriteStringValue(reason);
         }
 
         json.WriteEndArray();
-        json.WriteString("reason"u8, schedule.Reason);
-        json.WriteEndObject();
     }
 
     public static RolloutSchedule? Read(string? text)
