@@ -22,14 +22,14 @@ public class SseFramingBenchmarks
     private readonly MemoryStream _stream = new(64 * 1024);
     private Utf8JsonWriter _json = null!;
     private Utf8JsonWriter _formatterJson = null!;
-    private SseEventWriter _writer = null!;
+    private AnswerOutput _writer = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         _json = new Utf8JsonWriter(_buffer, JsonOptions);
         _formatterJson = new Utf8JsonWriter(Stream.Null, JsonOptions);
-        _writer = new SseEventWriter(PipeWriter.Create(Stream.Null), TimeSpan.Zero, -1, TimeProvider.System);
+        _writer = new AnswerOutput(PipeWriter.Create(Stream.Null), new SseFraming(-1), TimeSpan.Zero, TimeProvider.System);
     }
 
     [GlobalCleanup]
@@ -48,7 +48,7 @@ public class SseFramingBenchmarks
         _buffer.ResetWrittenCount();
         for (var i = 0; i < Events; i++)
         {
-            SseEventWriter.WriteEvent(_buffer, _json, i, _token);
+            SseFraming.WriteEvent(_buffer, _json, i, _token);
         }
     }
 
@@ -57,7 +57,7 @@ public class SseFramingBenchmarks
     {
         for (var i = 0; i < Events; i++)
         {
-            await _writer.WriteAsync(_token, default);
+            await _writer.WriteAsync(_token, i, default);
         }
     }
 

@@ -52,6 +52,7 @@ public sealed class FakeChatClient : IChatClient
 
         LastOptions = options;
         using var registration = cancellationToken.Register(() => Cancelled.TrySetResult());
+        await using var noticed = new CancellationNoticed(this, cancellationToken);
         await Task.Yield();
         if (FailBeforeFirstToken is { } before)
         {
@@ -81,6 +82,23 @@ public sealed class FakeChatClient : IChatClient
         }
 
         yield return final;
+    }
+
+    /// <summary>
+    /// Notes a cancelled call when the stream ends, too: a cancellation whose callbacks run the stream's own continuation
+    /// inline can end the stream, and drop its registration, before that registration's callback has run.
+    /// </summary>
+    private sealed class CancellationNoticed(FakeChatClient client, CancellationToken cancellationToken) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                client.Cancelled.TrySetResult();
+            }
+
+            return ValueTask.CompletedTask;
+        }
     }
 
     /// <inheritdoc/>

@@ -64,6 +64,20 @@ internal sealed class SessionAccess(IConversationStore store, SessionKeys keys, 
         return owner is not null && stored?.Owner == owner ? new SessionGrant(sessionId, owner, caller.IsSignedIn ? null : PresentedKey(context)) : null;
     }
 
+    /// <summary>
+    /// Whether the caller owns something stored under <paramref name="owner"/> in <paramref name="sessionId"/> (an answer):
+    /// as its signed-in user or by the session's key, or anyone when sessions have no owners. Reads no store.
+    /// </summary>
+    public bool Owns(HttpContext context, ChatCaller caller, string sessionId, string? owner)
+    {
+        if (Ownership == SessionOwnership.None || owner is null)
+        {
+            return Ownership == SessionOwnership.None;
+        }
+
+        return caller.UserOwner == owner || keys.OwnerOf(sessionId, PresentedKey(context)) == owner;
+    }
+
     /// <summary>Who would own <paramref name="sessionId"/> if this caller started it, and the key they already hold for it.</summary>
     private (string? Owner, string? PresentedKey) Claimant(HttpContext context, ChatCaller caller, string sessionId)
     {

@@ -13,7 +13,7 @@ public static class StreamingChatEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps the chat endpoints (<c>POST /api/chat/query/stream</c>, <c>POST /api/chat/query</c>, the session endpoints under
-    /// <c>/api/chat/sessions</c>), the operator reads (<c>GET /api/metrics/streaming/summary</c>, <c>GET /api/metrics/streaming</c>;
+    /// <c>/api/chat/sessions</c>, the answer endpoints under <c>/api/chat/answers</c>), the operator reads (<c>GET /api/metrics/streaming/summary</c>, <c>GET /api/metrics/streaming</c>;
     /// behind the admin key with <c>StreamingChat:Admin:ProtectReads</c>) and the health endpoints
     /// (<c>GET /api/metrics/health/streaming</c>, <c>/healthz/live</c>, <c>/healthz/ready</c>), each set in a group of its
     /// own, so a convention on one (<c>endpoints.Chat.RequireAuthorization()</c>) never closes the probes.
@@ -34,6 +34,9 @@ public static class StreamingChatEndpointRouteBuilderExtensions
         chat.MapPost(SessionEndpoints.SessionsPath, SessionEndpoints.CreateAsync).WithName("StreamingChat.CreateSession");
         chat.MapGet(SessionEndpoints.SessionPath, SessionEndpoints.GetAsync).WithName("StreamingChat.GetSession");
         chat.MapDelete(SessionEndpoints.SessionPath, SessionEndpoints.DeleteAsync).WithName("StreamingChat.DeleteSession");
+        chat.MapGet(AnswerEndpoints.StreamPath, AnswerEndpoints.StreamAsync).WithName("StreamingChat.ResumeAnswer");
+        chat.MapPost(AnswerEndpoints.StopPath, AnswerEndpoints.StopAsync).WithName("StreamingChat.StopAnswer");
+        chat.MapGet(AnswerEndpoints.AnswerPath, AnswerEndpoints.GetAsync).WithName("StreamingChat.GetAnswer");
 
         var operations = endpoints.MapGroup("").ProtectOperatorReads();
         operations.MapGet(MetricsEndpoints.SummaryPath, MetricsEndpoints.SummaryAsync).WithName("StreamingChat.MetricsSummary");

@@ -77,7 +77,7 @@ public static class StreamingChatServiceCollectionExtensions
         services.AddOptions<SessionsOptions>().Bind(configuration.GetSection(SessionsOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<SessionKeys>();
         services.TryAddSingleton<SessionAccess>();
-        services.TryAddSingleton<RunningAnswers>();
+        services.TryAddSingleton<ResumeTokens>();
         services.AddDataProtection();
         services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((keys, provider) =>
         {

@@ -73,6 +73,24 @@ internal static partial class ChatEndpoints
         }
 
         query = query with { SessionId = session.SessionId, Owner = session.Owner, SessionKey = session.SessionKey, UserId = caller.UserId ?? query.UserId };
+
+        // One answer at a time per session, so turns are stored in order; a client retrying the question it asked
+        // (Last-Event-ID, as fetch-event-source sends it) resumes that answer rather than asking the model again.
+        var pipeline = services.GetRequiredService<ChatPipeline>();
+        if (await pipeline.Answers.GetLatestAsync(session.SessionId, cancellationToken).ConfigureAwait(false) is { } latest)
+        {
+            if (AnswerEndpoints.LastEventId(context.Request, fromQuery: false) is { } seen && latest.Info.Question == query.Query && latest.Info.Owner == session.Owner)
+            {
+                return new Admitted(new AnswerResume(latest, seen + 1));
+            }
+
+            if (latest.IsRunning)
+            {
+                await ChatProblems.AnswerInProgress(latest.Info.MessageId).ExecuteAsync(context).ConfigureAwait(false);
+                return null;
+            }
+        }
+
         if (await admission.CheckSessionAsync(context, session.SessionId).ConfigureAwait(false) is { } sessionLimited)
         {
             await sessionLimited.ExecuteAsync(context).ConfigureAwait(false);
@@ -100,14 +118,14 @@ internal static partial class ChatEndpoints
                 return Release();
             }
 
-            var prepared = await services.GetRequiredService<ChatPipeline>().PrepareAsync(query, cancellationToken).ConfigureAwait(false);
+            var prepared = await pipeline.PrepareAsync(query, cancellationToken).ConfigureAwait(false);
             if (prepared is null)
             {
                 await ChatProblems.ChatbotNotFound(query.ChatbotId).ExecuteAsync(context).ConfigureAwait(false);
                 return Release();
             }
 
-            return new Admitted(prepared, options, caller, admission, lease, tracked);
+            return new Admitted(prepared, caller, admission, lease, tracked);
         }
         catch
         {
@@ -130,53 +148,72 @@ internal static partial class ChatEndpoints
             .ExecuteAsync(context);
     }
 
+    /// <summary>A retried question whose answer exists: where the caller resumes it.</summary>
+    private sealed record AnswerResume(AnswerSnapshot Answer, long FromId);
+
     /// <summary>
-    /// A question let in: its prepared answer, its slots and its place in the drain count, and the tokens its answer used,
-    /// charged to the caller's budget as its terminal event goes out (so a question sent on <c>done</c> sees the charge),
-    /// or when it is disposed for an answer that ended without one.
+    /// A question let in: its prepared answer, its slots and its place in the drain count, which its answer holds until it
+    /// ends (not the request: the answer outlives it); or a retried question to resume.
     /// </summary>
-    private sealed class Admitted(PreparedChat prepared, ChatStreamOptions options, ChatCaller caller, ChatAdmission admission, IDisposable lease, IDisposable tracked) : IAsyncDisposable
+    private sealed class Admitted
     {
-        private long _tokens;
-        private bool _charged;
+        private readonly ChatCaller? _caller;
+        private readonly ChatAdmission? _admission;
+        private readonly IDisposable? _lease;
+        private readonly IDisposable? _tracked;
+        private int _released;
 
-        public PreparedChat Prepared { get; } = prepared;
-
-        public ChatStreamOptions Options { get; } = options;
-
-        /// <summary>Counts what an event costs the caller's budget (the model's count when it gave one, else the token events seen); charges it on the terminal event.</summary>
-        public ValueTask ObserveAsync(in ChatStreamEvent streamEvent)
+        public Admitted(PreparedChat prepared, ChatCaller caller, ChatAdmission admission, IDisposable lease, IDisposable tracked)
         {
-            if (streamEvent.Kind == ChatStreamEventKind.Token)
-            {
-                _tokens++;
-                return ValueTask.CompletedTask;
-            }
-
-            if (streamEvent.Done?.Usage?.OutputTokens is { } output)
-            {
-                _tokens = output;
-            }
-
-            return streamEvent.IsTerminal ? ChargeAsync() : ValueTask.CompletedTask;
+            Prepared = prepared;
+            _caller = caller;
+            _admission = admission;
+            _lease = lease;
+            _tracked = tracked;
         }
 
-        public async ValueTask DisposeAsync()
-        {
-            tracked.Dispose();
-            lease.Dispose();
-            await ChargeAsync().ConfigureAwait(false);
-        }
+        public Admitted(AnswerResume resume) => Resume = resume;
 
-        private ValueTask ChargeAsync()
+        public PreparedChat? Prepared { get; }
+
+        public AnswerResume? Resume { get; }
+
+        /// <summary>
+        /// Starts the answer, handing it the slots: they are released, and the tokens it used charged to the caller's
+        /// budget, before its terminal event is logged (so a question sent on <c>done</c> finds both); it leaves the drain
+        /// count once it has ended.
+        /// </summary>
+        public async Task<ChatAnswer> StartAsync(IServiceProvider services, bool streaming)
         {
-            if (_charged)
+            ChatAnswer answer;
+            try
             {
-                return ValueTask.CompletedTask;
+                answer = await services.GetRequiredService<ChatPipeline>()
+                    .StartAsync(Prepared!, streaming, services.GetRequiredService<StreamingChatDrain>().Deadline, EndingAsync).ConfigureAwait(false);
+            }
+            catch
+            {
+                Release();
+                _tracked!.Dispose();
+                throw;
             }
 
-            _charged = true;
-            return admission.Budget.ChargeAsync(caller.LimitKey, _tokens);
+            _ = answer.Completion.ContinueWith(static (_, tracked) => ((IDisposable)tracked!).Dispose(), _tracked, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return answer;
+        }
+
+        private ValueTask EndingAsync(AnswerEnding ending)
+        {
+            Release();
+            return _admission!.Budget.ChargeAsync(_caller!.LimitKey, ending.OutputTokens);
+        }
+
+        private void Release()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                _lease!.Dispose();
+            }
         }
     }
 }

@@ -23,6 +23,22 @@ internal static class ChatProblems
         return Problem(StatusCodes.Status401Unauthorized, ChatErrorCodes.Unauthorized, "Sign in to chat.", "This service answers signed-in callers only.");
     }
 
+    /// <summary>The one answer for an answer that does not exist, has expired, or is not the caller's.</summary>
+    public static IResult AnswerNotFound()
+        => Problem(StatusCodes.Status404NotFound, ChatErrorCodes.AnswerNotFound, "The answer was not found.", "No answer of this id is yours, or it is no longer kept.");
+
+    /// <summary>A question in a session whose previous answer still runs, naming that answer.</summary>
+    public static IResult AnswerInProgress(string messageId)
+    {
+        var extensions = Code(ChatErrorCodes.AnswerInProgress);
+        extensions["messageId"] = messageId;
+        return TypedResults.Problem(
+            "The session's previous answer is still running; wait for it, resume it, or stop it.",
+            statusCode: StatusCodes.Status409Conflict,
+            title: "An answer is in progress.",
+            extensions: extensions);
+    }
+
     public static IResult PayloadTooLarge(long limit)
         => Problem(StatusCodes.Status413PayloadTooLarge, ChatErrorCodes.PayloadTooLarge, "The request body is too large.", $"The body may have at most {limit} bytes.");
 

@@ -80,7 +80,7 @@ internal static class SessionEndpoints
     }
 
     /// <summary><c>GET /api/chat/sessions/{sessionId}?limit=&amp;before=</c>: the owner's view, newest turn last.</summary>
-    public static async Task<IResult> GetAsync(string sessionId, string? limit, string? before, HttpContext context, SessionAccess access, IConversationStore store, RunningAnswers running, IOptionsMonitor<SessionsOptions> options)
+    public static async Task<IResult> GetAsync(string sessionId, string? limit, string? before, HttpContext context, SessionAccess access, IConversationStore store, ChatPipeline pipeline, IOptionsMonitor<SessionsOptions> options)
     {
         var maxPage = options.CurrentValue.MaxPageSize;
         var pageSize = DefaultPageSize;
@@ -96,6 +96,7 @@ internal static class SessionEndpoints
         }
 
         var turns = await store.GetRecentAsync(sessionId, session.Owner, pageSize, before, context.RequestAborted).ConfigureAwait(false);
+        var latest = await pipeline.Answers.GetLatestAsync(sessionId, context.RequestAborted).ConfigureAwait(false);
         return new JsonWritten(StatusCodes.Status200OK, json =>
         {
             json.WriteStartObject();
@@ -109,9 +110,9 @@ internal static class SessionEndpoints
                 json.WriteNull("chatbotId"u8);
             }
 
-            if (running.ActiveMessageId(sessionId) is { } active)
+            if (latest is { IsRunning: true })
             {
-                json.WriteString("activeMessageId"u8, active);
+                json.WriteString("activeMessageId"u8, latest.Info.MessageId);
             }
             else
             {
@@ -136,7 +137,7 @@ internal static class SessionEndpoints
     }
 
     /// <summary><c>DELETE /api/chat/sessions/{sessionId}</c>: stops the running answer, then erases every turn (the owner's right to erasure).</summary>
-    public static async Task<IResult> DeleteAsync(string sessionId, HttpContext context, SessionAccess access, IConversationStore store, RunningAnswers running, IOptionsMonitor<ChatStreamOptions> chat)
+    public static async Task<IResult> DeleteAsync(string sessionId, HttpContext context, SessionAccess access, IConversationStore store, ChatPipeline pipeline, IOptionsMonitor<ChatStreamOptions> chat)
     {
         var session = await access.OpenExistingAsync(context, ChatCallers.Resolve(context), sessionId, context.RequestAborted).ConfigureAwait(false);
         if (session is null)
@@ -145,7 +146,18 @@ internal static class SessionEndpoints
         }
 
         // The stopped answer stores what it had said; that write must land before the erasure, not after it.
-        await running.StopAsync(sessionId, TimeSpan.FromSeconds(chat.CurrentValue.PersistTimeoutSeconds + 5)).ConfigureAwait(false);
+        if (pipeline.Running.FindInSession(sessionId) is { } running)
+        {
+            try
+            {
+                await running.StopAsync().WaitAsync(TimeSpan.FromSeconds(chat.CurrentValue.PersistTimeoutSeconds + 5), context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Its store write is bounded by the persist timeout, which the patience covers; past it, go on without it.
+            }
+        }
+
         await store.DeleteSessionAsync(sessionId, context.RequestAborted).ConfigureAwait(false);
         return TypedResults.NoContent();
     }

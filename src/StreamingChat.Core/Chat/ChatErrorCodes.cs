@@ -47,4 +47,13 @@ public static class ChatErrorCodes
 
     /// <summary>The caller must sign in.</summary>
     public const string Unauthorized = "unauthorized";
+
+    /// <summary>The answer is unknown, has expired, or is someone else's (one body for all three).</summary>
+    public const string AnswerNotFound = "answer_not_found";
+
+    /// <summary>The session's previous answer is still running; the problem names it in <c>messageId</c>.</summary>
+    public const string AnswerInProgress = "answer_in_progress";
+
+    /// <summary>The answer ended without its producer finishing it: no reader stayed, or the instance producing it died. Retryable.</summary>
+    public const string AnswerLost = "answer_lost";
 }

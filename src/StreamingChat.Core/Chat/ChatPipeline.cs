@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Text;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,16 +6,12 @@ using Microsoft.Extensions.Options;
 namespace StreamingChat.Core;
 
 /// <summary>
-/// Answers one question as a sequence of stream events: <c>start</c>, <c>token</c>…, then exactly one <c>done</c> or
-/// <c>error</c>. Builds the prompt from the chatbot's system prompt, the session's recent history and the question,
-/// passes cancellation through to the model, and stores the question and the answer with its status
-/// (<c>complete</c>, <c>interrupted</c> or <c>failed</c>), also when the caller has gone.
+/// Answers questions: prepares one (its chatbot, the session's recent history, the prompt), then starts its answer,
+/// detached from any request, into the answer log: <c>start</c>, <c>token</c>…, then exactly one <c>done</c> or
+/// <c>error</c>, the question and the answer stored (<c>complete</c>, <c>interrupted</c>, <c>failed</c> or
+/// <c>stopped</c>) before the terminal event. The model call's own concerns are middleware (<c>ChatClients/</c>); one
+/// answer's production is <c>AnswerProducer</c>.
 /// </summary>
-/// <remarks>
-/// One file over 300 lines: preparing a question, streaming its answer (with speech beside it) and storing both turns
-/// share one answer's state (<c>Outcome</c>) and its single exit path, which stores the turn and records the metrics
-/// however the stream ended. The model call's own concerns live in middleware (<c>ChatClients/</c>).
-/// </remarks>
 public sealed class ChatPipeline
 {
     private readonly IChatClient _chatClient;
@@ -40,7 +34,8 @@ public sealed class ChatPipeline
         StreamingChatMetrics metrics,
         TimeProvider timeProvider,
         ILogger<ChatPipeline> logger,
-        SpeechSynthesis? speech = null)
+        SpeechSynthesis? speech = null,
+        IAnswerLog? answers = null)
     {
         ArgumentNullException.ThrowIfNull(chatClient);
         ArgumentNullException.ThrowIfNull(chatbots);
@@ -66,7 +61,14 @@ public sealed class ChatPipeline
         _metrics = metrics;
         _logger = logger;
         _defaultModel = chatClient.GetService<ChatClientMetadata>()?.DefaultModelId ?? "default";
+        Answers = answers ?? new InMemoryAnswerLog(new AnswerOptions(), timeProvider);
     }
+
+    /// <summary>Where answers' events are logged, to be read from any position.</summary>
+    public IAnswerLog Answers { get; }
+
+    /// <summary>The answers running on this instance.</summary>
+    public RunningAnswers Running { get; } = new();
 
     /// <summary>
     /// Finds the chatbot and builds the prompt. Null when no enabled chatbot has the query's id (the caller answers
@@ -154,257 +156,77 @@ public sealed class ChatPipeline
     }
 
     /// <summary>
-    /// Streams the answer. With <paramref name="streaming"/> false the same events come, but the whole answer is in
-    /// one <c>token</c> event written when it is complete. Cancelling <paramref name="cancellationToken"/> (the caller
-    /// left) cancels the model call, stores the partial answer as <see cref="MessageStatus.Interrupted"/> and ends
-    /// the sequence without a terminal event; so does disposing the enumerator early.
+    /// Starts answering <paramref name="chat"/>, detached from the caller: the answer runs until the model finishes, it is
+    /// stopped (<see cref="ChatAnswer.StopAsync"/>), <paramref name="deadline"/> is cancelled (the instance's drain time is
+    /// over: it ends with <c>server_draining</c>), or no reader has been attached for
+    /// <see cref="ChatStreamOptions.DisconnectGraceSeconds"/> (it ends with <c>answer_lost</c>). Its events go into
+    /// <see cref="Answers"/>, the <c>start</c> event (id 0) there already when this returns; read them with
+    /// <see cref="IAnswerLog.ReadAsync"/> after <see cref="ChatAnswer.AttachReader"/>. With <paramref name="streaming"/>
+    /// false the same events come, but the whole answer is in one <c>token</c> event written when it is complete.
+    /// </summary>
+    /// <param name="chat">The prepared question.</param>
+    /// <param name="streaming">Whether tokens are streamed as they come.</param>
+    /// <param name="deadline">Cancelled when the answer must end because the instance stops.</param>
+    /// <param name="ending">
+    /// Called once the answer is stored and before its terminal event is logged, so what it does (release a slot, charge a
+    /// budget) is done before a reader can act on the terminal event.
+    /// </param>
+    public async Task<ChatAnswer> StartAsync(PreparedChat chat, bool streaming, CancellationToken deadline = default, Func<AnswerEnding, ValueTask>? ending = null)
+    {
+        ArgumentNullException.ThrowIfNull(chat);
+        var query = chat.Query;
+        var info = new AnswerInfo(chat.MessageId, query.SessionId, query.ChatbotId, query.Owner, query.Query, streaming, _time.GetUtcNow());
+        await Answers.CreateAsync(info).ConfigureAwait(false);
+        var answer = new ChatAnswer(info, deadline, TimeSpan.FromSeconds(_options.CurrentValue.DisconnectGraceSeconds), _time);
+        var producer = new AnswerProducer(this, chat, answer, ending);
+        Running.Add(answer);
+        _metrics.StreamStarted(query.ChatbotId, chat.Model, streaming);
+        await producer.BeginAsync().ConfigureAwait(false);
+        _ = Task.Run(producer.RunAsync, CancellationToken.None);
+        return answer;
+    }
+
+    /// <summary>
+    /// Answers <paramref name="chat"/> and reads its events as one reader: <see cref="StartAsync"/>, then the log from
+    /// id 0 to the terminal event. Cancelling <paramref name="cancellationToken"/> leaves the answer, which ends (stored as
+    /// <see cref="MessageStatus.Interrupted"/>) when no reader comes back within the grace time.
     /// </summary>
     public IAsyncEnumerable<ChatStreamEvent> StreamAsync(PreparedChat chat, bool streaming, CancellationToken cancellationToken = default)
         => StreamAsync(chat, streaming, CancellationToken.None, cancellationToken);
 
     /// <summary>
-    /// Streams the answer as <see cref="StreamAsync(PreparedChat, bool, CancellationToken)"/> does; cancelling
-    /// <paramref name="stopToken"/> (the instance is shutting down and its drain time is over) cancels the model call and
-    /// ends the answer with an <c>error</c> event of code <c>server_draining</c>, the text sent so far stored as
-    /// <see cref="MessageStatus.Interrupted"/>.
+    /// Answers and reads as <see cref="StreamAsync(PreparedChat, bool, CancellationToken)"/> does; cancelling
+    /// <paramref name="deadline"/> (the instance is stopping and its drain time is over) ends the answer with an
+    /// <c>error</c> event of code <c>server_draining</c>, what was said stored as <see cref="MessageStatus.Interrupted"/>.
     /// </summary>
-    public async IAsyncEnumerable<ChatStreamEvent> StreamAsync(PreparedChat chat, bool streaming, CancellationToken stopToken, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<ChatStreamEvent> StreamAsync(PreparedChat chat, bool streaming, CancellationToken deadline, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(chat);
-        var options = _options.CurrentValue;
-        var query = chat.Query;
-        var question = new ConversationMessage
+        var answer = await StartAsync(chat, streaming, deadline).ConfigureAwait(false);
+        using var reader = answer.AttachReader();
+        await foreach (var streamEvent in Answers.ReadEventsAsync(answer.MessageId, 0, cancellationToken).ConfigureAwait(false))
         {
-            MessageId = chat.MessageId + "-q",
-            SessionId = query.SessionId,
-            ChatbotId = query.ChatbotId,
-            Owner = query.Owner,
-            Role = ConversationRole.User,
-            Content = query.Query,
-            CreatedAt = _time.GetUtcNow(),
-        };
-
-        // The question is stored while the model thinks, so storing it adds nothing to first-token latency.
-        var questionStored = PersistAsync(question);
-        var answer = new StringBuilder();
-        var outcome = new Outcome();
-        using var upstreamCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopToken);
-        IAsyncEnumerator<ChatResponseUpdate>? upstream = null;
-        Task<bool>? pendingMove = null;
-        SpeechSession? speech = null;
-        using var activity = StreamingChatMetrics.ActivitySource.StartActivity("chat.stream", ActivityKind.Internal);
-        activity?.SetTag(StreamingChatTelemetry.Tags.ChatbotId, query.ChatbotId);
-        activity?.SetTag(StreamingChatTelemetry.Tags.RequestModel, chat.Model);
-        activity?.SetTag(StreamingChatTelemetry.Tags.Streaming, streaming);
-        _metrics.StreamStarted(query.ChatbotId, chat.Model, streaming);
-        try
-        {
-            yield return ChatStreamEvent.ForStart(new ChatStreamStart(chat.MessageId, query.SessionId, query.ChatbotId, chat.Model, streaming, query.SessionKey));
-
-            upstream = _chatClient.GetStreamingResponseAsync(chat.Messages, chat.Options, upstreamCancellation.Token).GetAsyncEnumerator(upstreamCancellation.Token);
-            speech = _speech?.Begin(chat, upstreamCancellation.Token);
-            while (outcome.Error is null)
-            {
-                // Audio that is ready goes out between tokens, in sentence order; a slow synthesizer never holds a token back.
-                if (speech is not null && streaming)
-                {
-                    while (speech.TryTakeReady(out var spoken))
-                    {
-                        yield return ChatStreamEvent.ForAudio(spoken);
-                    }
-                }
-
-                bool more;
-                try
-                {
-                    if (speech is null)
-                    {
-                        more = await upstream.MoveNextAsync().ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        // While speaking, the next token and the next sentence's audio are awaited together.
-                        pendingMove ??= upstream.MoveNextAsync().AsTask();
-                        if (streaming && !pendingMove.IsCompleted && speech.NextReady is { } ready)
-                        {
-                            await Task.WhenAny(pendingMove, ready).ConfigureAwait(false);
-                            if (!pendingMove.IsCompleted)
-                            {
-                                continue;
-                            }
-                        }
-
-                        var move = pendingMove;
-                        pendingMove = null;
-                        more = await move.ConfigureAwait(false);
-                    }
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    break;
-                }
-                catch (Exception) when (stopToken.IsCancellationRequested)
-                {
-                    outcome.Error = Draining;
-                    break;
-                }
-                catch (ChatStreamErrorException ex)
-                {
-                    outcome.Error = ex.Error;
-                    break;
-                }
-                catch (Exception ex)
-                {
-                    // Below the classifying middleware nothing escapes unclassified; this is the pipeline's own failure.
-                    outcome.Error = ChatErrors.FromException(ex);
-                    Log.UpstreamFailed(_logger, outcome.Error.Code, outcome.Error.Message, ex);
-                    break;
-                }
-
-                if (!more)
-                {
-                    outcome.Completed = true;
-                    break;
-                }
-
-                var update = upstream.Current;
-                outcome.Observe(update);
-                var text = update.Text;
-                if (text.Length == 0)
-                {
-                    continue;
-                }
-
-                outcome.FirstToken ??= _time.GetElapsedTime(chat.StartedTimestamp);
-                outcome.Tokens++;
-                answer.Append(text);
-                speech?.Add(text);
-                if (streaming)
-                {
-                    yield return ChatStreamEvent.ForToken(text);
-                }
-            }
-
-            if (!outcome.Completed && outcome.Error is null)
-            {
-                // The caller left: the finally block stores what was sent as interrupted.
-                yield break;
-            }
-
-            var totalMs = ElapsedMs(chat.StartedTimestamp);
-            if (!streaming && answer.Length > 0)
-            {
-                yield return ChatStreamEvent.ForToken(answer.ToString());
-            }
-
-            // Stored before the terminal event, so a follow-up question sent on `done` sees this answer in its history.
-            outcome.Stored = true;
-            var status = outcome.Completed ? MessageStatus.Complete : outcome.Error == Draining ? MessageStatus.Interrupted : MessageStatus.Failed;
-            await PersistAnswerAsync(chat, answer, status, outcome, totalMs, questionStored, question.CreatedAt).ConfigureAwait(false);
-            if (outcome.Completed && speech is not null)
-            {
-                // The rest of the answer is spoken; every sentence's audio goes out before done.
-                speech.Complete();
-                await foreach (var spoken in speech.DrainAsync().ConfigureAwait(false))
-                {
-                    yield return ChatStreamEvent.ForAudio(spoken);
-                }
-            }
-
-            if (outcome.Completed)
-            {
-                yield return ChatStreamEvent.ForDone(new ChatStreamDone(outcome.FinishReason ?? "stop", outcome.Usage, outcome.FirstTokenMs, totalMs));
-            }
-            else
-            {
-                Log.AnswerFailed(_logger, outcome.Error!.Code, query.ChatbotId, chat.Model);
-                yield return ChatStreamEvent.ForError(outcome.Error!);
-            }
-        }
-        finally
-        {
-            // Cancel first, then dispose: a model call still in flight sees the cancellation (and closes its
-            // connection) rather than only losing its enumerator.
-            await upstreamCancellation.CancelAsync().ConfigureAwait(false);
-            if (pendingMove is not null)
-            {
-                // A token still being awaited (the caller left while audio went out) must finish before the enumerator goes.
-                try
-                {
-                    await pendingMove.ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException)
-                {
-                    // Cancelled, as asked.
-                }
-            }
-
-            if (speech is not null)
-            {
-                await speech.DisposeAsync().ConfigureAwait(false);
-            }
-
-            if (upstream is not null)
-            {
-                try
-                {
-                    await upstream.DisposeAsync().ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException)
-                {
-                    // The model call is over either way.
-                }
-            }
-
-            var streamOutcome = outcome.Completed ? StreamOutcome.Succeeded : outcome.Error is not null ? StreamOutcome.Failed : StreamOutcome.ClientAborted;
-            _metrics.StreamFinished(query.ChatbotId, chat.Model, streaming, streamOutcome, outcome.Error?.Code, outcome.FirstToken, _time.GetElapsedTime(chat.StartedTimestamp), outcome.Tokens);
-            activity?.SetTag(StreamingChatTelemetry.Tags.Outcome, StreamingChatMetrics.OutcomeName(streamOutcome));
-            if (outcome.Error is { } error)
-            {
-                activity?.SetTag(StreamingChatTelemetry.Tags.ErrorType, error.Code);
-                activity?.SetStatus(ActivityStatusCode.Error, error.Code);
-            }
-
-            if (!outcome.Stored)
-            {
-                Log.AnswerInterrupted(_logger, query.ChatbotId, answer.Length);
-                await PersistAnswerAsync(chat, answer, MessageStatus.Interrupted, outcome, ElapsedMs(chat.StartedTimestamp), questionStored, question.CreatedAt).ConfigureAwait(false);
-            }
+            yield return streamEvent;
         }
     }
 
     /// <summary>The error an answer ends with when the instance stops before it is complete.</summary>
     internal static readonly ChatStreamError Draining = new(ChatErrorCodes.ServerDraining, "The server is restarting; ask again to get a complete answer.", Retryable: true);
 
-    private long ElapsedMs(long start) => (long)_time.GetElapsedTime(start).TotalMilliseconds;
+    /// <summary>The error an answer ends with when no reader stayed for it.</summary>
+    internal static readonly ChatStreamError NoReader = new(ChatErrorCodes.AnswerLost, "No reader stayed for the answer, so it was not finished; ask again.", Retryable: true);
 
-    private async Task PersistAnswerAsync(PreparedChat chat, StringBuilder answer, MessageStatus status, Outcome outcome, long totalMs, Task questionStored, DateTimeOffset askedAt)
-    {
-        await questionStored.ConfigureAwait(false);
+    internal IChatClient ChatClient => _chatClient;
 
-        // Stores keep milliseconds: the answer is at least one later than its question, so history sorts by time alone.
-        var now = _time.GetUtcNow();
-        var answeredAt = now >= askedAt.AddMilliseconds(1) ? now : askedAt.AddMilliseconds(1);
-        await PersistAsync(new ConversationMessage
-        {
-            MessageId = chat.MessageId,
-            SessionId = chat.Query.SessionId,
-            ChatbotId = chat.Query.ChatbotId,
-            Owner = chat.Query.Owner,
-            Role = ConversationRole.Assistant,
-            Content = answer.ToString(),
-            Status = status,
-            CreatedAt = answeredAt,
-            Usage = outcome.Usage,
-            FirstTokenMs = outcome.FirstTokenMs,
-            TotalMs = totalMs,
-            Model = chat.Model,
-            ErrorCode = outcome.Error?.Code,
-        }).ConfigureAwait(false);
-    }
+    internal SpeechSynthesis? Speech => _speech;
+
+    internal TimeProvider Time => _time;
+
+    internal StreamingChatMetrics Metrics => _metrics;
+
+    internal ILogger Logger => _logger;
 
     /// <summary>Stores a turn; never throws, never waits longer than the persist timeout, and is not cancelled by the caller leaving.</summary>
-    private async Task PersistAsync(ConversationMessage message)
+    internal async Task PersistAsync(ConversationMessage message)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_options.CurrentValue.PersistTimeoutSeconds), _time);
         try
@@ -414,43 +236,6 @@ public sealed class ChatPipeline
         catch (Exception ex)
         {
             Log.PersistFailed(_logger, message.MessageId, message.ChatbotId, ex);
-        }
-    }
-
-    /// <summary>What the model said about the answer besides its text. A class, so the finally block sees what the loop saw.</summary>
-    private sealed class Outcome
-    {
-        public ChatStreamError? Error;
-        public bool Completed;
-        public bool Stored;
-        public TimeSpan? FirstToken;
-        public long Tokens;
-        public string? FinishReason;
-
-        public long? FirstTokenMs => FirstToken is { } first ? (long)first.TotalMilliseconds : null;
-        public ChatTokenUsage? Usage;
-
-        public void Observe(ChatResponseUpdate update)
-        {
-            if (update.FinishReason is { } reason)
-            {
-                FinishReason = reason.Value;
-            }
-
-            // Only scan for usage on updates that carry something besides one text piece: the common token update skips the loop.
-            var contents = update.Contents;
-            if (contents.Count == 1 && contents[0] is TextContent)
-            {
-                return;
-            }
-
-            foreach (var content in contents)
-            {
-                if (content is UsageContent { Details: var details })
-                {
-                    Usage = new ChatTokenUsage(details.InputTokenCount, details.OutputTokenCount);
-                }
-            }
         }
     }
 }

@@ -56,4 +56,11 @@ public sealed class ChatStreamOptions
     /// </summary>
     [Range(0, 3600)]
     public double IdleTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// How long an answer runs on with no reader before its model call is cancelled and what was said is stored as
+    /// <c>interrupted</c> (default 10 s; 0 = as soon as the last reader leaves). A reader that comes back in time resumes it.
+    /// </summary>
+    [Range(0, 3600)]
+    public double DisconnectGraceSeconds { get; set; } = 10;
 }

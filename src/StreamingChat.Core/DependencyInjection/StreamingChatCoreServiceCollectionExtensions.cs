@@ -24,6 +24,7 @@ public static class StreamingChatCoreServiceCollectionExtensions
         services.AddOptions<OfflineModelOptions>().Bind(configuration.GetSection(OfflineModelOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ChatbotSeedOptions>().Bind(configuration.GetSection(ChatbotSeedOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatbotSeedOptions>, ChatbotSeedOptionsValidator>());
+        services.AddOptions<AnswerOptions>().Bind(configuration.GetSection(AnswerOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MetricsOptions>().Bind(configuration.GetSection(MetricsOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
 
 
@@ -46,6 +47,7 @@ public static class StreamingChatCoreServiceCollectionExtensions
             sp.GetRequiredService<ILogger<SpeechSynthesis>>()));
         services.TryAddSingleton<IChatbotStore, InMemoryChatbotStore>();
         services.TryAddSingleton<IConversationStore, InMemoryConversationStore>();
+        services.TryAddSingleton<IAnswerLog, InMemoryAnswerLog>();
         services.TryAddSingleton<IStreamingModeDecider, AlwaysStreamingModeDecider>();
         services.TryAddKeyedSingleton<IChatClient>(StreamingChatBuilder.ChatClientKey, (sp, _) => ActivatorUtilities.CreateInstance<OfflineChatClient>(sp));
         services.TryAddSingleton(sp => new ChatPipeline(
@@ -57,7 +59,8 @@ public static class StreamingChatCoreServiceCollectionExtensions
             sp.GetRequiredService<StreamingChatMetrics>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ChatPipeline>>(),
-            sp.GetRequiredService<SpeechSynthesis>()));
+            sp.GetRequiredService<SpeechSynthesis>(),
+            sp.GetRequiredService<IAnswerLog>()));
         return new StreamingChatBuilder(services, configuration);
     }
 }

@@ -8,7 +8,7 @@ internal static partial class Log
     [LoggerMessage(1001, LogLevel.Warning, "Answer failed with {ErrorCode} (chatbot {ChatbotId}, model {Model}).")]
     public static partial void AnswerFailed(ILogger logger, string errorCode, string chatbotId, string model);
 
-    [LoggerMessage(1002, LogLevel.Information, "Answer interrupted after {Characters} characters (chatbot {ChatbotId}): the caller left.")]
+    [LoggerMessage(1002, LogLevel.Information, "Answer interrupted after {Characters} characters (chatbot {ChatbotId}): no reader stayed.")]
     public static partial void AnswerInterrupted(ILogger logger, string chatbotId, int characters);
 
     [LoggerMessage(1003, LogLevel.Warning, "Model call failed: {ErrorCode}: {Description}")]
@@ -28,6 +28,9 @@ internal static partial class Log
 
     [LoggerMessage(1110, LogLevel.Warning, "Reading chatbot {ChatbotId} through the cache failed; reading the store directly.")]
     public static partial void ChatbotCacheFailed(ILogger logger, string chatbotId, Exception exception);
+
+    [LoggerMessage(1007, LogLevel.Error, "Producing an answer failed (chatbot {ChatbotId}); it ends with internal_error.")]
+    public static partial void AnswerProducerFailed(ILogger logger, string chatbotId, Exception exception);
 
     [LoggerMessage(1005, LogLevel.Warning, "The conversation history could not be read (chatbot {ChatbotId}); answering without it.")]
     public static partial void HistoryUnavailable(ILogger logger, string chatbotId, Exception exception);

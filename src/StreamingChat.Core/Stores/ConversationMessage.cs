@@ -16,11 +16,14 @@ public enum MessageStatus
     /// <summary>The model finished the answer.</summary>
     Complete,
 
-    /// <summary>The caller left (or the instance stopped) before the answer finished; the text is what was sent.</summary>
+    /// <summary>No reader stayed (or the instance stopped) before the answer finished; the text is what was sent.</summary>
     Interrupted,
 
     /// <summary>The model failed; the text is what was sent before the failure.</summary>
     Failed,
+
+    /// <summary>The caller stopped the answer (<c>POST /api/chat/answers/{id}/stop</c>); the text is what was sent before it.</summary>
+    Stopped,
 }
 
 /// <summary>One turn of a conversation.</summary>

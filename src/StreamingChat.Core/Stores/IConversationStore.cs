@@ -13,6 +13,9 @@ public interface IConversationStore
     /// </summary>
     Task<IReadOnlyList<ConversationMessage>> GetRecentAsync(string sessionId, string? owner, int maxMessages, string? beforeMessageId = null, CancellationToken cancellationToken = default);
 
+    /// <summary>One turn by its message id (an answer's <c>messageId</c>), or null when none is stored.</summary>
+    Task<ConversationMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken = default);
+
     /// <summary>The session's record, or null when there is none.</summary>
     Task<ConversationSession?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default);
 

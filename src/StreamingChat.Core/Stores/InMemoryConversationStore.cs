@@ -13,6 +13,9 @@ public sealed class InMemoryConversationStore : IConversationStore
     // Sessions in the order they were last written to, oldest first: the first is the one forgotten when the store is full.
     private readonly Dictionary<string, LinkedListNode<Session>> _sessions = new(StringComparer.Ordinal);
     private readonly LinkedList<Session> _byLastWrite = new();
+
+    // Which session each kept turn is in, for reading one turn by its id.
+    private readonly Dictionary<string, Session> _byMessage = new(StringComparer.Ordinal);
     private readonly int _cap;
     private readonly int _maxSessions;
     private readonly TimeProvider _time;
@@ -34,8 +37,9 @@ public sealed class InMemoryConversationStore : IConversationStore
         {
             foreach (var message in messages)
             {
-                var turns = Touch(message.SessionId, message.Owner, message.CreatedAt).Turns;
-                var existing = turns.FindIndex(m => m.MessageId == message.MessageId);
+                var session = Touch(message.SessionId, message.Owner, message.CreatedAt);
+                var turns = session.Turns;
+                var existing = _byMessage.TryGetValue(message.MessageId, out var holder) && ReferenceEquals(holder, session) ? turns.FindLastIndex(m => m.MessageId == message.MessageId) : -1;
                 if (existing >= 0)
                 {
                     turns[existing] = message;
@@ -43,8 +47,14 @@ public sealed class InMemoryConversationStore : IConversationStore
                 else
                 {
                     turns.Add(message);
+                    _byMessage[message.MessageId] = session;
                     if (turns.Count > _cap)
                     {
+                        foreach (var forgotten in turns.Take(turns.Count - _cap))
+                        {
+                            _byMessage.Remove(forgotten.MessageId);
+                        }
+
                         turns.RemoveRange(0, turns.Count - _cap);
                     }
                 }
@@ -81,6 +91,15 @@ public sealed class InMemoryConversationStore : IConversationStore
     }
 
     /// <inheritdoc/>
+    public Task<ConversationMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken = default)
+    {
+        lock (_sessions)
+        {
+            return Task.FromResult(_byMessage.TryGetValue(messageId, out var session) ? session.Turns.FindLast(m => m.MessageId == messageId) : null);
+        }
+    }
+
+    /// <inheritdoc/>
     public Task<ConversationSession?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         lock (_sessions)
@@ -109,7 +128,7 @@ public sealed class InMemoryConversationStore : IConversationStore
                 return Task.FromResult(false);
             }
 
-            _byLastWrite.Remove(node);
+            Forget(node);
             return Task.FromResult(true);
         }
     }
@@ -132,13 +151,22 @@ public sealed class InMemoryConversationStore : IConversationStore
     {
         if (_sessions.Count >= _maxSessions && _byLastWrite.First is { } oldest)
         {
-            _byLastWrite.RemoveFirst();
             _sessions.Remove(oldest.Value.Record.SessionId);
+            Forget(oldest);
         }
 
         var node = _byLastWrite.AddLast(new Session(record, []));
         _sessions[record.SessionId] = node;
         return node.Value;
+    }
+
+    private void Forget(LinkedListNode<Session> node)
+    {
+        _byLastWrite.Remove(node);
+        foreach (var turn in node.Value.Turns)
+        {
+            _byMessage.Remove(turn.MessageId);
+        }
     }
 
     private sealed record Session(ConversationSession Record, List<ConversationMessage> Turns);

@@ -147,6 +147,7 @@ internal sealed class MessageDocument
         {
             MessageStatus.Interrupted => "interrupted",
             MessageStatus.Failed => "failed",
+            MessageStatus.Stopped => "stopped",
             _ => "complete",
         },
         CreatedAt = message.CreatedAt.UtcDateTime,
@@ -169,6 +170,7 @@ internal sealed class MessageDocument
         {
             "interrupted" => MessageStatus.Interrupted,
             "failed" => MessageStatus.Failed,
+            "stopped" => MessageStatus.Stopped,
             _ => MessageStatus.Complete,
         },
         CreatedAt = new DateTimeOffset(DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc)),

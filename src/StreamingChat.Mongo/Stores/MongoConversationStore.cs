@@ -68,6 +68,13 @@ public sealed class MongoConversationStore(StreamingChatMongo mongo) : IConversa
     }
 
     /// <inheritdoc/>
+    public async Task<ConversationMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken = default)
+    {
+        var document = await mongo.Messages.Find(m => m.Id == messageId).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        return document?.ToMessage();
+    }
+
+    /// <inheritdoc/>
     public async Task<ConversationSession?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         var document = await mongo.Sessions.Find(s => s.Id == sessionId).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);

@@ -56,6 +56,8 @@ public sealed class SessionAccessTests
 
         public Task<ConversationSession?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default) => throw new TimeoutException("away");
 
+        public Task<ConversationMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken = default) => throw new TimeoutException("away");
+
         public Task<ConversationSession> GetOrCreateSessionAsync(ConversationSession session, CancellationToken cancellationToken = default) => throw new TimeoutException("away");
 
         public Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken = default) => throw new TimeoutException("away");

@@ -126,35 +126,44 @@ public sealed class ChatPipelineTests
     }
 
     [Fact]
-    public async Task StreamAsync_CallerCancels_CancelsModelCallAndStoresInterrupted()
+    public async Task StreamAsync_CallerCancelsWithNoGrace_CancelsModelCallAndStoresInterrupted()
     {
         using var caller = new CancellationTokenSource();
         _model.BeforeToken = (i, ct) => i == 1 ? Task.Delay(Timeout.Infinite, ct) : Task.CompletedTask;
-        var pipeline = CreatePipeline();
+        var pipeline = CreatePipeline(new ChatStreamOptions { DisconnectGraceSeconds = 0 });
         var prepared = await pipeline.PrepareAsync(Query());
         var events = new List<ChatStreamEvent>();
 
-        await foreach (var e in pipeline.StreamAsync(prepared!, streaming: true, caller.Token))
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
-            events.Add(e);
-            if (e.Kind == ChatStreamEventKind.Token)
+            await foreach (var e in pipeline.StreamAsync(prepared!, streaming: true, caller.Token))
             {
-                await caller.CancelAsync();
+                events.Add(e);
+                if (e.Kind == ChatStreamEventKind.Token)
+                {
+                    await caller.CancelAsync();
+                }
             }
-        }
+        });
 
         await _model.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var ending = await WhenEndedAsync(pipeline, prepared!.MessageId);
         Assert.Equal([ChatStreamEventKind.Start, ChatStreamEventKind.Token], events.Select(e => e.Kind));
         Assert.Equal(new MetricsTotals(1, 0, 0, 1, 1), _metrics.Totals);
         var answer = (await _conversations.GetRecentAsync("s1", 10))[^1];
         Assert.Equal((MessageStatus.Interrupted, "Hel"), (answer.Status, answer.Content));
+        Assert.Equal((MessageStatus.Interrupted, "Hel"), (ending.Status, ending.Answer));
+
+        // The log ends too, so a reader who comes late learns the answer is incomplete.
+        var logged = await pipeline.Answers.ReadEventsAsync(prepared.MessageId).ToListAsync();
+        Assert.Equal(ChatErrorCodes.AnswerLost, logged[^1].Error?.Code);
     }
 
     [Fact]
-    public async Task StreamAsync_ConsumerStopsReadingEarly_CancelsModelCallAndStoresInterrupted()
+    public async Task StreamAsync_ConsumerStopsReadingEarlyWithNoGrace_CancelsModelCallAndStoresInterrupted()
     {
         _model.BeforeToken = (i, ct) => i == 1 ? Task.Delay(Timeout.Infinite, ct) : Task.CompletedTask;
-        var pipeline = CreatePipeline();
+        var pipeline = CreatePipeline(new ChatStreamOptions { DisconnectGraceSeconds = 0 });
         var prepared = await pipeline.PrepareAsync(Query());
 
         await foreach (var e in pipeline.StreamAsync(prepared!, streaming: true))
@@ -166,8 +175,22 @@ public sealed class ChatPipelineTests
         }
 
         await _model.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await WhenEndedAsync(pipeline, prepared!.MessageId);
         var answer = (await _conversations.GetRecentAsync("s1", 10))[^1];
         Assert.Equal((MessageStatus.Interrupted, "Hel"), (answer.Status, answer.Content));
+    }
+
+    /// <summary>How the answer ended, once it has (bounded).</summary>
+    private static async Task<AnswerEnding> WhenEndedAsync(ChatPipeline pipeline, string messageId)
+    {
+        if (pipeline.Running.Find(messageId) is { } running)
+        {
+            return await running.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        var snapshot = await pipeline.Answers.GetAsync(messageId);
+        Assert.NotNull(snapshot?.Status);
+        return new AnswerEnding(messageId, snapshot.Status.Value, await pipeline.Answers.ReadTextAsync(messageId), snapshot.LastEventId, 0);
     }
 
     [Fact]
@@ -308,6 +331,8 @@ public sealed class ChatPipelineTests
             => Task.FromResult<IReadOnlyList<ConversationMessage>>([]);
 
         public Task<ConversationSession?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default) => throw new IOException("store down");
+
+        public Task<ConversationMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken = default) => throw new IOException("store down");
 
         public Task<ConversationSession> GetOrCreateSessionAsync(ConversationSession session, CancellationToken cancellationToken = default) => throw new IOException("store down");
 

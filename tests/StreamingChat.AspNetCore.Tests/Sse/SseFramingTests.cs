@@ -8,7 +8,7 @@ using StreamingChat.Core;
 
 namespace StreamingChat.AspNetCore.Tests;
 
-public sealed class SseEventWriterTests
+public sealed class SseFramingTests
 {
     private static readonly ChatStreamEvent Start = ChatStreamEvent.ForStart(new ChatStreamStart("m1", "s1", "demo", "gpt", Streaming: true));
     private static readonly ChatStreamEvent Done = ChatStreamEvent.ForDone(new ChatStreamDone("stop", new ChatTokenUsage(12, 2), 183, 402));
@@ -17,7 +17,7 @@ public sealed class SseEventWriterTests
     {
         var buffer = new ArrayBufferWriter<byte>();
         using var json = new Utf8JsonWriter(buffer);
-        SseEventWriter.WriteEvent(buffer, json, id, e, retry);
+        SseFraming.WriteEvent(buffer, json, id, e, retry);
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
@@ -78,13 +78,13 @@ public sealed class SseEventWriterTests
         var buffer = new ArrayBufferWriter<byte>(4096);
         using var json = new Utf8JsonWriter(buffer);
         var token = ChatStreamEvent.ForToken("Hello");
-        SseEventWriter.WriteEvent(buffer, json, 1, token);
+        SseFraming.WriteEvent(buffer, json, 1, token);
 
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 100; i++)
         {
             buffer.ResetWrittenCount();
-            SseEventWriter.WriteEvent(buffer, json, i, token);
+            SseFraming.WriteEvent(buffer, json, i, token);
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
@@ -94,7 +94,7 @@ public sealed class SseEventWriterTests
     public async Task WriteAsync_Sequence_IdsCountFromZeroAndRetryComesOnce()
     {
         var pipe = new Pipe();
-        var writer = new SseEventWriter(pipe.Writer, TimeSpan.Zero, 3000, TimeProvider.System);
+        var writer = new NumberedOutput(pipe.Writer, TimeSpan.Zero, TimeProvider.System);
         await using (writer)
         {
             Assert.True(await writer.WriteAsync(Start, default));
@@ -118,7 +118,7 @@ public sealed class SseEventWriterTests
     {
         var time = new FakeTimeProvider();
         var pipe = new Pipe();
-        var writer = new SseEventWriter(pipe.Writer, TimeSpan.FromSeconds(15), 3000, time);
+        var writer = new NumberedOutput(pipe.Writer, TimeSpan.FromSeconds(15), time);
         await using (writer)
         {
             await writer.WriteAsync(Start, default);
@@ -152,7 +152,7 @@ public sealed class SseEventWriterTests
     {
         var time = new FakeTimeProvider();
         var pipe = new Pipe();
-        var writer = new SseEventWriter(pipe.Writer, TimeSpan.FromSeconds(1), 3000, time);
+        var writer = new NumberedOutput(pipe.Writer, TimeSpan.FromSeconds(1), time);
         await using (writer)
         {
             await writer.WriteAsync(Start, default);
@@ -217,5 +217,16 @@ public sealed class SseEventWriterTests
         var bytes = result.Buffer.ToArray();
         reader.AdvanceTo(result.Buffer.Start); // leave the bytes for the next read
         return [.. SseParser.Create(new MemoryStream(bytes)).Enumerate()];
+    }
+
+    /// <summary>The relay's output over our SSE framing, numbering events from 0 as the answer log does.</summary>
+    private sealed class NumberedOutput(PipeWriter output, TimeSpan heartbeat, TimeProvider time) : IAsyncDisposable
+    {
+        private readonly AnswerOutput _output = new(output, new SseFraming(3000), heartbeat, time);
+        private long _nextId;
+
+        public ValueTask<bool> WriteAsync(ChatStreamEvent streamEvent, CancellationToken cancellationToken) => _output.WriteAsync(streamEvent, _nextId++, cancellationToken);
+
+        public ValueTask DisposeAsync() => _output.DisposeAsync();
     }
 }

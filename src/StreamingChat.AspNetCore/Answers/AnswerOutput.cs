@@ -1,0 +1,142 @@
+using System.IO.Pipelines;
+using StreamingChat.Core;
+
+namespace StreamingChat.AspNetCore;
+
+/// <summary>
+/// Writes an answer's events to a response through a framing: the events read together in one write and one flush, so
+/// none waits in a buffer for the next; a heartbeat after <c>HeartbeatSeconds</c> of silence; nothing after the terminal
+/// event. Written once for every framing.
+/// </summary>
+internal sealed class AnswerOutput : IAsyncDisposable
+{
+    private readonly PipeWriter _output;
+    private readonly IAnswerFraming _framing;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _heartbeat;
+    private readonly ITimer? _heartbeatTimer;
+    private long _lastWrite;
+    private bool _closed;
+
+    public AnswerOutput(PipeWriter output, IAnswerFraming framing, TimeSpan heartbeat, TimeProvider timeProvider)
+    {
+        _output = output;
+        _framing = framing;
+        _time = timeProvider;
+        _heartbeat = heartbeat;
+        _lastWrite = timeProvider.GetTimestamp();
+        if (heartbeat > TimeSpan.Zero)
+        {
+            _heartbeatTimer = timeProvider.CreateTimer(static s => ((AnswerOutput)s!).OnHeartbeatTimer(), this, heartbeat, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Writes <paramref name="events"/>, numbered from <paramref name="firstId"/>, and flushes once. False when the caller has gone.</summary>
+    public async ValueTask<bool> WriteAsync(IReadOnlyList<ChatStreamEvent> events, long firstId, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_closed)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < events.Count; i++)
+            {
+                _framing.WriteEvent(_output, firstId + i, events[i]);
+                if (events[i].IsTerminal)
+                {
+                    // Nothing, not even a heartbeat, follows the terminal event.
+                    _closed = true;
+                    break;
+                }
+            }
+
+            var flushed = await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            _lastWrite = _time.GetTimestamp();
+            if (flushed.IsCompleted || flushed.IsCanceled)
+            {
+                _closed = true;
+                return false;
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+            _closed = true;
+            return false;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Writes one event and flushes.</summary>
+    public ValueTask<bool> WriteAsync(ChatStreamEvent streamEvent, long id, CancellationToken cancellationToken)
+        => WriteAsync([streamEvent], id, cancellationToken);
+
+    private void OnHeartbeatTimer() => _ = HeartbeatAsync();
+
+    private async Task HeartbeatAsync()
+    {
+        var due = _heartbeat;
+        if (_gate.Wait(0))
+        {
+            try
+            {
+                if (_closed)
+                {
+                    return;
+                }
+
+                var silence = _time.GetElapsedTime(_lastWrite);
+                if (silence >= _heartbeat)
+                {
+                    _framing.WriteHeartbeat(_output);
+                    var flushed = await _output.FlushAsync().ConfigureAwait(false);
+                    _lastWrite = _time.GetTimestamp();
+                    _closed |= flushed.IsCompleted || flushed.IsCanceled;
+                }
+                else
+                {
+                    due = _heartbeat - silence;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+            {
+                _closed = true;
+                return;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        try
+        {
+            _heartbeatTimer?.Change(due, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_heartbeatTimer is not null)
+        {
+            await _heartbeatTimer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        // Waits for a heartbeat that is being written, then keeps every later one out.
+        await _gate.WaitAsync().ConfigureAwait(false);
+        _closed = true;
+        _gate.Release();
+        _framing.Dispose();
+    }
+}

@@ -1,0 +1,81 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using StreamingChat.Core;
+
+namespace StreamingChat.AspNetCore;
+
+/// <summary>
+/// Delivers an answer: reads its log from a position and writes it through a framing until the terminal event, the
+/// caller leaving, or the instance stopping. The one place that flushes, sends heartbeats and notices a caller gone, for
+/// every framing and for new and resumed streams alike.
+/// </summary>
+internal static class AnswerRelay
+{
+    /// <summary>
+    /// Relays answer <paramref name="messageId"/> from event <paramref name="fromId"/>. While it runs on this instance
+    /// (<paramref name="running"/>), the relay is one of its readers, so the answer runs on for as long as someone reads.
+    /// </summary>
+    public static async Task RelayAsync(HttpContext context, IAnswerFraming framing, string messageId, long fromId, ChatAnswer? running)
+    {
+        var services = context.RequestServices;
+        var log = services.GetRequiredService<ChatPipeline>().Answers;
+        var options = services.GetRequiredService<IOptionsMonitor<ChatStreamOptions>>().CurrentValue;
+        var cancellationToken = context.RequestAborted;
+        framing.ApplyHeaders(context.Response);
+
+        // Nothing between us and the socket may hold events back (response buffering or compression middleware).
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+
+        using var reader = running?.AttachReader();
+        var output = new AnswerOutput(context.Response.BodyWriter, framing, TimeSpan.FromSeconds(options.HeartbeatSeconds), services.GetRequiredService<TimeProvider>());
+        await using (output.ConfigureAwait(false))
+        {
+            var events = new List<ChatStreamEvent>();
+            try
+            {
+                // The events there are now go out in one write; then the relay waits for the next, so none waits in a buffer.
+                while (await log.ReadAsync(messageId, fromId, events, cancellationToken).ConfigureAwait(false) == AnswerRead.Events)
+                {
+                    if (!await output.WriteAsync(events, fromId, cancellationToken).ConfigureAwait(false) || events[^1].IsTerminal)
+                    {
+                        return;
+                    }
+
+                    fromId += events.Count;
+                    events.Clear();
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The caller left; the answer runs on for whoever comes back within the grace time.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Relays an ended answer that is no longer in the log from its stored turn: <c>start</c>, one <c>token</c> with the whole
+    /// text, and <c>done</c> (<c>error</c> with its code for a failed or interrupted one), numbered 0 to 2.
+    /// </summary>
+    public static async Task ReplayAsync(HttpContext context, IAnswerFraming framing, ConversationMessage turn, long fromId)
+    {
+        ChatStreamEvent[] replay =
+        [
+            ChatStreamEvent.ForStart(new ChatStreamStart(turn.MessageId, turn.SessionId, turn.ChatbotId, turn.Model ?? "", Streaming: true)),
+            ChatStreamEvent.ForToken(turn.Content),
+            turn.Status switch
+            {
+                MessageStatus.Complete => ChatStreamEvent.ForDone(new ChatStreamDone("stop", turn.Usage, turn.FirstTokenMs, turn.TotalMs ?? 0)),
+                MessageStatus.Stopped => ChatStreamEvent.ForDone(new ChatStreamDone("stopped", turn.Usage, turn.FirstTokenMs, turn.TotalMs ?? 0)),
+                _ => ChatStreamEvent.ForError(new ChatStreamError(turn.ErrorCode ?? ChatErrorCodes.AnswerLost, "The answer was not finished; ask again.", Retryable: true)),
+            },
+        ];
+        framing.ApplyHeaders(context.Response);
+        var output = new AnswerOutput(context.Response.BodyWriter, framing, TimeSpan.Zero, TimeProvider.System);
+        await using (output.ConfigureAwait(false))
+        {
+            await output.WriteAsync(replay[(int)fromId..], fromId, context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+}

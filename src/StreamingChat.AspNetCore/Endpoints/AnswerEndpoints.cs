@@ -1,0 +1,204 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using StreamingChat.Core;
+
+namespace StreamingChat.AspNetCore;
+
+/// <summary>API.md's "Answers: resume and stop": an answer read again from any position, stopped, or looked at.</summary>
+internal static class AnswerEndpoints
+{
+    public const string StreamPath = "/api/chat/answers/{messageId}/stream";
+    public const string StopPath = "/api/chat/answers/{messageId}/stop";
+    public const string AnswerPath = "/api/chat/answers/{messageId}";
+    private const string LastEventIdHeader = "Last-Event-ID";
+
+    /// <summary>Where answer <paramref name="messageId"/> resumes, readable with <paramref name="token"/> alone.</summary>
+    public static string ResumeUrl(string messageId, string token)
+        => "/api/chat/answers/" + Uri.EscapeDataString(messageId) + "/stream?resumeToken=" + Uri.EscapeDataString(token);
+
+    /// <summary>
+    /// The id of the last event the caller has: the <c>Last-Event-ID</c> header, else (when <paramref name="fromQuery"/>)
+    /// the <c>lastEventId</c> query parameter; null when neither is a whole number.
+    /// </summary>
+    public static long? LastEventId(HttpRequest request, bool fromQuery)
+    {
+        var value = request.Headers[LastEventIdHeader].ToString();
+        if (value.Length == 0 && fromQuery)
+        {
+            value = request.Query["lastEventId"].ToString();
+        }
+
+        return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+    }
+
+    /// <summary><c>GET /api/chat/answers/{messageId}/stream</c>: the events after <c>Last-Event-ID</c>, then live ones to the end.</summary>
+    public static async Task StreamAsync(string messageId, HttpContext context)
+    {
+        var services = context.RequestServices;
+        var fromId = LastEventId(context.Request, fromQuery: true) is { } seen ? seen + 1 : 0;
+        var retryMs = services.GetRequiredService<IOptionsMonitor<ChatStreamOptions>>().CurrentValue.RetryMilliseconds;
+        var log = services.GetRequiredService<ChatPipeline>().Answers;
+        if (await log.GetAsync(messageId, context.RequestAborted).ConfigureAwait(false) is { } answer)
+        {
+            var token = context.Request.Query["resumeToken"].ToString();
+            if (!services.GetRequiredService<ResumeTokens>().Allows(token, messageId) && !Owns(context, answer.Info.SessionId, answer.Info.Owner))
+            {
+                await ChatProblems.AnswerNotFound().ExecuteAsync(context).ConfigureAwait(false);
+                return;
+            }
+
+            await ResumeAsync(context, answer, fromId, new SseFraming(retryMs)).ConfigureAwait(false);
+            return;
+        }
+
+        // The log has expired: the stored turn, to its owner only (a resume token lasts as long as the log).
+        var turn = await StoredAnswerAsync(context, messageId).ConfigureAwait(false);
+        if (turn is null)
+        {
+            await ChatProblems.AnswerNotFound().ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        if (fromId > 2)
+        {
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
+        context.Response.Headers["X-Streaming"] = "on";
+        await AnswerRelay.ReplayAsync(context, new SseFraming(retryMs), turn, fromId).ConfigureAwait(false);
+    }
+
+    /// <summary>Relays a logged answer from <paramref name="fromId"/>; <c>204</c> when the caller has its terminal event already.</summary>
+    public static Task ResumeAsync(HttpContext context, AnswerSnapshot answer, long fromId, IAnswerFraming framing)
+    {
+        if (!answer.IsRunning && fromId > answer.LastEventId)
+        {
+            framing.Dispose();
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+            return Task.CompletedTask;
+        }
+
+        context.Response.Headers["X-Streaming"] = answer.Info.Streaming ? "on" : "off";
+        var running = context.RequestServices.GetRequiredService<ChatPipeline>().Running.Find(answer.Info.MessageId);
+        return AnswerRelay.RelayAsync(context, framing, answer.Info.MessageId, fromId, running);
+    }
+
+    /// <summary>
+    /// <c>POST /api/chat/answers/{messageId}/stop</c>: cancels a running answer and answers once what it said is stored as
+    /// <c>stopped</c>; for an ended answer, how it ended. Idempotent.
+    /// </summary>
+    public static async Task<IResult> StopAsync(string messageId, HttpContext context, ChatPipeline pipeline, IOptionsMonitor<ChatStreamOptions> options)
+    {
+        var answer = await pipeline.Answers.GetAsync(messageId, context.RequestAborted).ConfigureAwait(false);
+        if (answer is null)
+        {
+            return await StoredAnswerAsync(context, messageId).ConfigureAwait(false) is { } turn
+                ? Described(turn.MessageId, turn.Status, turn.Content, lastEventId: null)
+                : ChatProblems.AnswerNotFound();
+        }
+
+        if (!Owns(context, answer.Info.SessionId, answer.Info.Owner))
+        {
+            return ChatProblems.AnswerNotFound();
+        }
+
+        if (pipeline.Running.Find(messageId) is { } running)
+        {
+            // Its store write is bounded by the persist timeout, which this patience covers.
+            var patience = TimeSpan.FromSeconds(options.CurrentValue.PersistTimeoutSeconds + 5);
+            var ending = await running.StopAsync().WaitAsync(patience, context.RequestAborted).ConfigureAwait(false);
+            return Described(messageId, ending.Status, ending.Answer, ending.LastEventId);
+        }
+
+        answer = await pipeline.Answers.GetAsync(messageId, context.RequestAborted).ConfigureAwait(false) ?? answer;
+        var text = await pipeline.Answers.ReadTextAsync(messageId, context.RequestAborted).ConfigureAwait(false);
+        return Described(messageId, answer.Status, text, answer.LastEventId);
+    }
+
+    /// <summary><c>GET /api/chat/answers/{messageId}</c>: the answer's state and its text so far.</summary>
+    public static async Task<IResult> GetAsync(string messageId, HttpContext context, ChatPipeline pipeline, ResumeTokens tokens)
+    {
+        var answer = await pipeline.Answers.GetAsync(messageId, context.RequestAborted).ConfigureAwait(false);
+        if (answer is not null)
+        {
+            if (!tokens.Allows(context.Request.Query["resumeToken"].ToString(), messageId) && !Owns(context, answer.Info.SessionId, answer.Info.Owner))
+            {
+                return ChatProblems.AnswerNotFound();
+            }
+
+            var text = await pipeline.Answers.ReadTextAsync(messageId, context.RequestAborted).ConfigureAwait(false);
+            var info = answer.Info;
+            return Json(json => WriteAnswer(json, messageId, info.SessionId, info.ChatbotId, answer.Status, text, answer.LastEventId, info.CreatedAt));
+        }
+
+        return await StoredAnswerAsync(context, messageId).ConfigureAwait(false) is { } turn
+            ? Json(json => WriteAnswer(json, messageId, turn.SessionId, turn.ChatbotId, turn.Status, turn.Content, null, turn.CreatedAt))
+            : ChatProblems.AnswerNotFound();
+    }
+
+    private static bool Owns(HttpContext context, string sessionId, string? owner)
+        => context.RequestServices.GetRequiredService<SessionAccess>().Owns(context, ChatCallers.Resolve(context), sessionId, owner);
+
+    /// <summary>The caller's stored answer of this id; null when there is none, it is someone else's, or the store is away.</summary>
+    private static async Task<ConversationMessage?> StoredAnswerAsync(HttpContext context, string messageId)
+    {
+        ConversationMessage? turn;
+        try
+        {
+            turn = await context.RequestServices.GetRequiredService<IConversationStore>().GetMessageAsync(messageId, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        return turn is { Role: ConversationRole.Assistant } && Owns(context, turn.SessionId, turn.Owner) ? turn : null;
+    }
+
+    private static string StatusName(MessageStatus? status) => status switch
+    {
+        null => "running",
+        MessageStatus.Complete => "complete",
+        MessageStatus.Interrupted => "interrupted",
+        MessageStatus.Failed => "failed",
+        _ => "stopped",
+    };
+
+    private static IResult Described(string messageId, MessageStatus? status, string text, long? lastEventId) => Json(json =>
+    {
+        json.WriteString("messageId"u8, messageId);
+        json.WriteString("status"u8, StatusName(status));
+        json.WriteString("answer"u8, text);
+        ChatJson.WriteNullableNumber(json, "lastEventId"u8, lastEventId);
+    });
+
+    private static void WriteAnswer(System.Text.Json.Utf8JsonWriter json, string messageId, string sessionId, string chatbotId, MessageStatus? status, string text, long? lastEventId, DateTimeOffset createdAt)
+    {
+        json.WriteString("messageId"u8, messageId);
+        json.WriteString("sessionId"u8, sessionId);
+        json.WriteString("chatbotId"u8, chatbotId);
+        json.WriteString("status"u8, StatusName(status));
+        json.WriteString("answer"u8, text);
+        ChatJson.WriteNullableNumber(json, "lastEventId"u8, lastEventId);
+        json.WriteString("createdAt"u8, createdAt);
+    }
+
+    private static IResult Json(Action<System.Text.Json.Utf8JsonWriter> writeMembers) => new JsonObjectResult(writeMembers);
+
+    private sealed class JsonObjectResult(Action<System.Text.Json.Utf8JsonWriter> writeMembers) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = StatusCodes.Status200OK;
+            return ChatJson.WriteResponseAsync(httpContext, json =>
+            {
+                json.WriteStartObject();
+                writeMembers(json);
+                json.WriteEndObject();
+            });
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using StreamingChat.Core;
+
+namespace StreamingChat.AspNetCore;
+
+/// <summary>
+/// Our Server-Sent Events (API.md): each event as <c>id:</c>, <c>event:</c> and one <c>data:</c> line of JSON, the
+/// <c>retry:</c> hint in the first event's block, and heartbeats as a comment line.
+/// </summary>
+/// <remarks>
+/// Our own framing rather than <c>System.Net.ServerSentEvents.SseFormatter</c>: that formatter cannot write comment
+/// lines (our heartbeats), and its flushing per event has changed between versions, while a token must never wait in
+/// a buffer. Frames go straight into the response's writer through one reused <see cref="Utf8JsonWriter"/>, so a token
+/// event allocates nothing beyond the token's own text. The framing follows API.md exactly: <c>retry:</c> shares the
+/// first event's block, and heartbeats are a comment line with no blank line after it, because widely used clients turn
+/// every blank line into a message.
+/// </remarks>
+internal sealed class SseFraming(int retryMs) : IAnswerFraming
+{
+    private static readonly JsonWriterOptions JsonOptions = new()
+    {
+        // Relaxed escaping is safe here: the data goes into an event stream, not into HTML, and JSON escaping
+        // still turns CR and LF into \r and \n, so no data line can break the framing.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        SkipValidation = true,
+    };
+
+    private Utf8JsonWriter? _json;
+    private int _retryMs = retryMs;
+
+    /// <summary>The headers of API.md's stream: <c>text/event-stream</c>, no caching, no proxy buffering.</summary>
+    public void ApplyHeaders(HttpResponse response)
+    {
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+    }
+
+    public void WriteEvent(IBufferWriter<byte> output, long id, in ChatStreamEvent streamEvent)
+    {
+        _json ??= new Utf8JsonWriter(output, JsonOptions);
+        WriteEvent(output, _json, id, streamEvent, _retryMs);
+        _retryMs = -1;
+    }
+
+    /// <summary>A comment line, not followed by a blank line (API.md).</summary>
+    public void WriteHeartbeat(IBufferWriter<byte> output) => output.Write(": keep-alive\n"u8);
+
+    public void Dispose() => _json?.Dispose();
+
+    /// <summary>
+    /// Frames one event into <paramref name="output"/>: <c>retry:</c> when <paramref name="retryMs"/> is not negative,
+    /// then <c>id:</c>, <c>event:</c> and one <c>data:</c> line of JSON, then the blank line that ends the event.
+    /// </summary>
+    internal static void WriteEvent(IBufferWriter<byte> output, Utf8JsonWriter json, long id, in ChatStreamEvent streamEvent, int retryMs = -1)
+    {
+        if (retryMs >= 0)
+        {
+            output.Write("retry: "u8);
+            WriteNumber(output, retryMs);
+            output.Write("\n"u8);
+        }
+
+        output.Write("id: "u8);
+        WriteNumber(output, id);
+        output.Write(streamEvent.Kind switch
+        {
+            ChatStreamEventKind.Token => "\nevent: token\ndata: "u8,
+            ChatStreamEventKind.Start => "\nevent: start\ndata: "u8,
+            ChatStreamEventKind.Done => "\nevent: done\ndata: "u8,
+            ChatStreamEventKind.Audio => "\nevent: audio\ndata: "u8,
+            _ => "\nevent: error\ndata: "u8,
+        });
+
+        json.Reset(output);
+        WriteData(json, streamEvent);
+        json.Flush();
+        output.Write("\n\n"u8);
+    }
+
+    private static void WriteData(Utf8JsonWriter json, in ChatStreamEvent e)
+    {
+        json.WriteStartObject();
+        switch (e.Kind)
+        {
+            case ChatStreamEventKind.Token:
+                json.WriteString("text"u8, e.Text);
+                break;
+            case ChatStreamEventKind.Start:
+                var start = e.Start!;
+                json.WriteString("messageId"u8, start.MessageId);
+                json.WriteString("sessionId"u8, start.SessionId);
+                json.WriteString("chatbotId"u8, start.ChatbotId);
+                json.WriteString("model"u8, start.Model);
+                json.WriteBoolean("streaming"u8, start.Streaming);
+                if (start.SessionKey is not null)
+                {
+                    json.WriteString("sessionKey"u8, start.SessionKey);
+                }
+
+                break;
+            case ChatStreamEventKind.Done:
+                var done = e.Done!;
+                json.WriteString("finishReason"u8, done.FinishReason);
+                json.WritePropertyName("usage"u8);
+                ChatJson.WriteUsage(json, done.Usage);
+                ChatJson.WriteNullableNumber(json, "firstTokenMs"u8, done.FirstTokenMs);
+                json.WriteNumber("totalMs"u8, done.TotalMs);
+                break;
+            case ChatStreamEventKind.Audio:
+                var audio = e.Audio!;
+                json.WriteNumber("seq"u8, audio.Seq);
+                json.WriteString("text"u8, audio.Text);
+                json.WriteString("format"u8, audio.Format);
+                if (audio.Error is null)
+                {
+                    json.WriteBase64String("data"u8, audio.Data.Span);
+                }
+                else
+                {
+                    json.WriteString("error"u8, audio.Error);
+                }
+
+                break;
+            case ChatStreamEventKind.Error:
+                var error = e.Error!;
+                json.WriteString("code"u8, error.Code);
+                json.WriteString("message"u8, error.Message);
+                json.WriteBoolean("retryable"u8, error.Retryable);
+                break;
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static void WriteNumber(IBufferWriter<byte> output, long value)
+    {
+        var span = output.GetSpan(20);
+        value.TryFormat(span, out var written, provider: System.Globalization.CultureInfo.InvariantCulture);
+        output.Advance(written);
+    }
+}

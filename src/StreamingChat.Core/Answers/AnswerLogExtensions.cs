@@ -1,0 +1,55 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace StreamingChat.Core;
+
+/// <summary>Shorthands over <see cref="IAnswerLog"/>.</summary>
+public static class AnswerLogExtensions
+{
+    /// <summary>
+    /// The answer's events from id <paramref name="fromId"/> on, live until the terminal one; none when the answer is
+    /// unknown or has expired.
+    /// </summary>
+    public static async IAsyncEnumerable<ChatStreamEvent> ReadEventsAsync(this IAnswerLog log, string messageId, long fromId = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        var events = new List<ChatStreamEvent>();
+        while (await log.ReadAsync(messageId, fromId, events, cancellationToken).ConfigureAwait(false) == AnswerRead.Events)
+        {
+            fromId += events.Count;
+            foreach (var streamEvent in events)
+            {
+                yield return streamEvent;
+            }
+
+            if (events[^1].IsTerminal)
+            {
+                yield break;
+            }
+
+            events.Clear();
+        }
+    }
+
+    /// <summary>The text the answer's token events hold now: the whole answer once it has ended.</summary>
+    public static async Task<string> ReadTextAsync(this IAnswerLog log, string messageId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        var events = new List<ChatStreamEvent>();
+        if (await log.ReadAsync(messageId, 0, events, cancellationToken).ConfigureAwait(false) != AnswerRead.Events)
+        {
+            return "";
+        }
+
+        var text = new StringBuilder();
+        foreach (var streamEvent in events)
+        {
+            if (streamEvent.Kind == ChatStreamEventKind.Token)
+            {
+                text.Append(streamEvent.Text);
+            }
+        }
+
+        return text.ToString();
+    }
+}

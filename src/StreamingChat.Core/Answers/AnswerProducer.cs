@@ -1,0 +1,296 @@
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+namespace StreamingChat.Core;
+
+/// <summary>
+/// Produces one answer into its log, detached from any request: the model's tokens (with the spoken sentences beside
+/// them), then the stored turns, the metrics, and exactly one terminal event, whatever ended it. Made and started by
+/// <see cref="ChatPipeline.StartAsync"/>; never throws.
+/// </summary>
+internal sealed class AnswerProducer
+{
+    private readonly ChatPipeline _pipeline;
+    private readonly PreparedChat _chat;
+    private readonly ChatAnswer _answer;
+    private readonly Func<AnswerEnding, ValueTask>? _ending;
+    private readonly bool _streaming;
+    private readonly StringBuilder _text = new();
+    private readonly Task _questionStored;
+    private readonly DateTimeOffset _askedAt;
+    private ModelStream? _model;
+    private long _nextId;
+
+    private readonly AnswerFacts _facts = new();
+
+    public AnswerProducer(ChatPipeline pipeline, PreparedChat chat, ChatAnswer answer, Func<AnswerEnding, ValueTask>? ending)
+    {
+        _pipeline = pipeline;
+        _chat = chat;
+        _answer = answer;
+        _ending = ending;
+        _streaming = answer.Info.Streaming;
+        _askedAt = answer.Info.CreatedAt;
+
+        // The question is stored while the model thinks, so storing it adds nothing to first-token latency.
+        _questionStored = _pipeline.PersistAsync(new ConversationMessage
+        {
+            MessageId = chat.MessageId + "-q",
+            SessionId = chat.Query.SessionId,
+            ChatbotId = chat.Query.ChatbotId,
+            Owner = chat.Query.Owner,
+            Role = ConversationRole.User,
+            Content = chat.Query.Query,
+            CreatedAt = _askedAt,
+        });
+    }
+
+    /// <summary>Logs the <c>start</c> event (id 0), so the first reader finds it at once.</summary>
+    public ValueTask BeginAsync()
+    {
+        var query = _chat.Query;
+        return AppendAsync(ChatStreamEvent.ForStart(new ChatStreamStart(_chat.MessageId, query.SessionId, query.ChatbotId, _chat.Model, _streaming, query.SessionKey)));
+    }
+
+    /// <summary>Runs the answer to its end.</summary>
+    public async Task RunAsync()
+    {
+        using var activity = StreamingChatMetrics.ActivitySource.StartActivity("chat.stream", ActivityKind.Internal);
+        activity?.SetTag(StreamingChatTelemetry.Tags.ChatbotId, _chat.Query.ChatbotId);
+        activity?.SetTag(StreamingChatTelemetry.Tags.RequestModel, _chat.Model);
+        activity?.SetTag(StreamingChatTelemetry.Tags.Streaming, _streaming);
+        AnswerEnding? ending = null;
+        try
+        {
+            await StreamModelAsync().ConfigureAwait(false);
+            ending = await FinishAsync(activity).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The producer's own failure (the log refused an event): the answer still ends, once, and is stored.
+            Log.AnswerProducerFailed(_pipeline.Logger, _chat.Query.ChatbotId, ex);
+            _facts.Error ??= new ChatStreamError(ChatErrorCodes.InternalError, "The answer could not be completed.", Retryable: true);
+            _facts.Completed = false;
+            ending = await EndAfterFailureAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            if (_model is not null)
+            {
+                await _model.DisposeAsync().ConfigureAwait(false);
+            }
+
+            _pipeline.Running.Remove(_answer);
+            _answer.Complete(ending ?? new AnswerEnding(_chat.MessageId, MessageStatus.Failed, _text.ToString(), _nextId - 1, _facts.Tokens));
+        }
+    }
+
+    /// <summary>Reads the model's tokens into the log until it finishes, fails, or the answer is cancelled.</summary>
+    private async Task StreamModelAsync()
+    {
+        _model = new ModelStream(_pipeline.ChatClient, _pipeline.Speech, _chat, _streaming, _answer.Cancellation);
+        var speech = _model.Speech;
+        while (true)
+        {
+            // Audio that is ready goes out between tokens, in sentence order; a slow synthesizer never holds a token back.
+            while (_streaming && speech is not null && speech.TryTakeReady(out var spoken))
+            {
+                await AppendAsync(ChatStreamEvent.ForAudio(spoken)).ConfigureAwait(false);
+            }
+
+            bool? more;
+            try
+            {
+                more = await _model.NextAsync().ConfigureAwait(false);
+            }
+            catch (Exception) when (_answer.Cancellation.IsCancellationRequested)
+            {
+                return; // stopped, drained or left alone: the reason decides how it ends
+            }
+            catch (ChatStreamErrorException ex)
+            {
+                _facts.Error = ex.Error;
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Below the classifying middleware nothing escapes unclassified; this is the pipeline's own failure.
+                _facts.Error = ChatErrors.FromException(ex);
+                Log.UpstreamFailed(_pipeline.Logger, _facts.Error.Code, _facts.Error.Message, ex);
+                return;
+            }
+
+            if (more is null)
+            {
+                continue; // a sentence's audio is ready before the next token
+            }
+
+            if (more == false)
+            {
+                _facts.Completed = true;
+                return;
+            }
+
+            var update = _model.Current;
+            _facts.Observe(update);
+            var text = update.Text;
+            if (text.Length == 0)
+            {
+                continue;
+            }
+
+            _facts.FirstToken ??= _pipeline.Time.GetElapsedTime(_chat.StartedTimestamp);
+            _facts.Tokens++;
+            _text.Append(text);
+            speech?.Add(text);
+            if (_streaming)
+            {
+                await AppendAsync(ChatStreamEvent.ForToken(text)).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Stores the answer, then logs the last audio, the metrics and the terminal event, in that order.</summary>
+    private async Task<AnswerEnding> FinishAsync(Activity? activity)
+    {
+        var (status, terminal, outcome) = Decide();
+        var totalMs = ElapsedMs();
+        if (terminal.Kind == ChatStreamEventKind.Done)
+        {
+            terminal = ChatStreamEvent.ForDone(terminal.Done! with { TotalMs = totalMs });
+        }
+
+        if (!_streaming && _text.Length > 0)
+        {
+            await AppendAsync(ChatStreamEvent.ForToken(_text.ToString())).ConfigureAwait(false);
+        }
+
+        // Stored before the terminal event, so a follow-up question sent on `done` sees this answer in its history.
+        await PersistAnswerAsync(status, totalMs).ConfigureAwait(false);
+        if (_facts.Completed && _model?.Speech is { } speech)
+        {
+            // The rest of the answer is spoken; every sentence's audio goes out before done.
+            speech.Complete();
+            await foreach (var spoken in speech.DrainAsync().ConfigureAwait(false))
+            {
+                await AppendAsync(ChatStreamEvent.ForAudio(spoken)).ConfigureAwait(false);
+            }
+        }
+
+        Record(activity, outcome);
+        return await EndAsync(terminal, status).ConfigureAwait(false);
+    }
+
+    /// <summary>How the answer ended: its stored status, its terminal event and its outcome for the metrics.</summary>
+    private (MessageStatus Status, ChatStreamEvent Terminal, StreamOutcome Outcome) Decide()
+    {
+        if (_facts.Completed)
+        {
+            return (MessageStatus.Complete, Done(_facts.FinishReason ?? "stop"), StreamOutcome.Succeeded);
+        }
+
+        if (_facts.Error is { } error)
+        {
+            Log.AnswerFailed(_pipeline.Logger, error.Code, _chat.Query.ChatbotId, _chat.Model);
+            return (MessageStatus.Failed, ChatStreamEvent.ForError(error), StreamOutcome.Failed);
+        }
+
+        switch (_answer.StopReason)
+        {
+            case AnswerStopReason.Stopped:
+                return (MessageStatus.Stopped, Done("stopped"), StreamOutcome.ClientAborted);
+            case AnswerStopReason.Draining:
+                _facts.Error = ChatPipeline.Draining;
+                Log.AnswerFailed(_pipeline.Logger, _facts.Error.Code, _chat.Query.ChatbotId, _chat.Model);
+                return (MessageStatus.Interrupted, ChatStreamEvent.ForError(_facts.Error), StreamOutcome.Failed);
+            default:
+                Log.AnswerInterrupted(_pipeline.Logger, _chat.Query.ChatbotId, _text.Length);
+                return (MessageStatus.Interrupted, ChatStreamEvent.ForError(ChatPipeline.NoReader), StreamOutcome.ClientAborted);
+        }
+    }
+
+    private ChatStreamEvent Done(string finishReason)
+        => ChatStreamEvent.ForDone(new ChatStreamDone(finishReason, _facts.Usage, _facts.FirstTokenMs, 0));
+
+    private void Record(Activity? activity, StreamOutcome outcome)
+    {
+        var query = _chat.Query;
+        _pipeline.Metrics.StreamFinished(query.ChatbotId, _chat.Model, _streaming, outcome, _facts.Error?.Code, _facts.FirstToken, _pipeline.Time.GetElapsedTime(_chat.StartedTimestamp), _facts.Tokens);
+        activity?.SetTag(StreamingChatTelemetry.Tags.Outcome, StreamingChatMetrics.OutcomeName(outcome));
+        if (_facts.Error is { } error)
+        {
+            activity?.SetTag(StreamingChatTelemetry.Tags.ErrorType, error.Code);
+            activity?.SetStatus(ActivityStatusCode.Error, error.Code);
+        }
+    }
+
+    /// <summary>Hands the ending to the starter (limits, budgets), then logs the terminal event.</summary>
+    private async Task<AnswerEnding> EndAsync(ChatStreamEvent terminal, MessageStatus status)
+    {
+        var ending = new AnswerEnding(_chat.MessageId, status, _text.ToString(), _nextId, _facts.Usage?.OutputTokens ?? _facts.Tokens);
+        if (_ending is not null)
+        {
+            try
+            {
+                await _ending(ending).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Log.AnswerProducerFailed(_pipeline.Logger, _chat.Query.ChatbotId, ex);
+            }
+        }
+
+        await _pipeline.Answers.EndAsync(_chat.MessageId, terminal, status).ConfigureAwait(false);
+        return ending;
+    }
+
+    /// <summary>After the producer's own failure: stores what was said as failed and ends the log if it still can.</summary>
+    private async Task<AnswerEnding?> EndAfterFailureAsync()
+    {
+        try
+        {
+            await PersistAnswerAsync(MessageStatus.Failed, ElapsedMs()).ConfigureAwait(false);
+            Record(null, StreamOutcome.Failed);
+            return await EndAsync(ChatStreamEvent.ForError(_facts.Error!), MessageStatus.Failed).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.AnswerProducerFailed(_pipeline.Logger, _chat.Query.ChatbotId, ex);
+            return null;
+        }
+    }
+
+    private async ValueTask AppendAsync(ChatStreamEvent streamEvent)
+    {
+        await _pipeline.Answers.AppendAsync(_chat.MessageId, streamEvent).ConfigureAwait(false);
+        _nextId++;
+    }
+
+    private async Task PersistAnswerAsync(MessageStatus status, long totalMs)
+    {
+        await _questionStored.ConfigureAwait(false);
+
+        // Stores keep milliseconds: the answer is at least one later than its question, so history sorts by time alone.
+        var now = _pipeline.Time.GetUtcNow();
+        await _pipeline.PersistAsync(new ConversationMessage
+        {
+            MessageId = _chat.MessageId,
+            SessionId = _chat.Query.SessionId,
+            ChatbotId = _chat.Query.ChatbotId,
+            Owner = _chat.Query.Owner,
+            Role = ConversationRole.Assistant,
+            Content = _text.ToString(),
+            Status = status,
+            CreatedAt = now >= _askedAt.AddMilliseconds(1) ? now : _askedAt.AddMilliseconds(1),
+            Usage = _facts.Usage,
+            FirstTokenMs = _facts.FirstTokenMs,
+            TotalMs = totalMs,
+            Model = _chat.Model,
+            ErrorCode = _facts.Error?.Code,
+        }).ConfigureAwait(false);
+    }
+
+    private long ElapsedMs() => (long)_pipeline.Time.GetElapsedTime(_chat.StartedTimestamp).TotalMilliseconds;
+}

@@ -1,0 +1,234 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+
+namespace StreamingChat.Core;
+
+/// <summary>
+/// Answers' event logs kept in this process: the single-machine default, so an answer is resumable on the instance that
+/// produces it. Bounded by <see cref="AnswerOptions.MaxAnswers"/> and <see cref="AnswerOptions.MaxBytes"/> (ended answers go
+/// oldest first), and an ended answer is kept <see cref="AnswerOptions.RetentionSeconds"/>. A reader waiting for the next event
+/// costs one task, made only while it waits; appending wakes it.
+/// </summary>
+public sealed class InMemoryAnswerLog : IAnswerLog
+{
+    private readonly ConcurrentDictionary<string, Entry> _answers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry> _latestBySession = new(StringComparer.Ordinal);
+
+    // Ended answers in the order they ended: the first is the first to expire, and the first to go when the log is full.
+    private readonly ConcurrentQueue<Entry> _ended = new();
+    private readonly Lock _trimming = new();
+    private readonly IOptionsMonitor<AnswerOptions> _options;
+    private readonly TimeProvider _time;
+    private long _bytes;
+
+    /// <summary>Creates an empty log.</summary>
+    public InMemoryAnswerLog(IOptionsMonitor<AnswerOptions> options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Creates an empty log with fixed options.</summary>
+    public InMemoryAnswerLog(AnswerOptions options, TimeProvider? timeProvider = null)
+        : this(new FixedOptions(options ?? throw new ArgumentNullException(nameof(options))), timeProvider)
+    {
+    }
+
+    /// <summary>Answers whose logs are kept now, running or ended.</summary>
+    public int Count => _answers.Count;
+
+    /// <summary>Bytes of events kept now (an estimate: text as UTF-16, audio as its bytes).</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <inheritdoc/>
+    public ValueTask CreateAsync(AnswerInfo answer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        var entry = new Entry(answer);
+        if (!_answers.TryAdd(answer.MessageId, entry))
+        {
+            throw new InvalidOperationException($"An answer with id '{answer.MessageId}' is logged already.");
+        }
+
+        _latestBySession[answer.SessionId] = entry;
+        Trim();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<long> AppendAsync(string messageId, ChatStreamEvent streamEvent, CancellationToken cancellationToken = default)
+    {
+        if (streamEvent.IsTerminal)
+        {
+            throw new ArgumentException("The terminal event is appended with EndAsync.", nameof(streamEvent));
+        }
+
+        return ValueTask.FromResult(Append(Running(messageId), streamEvent, status: null));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<long> EndAsync(string messageId, ChatStreamEvent terminal, MessageStatus status, CancellationToken cancellationToken = default)
+    {
+        if (!terminal.IsTerminal)
+        {
+            throw new ArgumentException("Only a done or error event ends an answer.", nameof(terminal));
+        }
+
+        var entry = Running(messageId);
+        var id = Append(entry, terminal, status);
+        _ended.Enqueue(entry);
+        Trim();
+        return ValueTask.FromResult(id);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<AnswerSnapshot?> GetAsync(string messageId, CancellationToken cancellationToken = default)
+        => ValueTask.FromResult(Kept(messageId)?.Snapshot());
+
+    /// <inheritdoc/>
+    public ValueTask<AnswerSnapshot?> GetLatestAsync(string sessionId, CancellationToken cancellationToken = default)
+        => ValueTask.FromResult(_latestBySession.TryGetValue(sessionId, out var entry) && !IsExpired(entry) ? entry.Snapshot() : null);
+
+    /// <inheritdoc/>
+    public async ValueTask<AnswerRead> ReadAsync(string messageId, long fromId, List<ChatStreamEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentOutOfRangeException.ThrowIfNegative(fromId);
+        var entry = Kept(messageId);
+        if (entry is null)
+        {
+            return AnswerRead.Missing;
+        }
+
+        while (true)
+        {
+            Task appended;
+            lock (entry)
+            {
+                var count = entry.Events.Count;
+                if (fromId < count)
+                {
+                    for (var i = (int)fromId; i < count; i++)
+                    {
+                        events.Add(entry.Events[i]);
+                    }
+
+                    return AnswerRead.Events;
+                }
+
+                if (entry.Status is not null)
+                {
+                    return AnswerRead.Ended;
+                }
+
+                entry.Waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                appended = entry.Waiter.Task;
+            }
+
+            await appended.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private long Append(Entry entry, in ChatStreamEvent streamEvent, MessageStatus? status)
+    {
+        TaskCompletionSource? waiter;
+        long id;
+        var size = SizeOf(streamEvent);
+        lock (entry)
+        {
+            if (entry.Status is not null)
+            {
+                throw new InvalidOperationException($"The answer '{entry.Info.MessageId}' has ended; nothing can be appended to it.");
+            }
+
+            id = entry.Events.Count;
+            entry.Events.Add(streamEvent);
+            entry.Bytes += size;
+            if (status is not null)
+            {
+                entry.EndedAt = _time.GetTimestamp();
+                entry.Status = status;
+            }
+
+            waiter = entry.Waiter;
+            entry.Waiter = null;
+        }
+
+        Interlocked.Add(ref _bytes, size);
+        waiter?.TrySetResult();
+        return id;
+    }
+
+    private Entry Running(string messageId)
+        => _answers.TryGetValue(messageId, out var entry) ? entry : throw new InvalidOperationException($"No answer with id '{messageId}' is logged.");
+
+    private Entry? Kept(string messageId) => _answers.TryGetValue(messageId, out var entry) && !IsExpired(entry) ? entry : null;
+
+    private bool IsExpired(Entry entry)
+    {
+        var ended = Volatile.Read(ref entry.EndedAt);
+        return ended != 0 && _time.GetElapsedTime(ended) >= TimeSpan.FromSeconds(_options.CurrentValue.RetentionSeconds);
+    }
+
+    /// <summary>Forgets expired answers, then ended ones oldest first while the log is over its bounds.</summary>
+    private void Trim()
+    {
+        if (!_trimming.TryEnter())
+        {
+            return; // another thread is trimming
+        }
+
+        try
+        {
+            var options = _options.CurrentValue;
+            while (_ended.TryPeek(out var oldest)
+                && (IsExpired(oldest) || _answers.Count > options.MaxAnswers || Interlocked.Read(ref _bytes) > options.MaxBytes)
+                && _ended.TryDequeue(out oldest))
+            {
+                _answers.TryRemove(new KeyValuePair<string, Entry>(oldest.Info.MessageId, oldest));
+                _latestBySession.TryRemove(new KeyValuePair<string, Entry>(oldest.Info.SessionId, oldest));
+                Interlocked.Add(ref _bytes, -oldest.Bytes);
+            }
+        }
+        finally
+        {
+            _trimming.Exit();
+        }
+    }
+
+    /// <summary>What an event costs the log, roughly: its text as UTF-16 and its audio, plus a fixed part.</summary>
+    private static long SizeOf(in ChatStreamEvent streamEvent) => streamEvent.Kind switch
+    {
+        ChatStreamEventKind.Token => 32 + (2L * streamEvent.Text!.Length),
+        ChatStreamEventKind.Audio => 64 + (2L * streamEvent.Audio!.Text.Length) + streamEvent.Audio.Data.Length,
+        _ => 256,
+    };
+
+    private sealed class Entry(AnswerInfo info)
+    {
+        public readonly AnswerInfo Info = info;
+        public readonly List<ChatStreamEvent> Events = [];
+        public long Bytes;
+        public long EndedAt;
+        public MessageStatus? Status;
+        public TaskCompletionSource? Waiter;
+
+        public AnswerSnapshot Snapshot()
+        {
+            lock (this)
+            {
+                return new AnswerSnapshot(Info, Events.Count, Status);
+            }
+        }
+    }
+
+    private sealed class FixedOptions(AnswerOptions value) : IOptionsMonitor<AnswerOptions>
+    {
+        public AnswerOptions CurrentValue => value;
+
+        public AnswerOptions Get(string? name) => value;
+
+        public IDisposable? OnChange(Action<AnswerOptions, string?> listener) => null;
+    }
+}
