@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine. Idempotent: what is already present is not fetched again.
-#   Debian packages: redis-server and nginx (real servers the tests start on loopback ports of their own), and
-#                    espeak-ng (the embedded speech: spoken answers with no account).
+#   Debian packages: redis-server and nginx (real servers the tests start on loopback ports of their own),
+#                    espeak-ng (the embedded speech: spoken answers with no account), and chromium (the browser the
+#                    tests drive with Microsoft.Playwright, by its executable path: Playwright's own download cannot work).
 #   npm: the MongoDB wire-compatible test server @jongodb/memory-server-bin-linux-x64-gnu, into .tools/test-servers, and
 #        the front-end libraries the tests run against the host under Node (@microsoft/fetch-event-source), into
 #        .tools/node-clients (no lock file is written: the machine's npm settings decide where packages come from).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(curl redis-server nginx espeak-ng)
+PACKAGES=(curl redis-server nginx espeak-ng chromium)
 command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 missing=()
