@@ -34,16 +34,13 @@ internal static class AnswerEndpoints
     }
 
     /// <summary><c>GET /api/chat/answers/{messageId}/stream</c>: the events after <c>Last-Event-ID</c>, then live ones to the end.</summary>
-    public static async Task StreamAsync(string messageId, HttpContext context)
+    public static async Task StreamAsync(string messageId, HttpContext context, ChatPipeline pipeline, ResumeTokens tokens, IOptionsMonitor<ChatStreamOptions> options)
     {
-        var services = context.RequestServices;
         var fromId = LastEventId(context.Request, fromQuery: true) is { } seen ? seen + 1 : 0;
-        var retryMs = services.GetRequiredService<IOptionsMonitor<ChatStreamOptions>>().CurrentValue.RetryMilliseconds;
-        var log = services.GetRequiredService<ChatPipeline>().Answers;
-        if (await log.GetAsync(messageId, context.RequestAborted).ConfigureAwait(false) is { } answer)
+        var retryMs = options.CurrentValue.RetryMilliseconds;
+        if (await pipeline.Answers.GetAsync(messageId, context.RequestAborted).ConfigureAwait(false) is { } answer)
         {
-            var token = context.Request.Query["resumeToken"].ToString();
-            if (!services.GetRequiredService<ResumeTokens>().Allows(token, messageId) && !Owns(context, answer.Info.SessionId, answer.Info.Owner))
+            if (!tokens.Allows(context.Request.Query["resumeToken"].ToString(), messageId) && !Owns(context, answer.Info.SessionId, answer.Info.Owner))
             {
                 await ChatProblems.AnswerNotFound().ExecuteAsync(context).ConfigureAwait(false);
                 return;

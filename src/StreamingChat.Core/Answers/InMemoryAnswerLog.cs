@@ -106,14 +106,9 @@ public sealed class InMemoryAnswerLog : IAnswerLog
             Task appended;
             lock (entry)
             {
-                var count = entry.Events.Count;
-                if (fromId < count)
+                if (fromId < entry.Count)
                 {
-                    for (var i = (int)fromId; i < count; i++)
-                    {
-                        events.Add(entry.Events[i]);
-                    }
-
+                    entry.CopyTo((int)fromId, events);
                     return AnswerRead.Events;
                 }
 
@@ -122,7 +117,9 @@ public sealed class InMemoryAnswerLog : IAnswerLog
                     return AnswerRead.Ended;
                 }
 
-                entry.Waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                // Completed by the appender outside its lock, and run there: the reader writes its events out on the
+                // producer's turn, as a reader pulling the model's stream itself would, with no hop between threads.
+                entry.Waiter ??= new TaskCompletionSource();
                 appended = entry.Waiter.Task;
             }
 
@@ -142,13 +139,18 @@ public sealed class InMemoryAnswerLog : IAnswerLog
                 throw new InvalidOperationException($"The answer '{entry.Info.MessageId}' has ended; nothing can be appended to it.");
             }
 
-            id = entry.Events.Count;
-            entry.Events.Add(streamEvent);
+            id = entry.Count;
+            entry.Add(streamEvent);
             entry.Bytes += size;
             if (status is not null)
             {
                 entry.EndedAt = _time.GetTimestamp();
                 entry.Status = status;
+
+                // An ended answer is kept for its retention: its tokens as one string, not a string and a slot each.
+                var compacted = entry.Compact();
+                size -= entry.Bytes - compacted;
+                entry.Bytes = compacted;
             }
 
             waiter = entry.Waiter;
@@ -205,21 +207,104 @@ public sealed class InMemoryAnswerLog : IAnswerLog
         _ => 256,
     };
 
+    /// <summary>One answer's log: its events as appended while it runs; once ended, compacted.</summary>
     private sealed class Entry(AnswerInfo info)
     {
         public readonly AnswerInfo Info = info;
-        public readonly List<ChatStreamEvent> Events = [];
         public long Bytes;
         public long EndedAt;
         public MessageStatus? Status;
         public TaskCompletionSource? Waiter;
 
+        private List<ChatStreamEvent>? _events = [];
+
+        // Compacted: the tokens' text in one string, each event's end in it (tokens) or its place in _others (the rest,
+        // as ~index).
+        private string _text = "";
+        private int[] _ends = [];
+        private ChatStreamEvent[] _others = [];
+
+        public int Count => _events?.Count ?? _ends.Length;
+
+        public void Add(in ChatStreamEvent streamEvent) => _events!.Add(streamEvent);
+
+        public void CopyTo(int from, List<ChatStreamEvent> into)
+        {
+            if (_events is { } events)
+            {
+                for (var i = from; i < events.Count; i++)
+                {
+                    into.Add(events[i]);
+                }
+
+                return;
+            }
+
+            var start = LastTokenEndBefore(from);
+            for (var i = from; i < _ends.Length; i++)
+            {
+                var end = _ends[i];
+                if (end < 0)
+                {
+                    into.Add(_others[~end]);
+                }
+                else
+                {
+                    into.Add(ChatStreamEvent.ForToken(_text[start..end]));
+                    start = end;
+                }
+            }
+        }
+
+        /// <summary>Turns the events into the compact form; returns what it costs now.</summary>
+        public long Compact()
+        {
+            var events = _events!;
+            var text = new System.Text.StringBuilder();
+            var ends = new int[events.Count];
+            var others = new List<ChatStreamEvent>();
+            long bytes = 0;
+            for (var i = 0; i < events.Count; i++)
+            {
+                if (events[i].Kind == ChatStreamEventKind.Token)
+                {
+                    text.Append(events[i].Text);
+                    ends[i] = text.Length;
+                }
+                else
+                {
+                    ends[i] = ~others.Count;
+                    others.Add(events[i]);
+                    bytes += SizeOf(events[i]);
+                }
+            }
+
+            _text = text.ToString();
+            _ends = ends;
+            _others = [.. others];
+            _events = null;
+            return bytes + (2L * _text.Length) + (4L * ends.Length) + 64;
+        }
+
         public AnswerSnapshot Snapshot()
         {
             lock (this)
             {
-                return new AnswerSnapshot(Info, Events.Count, Status);
+                return new AnswerSnapshot(Info, Count, Status);
             }
+        }
+
+        private int LastTokenEndBefore(int index)
+        {
+            for (var i = index - 1; i >= 0; i--)
+            {
+                if (_ends[i] >= 0)
+                {
+                    return _ends[i];
+                }
+            }
+
+            return 0;
         }
     }
 

@@ -135,4 +135,35 @@ public sealed class InMemoryAnswerLogTests
         await Assert.ThrowsAsync<ArgumentException>(() => log.AppendAsync("m1", Done).AsTask());
         await Assert.ThrowsAsync<InvalidOperationException>(() => log.CreateAsync(Info("m1")).AsTask());
     }
+
+    [Fact]
+    public async Task EndedAnswer_IsCompacted_AndReadsTheSameFromAnyPosition()
+    {
+        var log = Create();
+        await log.CreateAsync(Info("m1"));
+        ChatStreamEvent[] appended =
+        [
+            ChatStreamEvent.ForStart(new ChatStreamStart("m1", "s1", "demo", "model", Streaming: true)),
+            Token("He"),
+            Token(""),
+            ChatStreamEvent.ForAudio(new ChatStreamAudio(0, "He", "wav", new byte[] { 1, 2 })),
+            Token("llo"),
+            Token(" there"),
+        ];
+        foreach (var e in appended)
+        {
+            await log.AppendAsync("m1", e);
+        }
+
+        var whileRunning = log.Bytes;
+        await log.EndAsync("m1", Done, MessageStatus.Complete);
+        Assert.True(log.Bytes < whileRunning + 256);
+
+        for (var from = 0; from <= appended.Length; from++)
+        {
+            var events = new List<ChatStreamEvent>();
+            Assert.Equal(AnswerRead.Events, await log.ReadAsync("m1", from, events));
+            Assert.Equal([.. appended.Skip(from).Select(e => e.ToString()), "done"], events.Select(e => e.ToString()));
+        }
+    }
 }

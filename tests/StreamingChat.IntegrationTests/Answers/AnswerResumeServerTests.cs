@@ -106,6 +106,10 @@ public sealed class AnswerResumeServerTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, byToken.StatusCode);
         Assert.Equal(["30", "31"], (await ReadAsync(byToken)).Select(e => e.Id));
         Assert.Single(_upstream.Requests); // asked once, read three times
+
+        // A resumed stream is not a new request: one stream, one first-token latency.
+        var details = await host.Client.GetFromJsonAsync<JsonElement>("/api/metrics/streaming");
+        Assert.Equal((1, 1), (details.GetProperty("totals").GetProperty("requests").GetInt32(), details.GetProperty("totals").GetProperty("succeeded").GetInt32()));
     }
 
     [Fact]
