@@ -91,6 +91,7 @@ public sealed class InMemoryAnswerLog : IAnswerLog
         => ValueTask.FromResult(_latestBySession.TryGetValue(sessionId, out var entry) && !IsExpired(entry) ? entry.Snapshot() : null);
 
     /// <inheritdoc/>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<AnswerRead> ReadAsync(string messageId, long fromId, List<ChatStreamEvent> events, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
@@ -103,7 +104,7 @@ public sealed class InMemoryAnswerLog : IAnswerLog
 
         while (true)
         {
-            Task appended;
+            AnswerWaiter waiter;
             lock (entry)
             {
                 if (fromId < entry.Count)
@@ -117,19 +118,21 @@ public sealed class InMemoryAnswerLog : IAnswerLog
                     return AnswerRead.Ended;
                 }
 
-                // Completed by the appender outside its lock, and run there: the reader writes its events out on the
-                // producer's turn, as a reader pulling the model's stream itself would, with no hop between threads.
-                entry.Waiter ??= new TaskCompletionSource();
-                appended = entry.Waiter.Task;
+                // Signalled by the appender outside its lock; a pooled waiter, so waiting after every token allocates nothing.
+                waiter = AnswerWaiter.Rent(entry.Unlink);
+                entry.Waiters.Add(waiter);
             }
 
-            await appended.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await waiter.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
     private long Append(Entry entry, in ChatStreamEvent streamEvent, MessageStatus? status)
     {
-        TaskCompletionSource? waiter;
+        // Usually one reader waits: it is woken without an allocation; more are copied out.
+        AnswerWaiter? first = null;
+        long firstGeneration = 0;
+        (AnswerWaiter Waiter, long Generation)[]? more = null;
         long id;
         var size = SizeOf(streamEvent);
         lock (entry)
@@ -153,12 +156,25 @@ public sealed class InMemoryAnswerLog : IAnswerLog
                 entry.Bytes = compacted;
             }
 
-            waiter = entry.Waiter;
-            entry.Waiter = null;
+            var waiting = entry.Waiters;
+            if (waiting.Count > 0)
+            {
+                (first, firstGeneration) = (waiting[0], waiting[0].Generation);
+                if (waiting.Count > 1)
+                {
+                    more = [.. waiting.Skip(1).Select(w => (w, w.Generation))];
+                }
+
+                waiting.Clear();
+            }
         }
 
         Interlocked.Add(ref _bytes, size);
-        waiter?.TrySetResult();
+        first?.Signal(firstGeneration);
+        foreach (var (waiter, generation) in more ?? [])
+        {
+            waiter.Signal(generation);
+        }
         return id;
     }
 
@@ -208,13 +224,16 @@ public sealed class InMemoryAnswerLog : IAnswerLog
     };
 
     /// <summary>One answer's log: its events as appended while it runs; once ended, compacted.</summary>
-    private sealed class Entry(AnswerInfo info)
+    private sealed class Entry
     {
-        public readonly AnswerInfo Info = info;
+        public readonly AnswerInfo Info;
+
+        /// <summary>Unlinks a cancelled waiter; one delegate for the entry's life, not one per wait.</summary>
+        public readonly Action<AnswerWaiter> Unlink;
         public long Bytes;
         public long EndedAt;
         public MessageStatus? Status;
-        public TaskCompletionSource? Waiter;
+        public readonly List<AnswerWaiter> Waiters = [];
 
         private List<ChatStreamEvent>? _events = [];
 
@@ -225,6 +244,18 @@ public sealed class InMemoryAnswerLog : IAnswerLog
         private ChatStreamEvent[] _others = [];
 
         public int Count => _events?.Count ?? _ends.Length;
+
+        public Entry(AnswerInfo info)
+        {
+            Info = info;
+            Unlink = waiter =>
+            {
+                lock (this)
+                {
+                    Waiters.Remove(waiter);
+                }
+            };
+        }
 
         public void Add(in ChatStreamEvent streamEvent) => _events!.Add(streamEvent);
 

@@ -72,8 +72,16 @@ public sealed class EspeakNgTextToSpeechClient(IOptions<EmbeddedSpeechOptions> o
         var error = process.StandardError.ReadToEndAsync(cancellationToken);
         using var audio = new MemoryStream();
         var output = process.StandardOutput.BaseStream.CopyToAsync(audio, cancellationToken);
-        await process.StandardInput.WriteAsync(text.AsMemory(), cancellationToken).ConfigureAwait(false);
-        process.StandardInput.Close();
+        try
+        {
+            await process.StandardInput.WriteAsync(text.AsMemory(), cancellationToken).ConfigureAwait(false);
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The program ended before it read the text (an unknown voice, say): its exit code and message say why, below.
+        }
+
         await output.ConfigureAwait(false);
         await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         var message = await error.ConfigureAwait(false);
