@@ -4,7 +4,8 @@
 #                    espeak-ng (the embedded speech: spoken answers with no account), and chromium (the browser the
 #                    tests drive with Microsoft.Playwright, by its executable path: Playwright's own download cannot work).
 #   npm: the MongoDB wire-compatible test server @jongodb/memory-server-bin-linux-x64-gnu, into .tools/test-servers, and
-#        the front-end libraries the tests run against the host under Node (@microsoft/fetch-event-source), into
+#        the front-end libraries the tests run against the host under Node (@microsoft/fetch-event-source, the Vercel AI
+#        SDK ai@6 (ai@7 needs Node 22) and @ag-ui/client), into
 #        .tools/node-clients (no lock file is written: the machine's npm settings decide where packages come from).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,7 +47,7 @@ if [ ! -x "$jongodb" ] || [ "$installed" != "$JONGODB_VERSION" ]; then
 fi
 
 # Front-end libraries, used as they are in browsers, run under Node against the host by the integration tests.
-CLIENT_PACKAGES=("@microsoft/fetch-event-source@2.0.1")
+CLIENT_PACKAGES=("@microsoft/fetch-event-source@2.0.1" "ai@6.0.326" "@ag-ui/client@1.0.0")
 clients=".tools/node-clients"
 if [ ! -f "$clients/installed" ] || [ "$(cat "$clients/installed")" != "${CLIENT_PACKAGES[*]}" ]; then
   echo "Installing ${CLIENT_PACKAGES[*]} into $clients"

@@ -23,12 +23,17 @@ public class SseFramingBenchmarks
     private Utf8JsonWriter _json = null!;
     private Utf8JsonWriter _formatterJson = null!;
     private AnswerOutput _writer = null!;
+    private readonly UiMessageStreamFraming _ui = new();
+    private readonly AgUiFraming _agui = new("thread", "run");
 
     [GlobalSetup]
     public void Setup()
     {
         _json = new Utf8JsonWriter(_buffer, JsonOptions);
         _formatterJson = new Utf8JsonWriter(Stream.Null, JsonOptions);
+        // Both protocols' framings are given their opening event once, as a stream would, so a token is what is measured.
+        _ui.WriteEvent(_buffer, 0, ChatStreamEvent.ForStart(new ChatStreamStart("m", "s", "demo", "model", Streaming: true)));
+        _agui.WriteEvent(_buffer, 0, ChatStreamEvent.ForStart(new ChatStreamStart("m", "s", "demo", "model", Streaming: true)));
         _writer = new AnswerOutput(PipeWriter.Create(Stream.Null), new SseFraming(-1), TimeSpan.Zero, TimeProvider.System);
     }
 
@@ -49,6 +54,26 @@ public class SseFramingBenchmarks
         for (var i = 0; i < Events; i++)
         {
             SseFraming.WriteEvent(_buffer, _json, i, _token);
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = Events, Description = "AI SDK UI message stream framing, token")]
+    public void UiMessageStreamToken()
+    {
+        _buffer.ResetWrittenCount();
+        for (var i = 0; i < Events; i++)
+        {
+            _ui.WriteEvent(_buffer, i, _token);
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = Events, Description = "AG-UI framing, token")]
+    public void AgUiToken()
+    {
+        _buffer.ResetWrittenCount();
+        for (var i = 0; i < Events; i++)
+        {
+            _agui.WriteEvent(_buffer, i, _token);
         }
     }
 

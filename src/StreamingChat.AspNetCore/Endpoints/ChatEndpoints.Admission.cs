@@ -15,7 +15,10 @@ internal static partial class ChatEndpoints
     /// refusal and returns null when there is one; else the prepared answer, holding its slots and counted as running for
     /// the drain until disposed.
     /// </summary>
-    private static async Task<Admitted?> AdmitAsync(HttpContext context)
+    /// <param name="context">The request.</param>
+    /// <param name="validate">Reads the question from the body's JSON object; null for our own body (API.md), whose
+    /// clients may also resume an answer by asking its question again with <c>Last-Event-ID</c>.</param>
+    internal static async Task<Admitted?> AdmitAsync(HttpContext context, Func<System.Text.Json.JsonElement, int, ChatQueryReadResult>? validate = null)
     {
         var services = context.RequestServices;
         var cancellationToken = context.RequestAborted;
@@ -42,7 +45,9 @@ internal static partial class ChatEndpoints
         }
 
         var options = services.GetRequiredService<IOptionsMonitor<ChatStreamOptions>>().CurrentValue;
-        var read = await ChatQueryReader.ReadAsync(context.Request, options.MaxQueryLength, cancellationToken).ConfigureAwait(false);
+        var read = validate is null
+            ? await ChatQueryReader.ReadAsync(context.Request, options.MaxQueryLength, cancellationToken).ConfigureAwait(false)
+            : await ChatQueryReader.ReadAsync(context.Request, options.MaxQueryLength, validate, cancellationToken).ConfigureAwait(false);
         if (read.Problem is not null)
         {
             await read.Problem.ExecuteAsync(context).ConfigureAwait(false);
@@ -79,7 +84,7 @@ internal static partial class ChatEndpoints
         var pipeline = services.GetRequiredService<ChatPipeline>();
         if (await pipeline.Answers.GetLatestAsync(session.SessionId, cancellationToken).ConfigureAwait(false) is { } latest)
         {
-            if (AnswerEndpoints.LastEventId(context.Request, fromQuery: false) is { } seen && latest.Info.Question == query.Query && latest.Info.Owner == session.Owner)
+            if (validate is null && AnswerEndpoints.LastEventId(context.Request, fromQuery: false) is { } seen && latest.Info.Question == query.Query && latest.Info.Owner == session.Owner)
             {
                 return new Admitted(new AnswerResume(latest, seen + 1));
             }
@@ -125,7 +130,7 @@ internal static partial class ChatEndpoints
                 return Release();
             }
 
-            return new Admitted(prepared, caller, admission, lease, tracked);
+            return new Admitted(prepared, caller, admission, lease, tracked) { RunId = read.RunId };
         }
         catch
         {
@@ -149,13 +154,13 @@ internal static partial class ChatEndpoints
     }
 
     /// <summary>A retried question whose answer exists: where the caller resumes it.</summary>
-    private sealed record AnswerResume(AnswerSnapshot Answer, long FromId);
+    internal sealed record AnswerResume(AnswerSnapshot Answer, long FromId);
 
     /// <summary>
     /// A question let in: its prepared answer, its slots and its place in the drain count, which its answer holds until it
     /// ends (not the request: the answer outlives it); or a retried question to resume.
     /// </summary>
-    private sealed class Admitted
+    internal sealed class Admitted
     {
         private readonly ChatCaller? _caller;
         private readonly ChatAdmission? _admission;
@@ -177,6 +182,9 @@ internal static partial class ChatEndpoints
         public PreparedChat? Prepared { get; }
 
         public AnswerResume? Resume { get; }
+
+        /// <summary>The run the question belongs to, for protocols that name one (AG-UI's <c>runId</c>).</summary>
+        public string? RunId { get; init; }
 
         /// <summary>
         /// Starts the answer, handing it the slots: they are released, and the tokens it used charged to the caller's

@@ -28,7 +28,15 @@ internal static partial class ChatQueryReader
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
     private static partial Regex ChatbotIdPattern();
 
-    public static async Task<ChatQueryReadResult> ReadAsync(HttpRequest request, int maxQueryLength, CancellationToken cancellationToken)
+    public static Task<ChatQueryReadResult> ReadAsync(HttpRequest request, int maxQueryLength, CancellationToken cancellationToken)
+        => ReadAsync(request, maxQueryLength, Validate, cancellationToken);
+
+    /// <summary>
+    /// Reads a JSON body of at most <see cref="MaxBodyBytes"/> (415 for anything but JSON, 413 past the limit, 400 for a
+    /// body that is not a JSON object) and hands its root to <paramref name="validate"/>: the one body reader of every
+    /// chat endpoint, whatever shape of question it takes.
+    /// </summary>
+    public static async Task<ChatQueryReadResult> ReadAsync(HttpRequest request, int maxQueryLength, Func<JsonElement, int, ChatQueryReadResult> validate, CancellationToken cancellationToken)
     {
         if (!IsJson(request.ContentType))
         {
@@ -55,7 +63,7 @@ internal static partial class ChatQueryReader
             {
                 try
                 {
-                    return Parse(buffer, maxQueryLength);
+                    return Parse(buffer, maxQueryLength, validate);
                 }
                 finally
                 {
@@ -72,7 +80,9 @@ internal static partial class ChatQueryReader
             && mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
             && (!mediaType.Charset.HasValue || mediaType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase));
 
-    internal static ChatQueryReadResult Parse(ReadOnlySequence<byte> body, int maxQueryLength)
+    internal static ChatQueryReadResult Parse(ReadOnlySequence<byte> body, int maxQueryLength) => Parse(body, maxQueryLength, Validate);
+
+    private static ChatQueryReadResult Parse(ReadOnlySequence<byte> body, int maxQueryLength, Func<JsonElement, int, ChatQueryReadResult> validate)
     {
         if (body.IsEmpty)
         {
@@ -91,7 +101,9 @@ internal static partial class ChatQueryReader
 
         using (document)
         {
-            return Validate(document.RootElement, maxQueryLength);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                ? validate(document.RootElement, maxQueryLength)
+                : Invalid(BodyKey, "The body must be a JSON object.");
         }
     }
 
@@ -120,30 +132,11 @@ internal static partial class ChatQueryReader
             {
                 case QueryField:
                     query = ReadString(value, name, errors, required: true);
-                    if (query is not null)
-                    {
-                        if (string.IsNullOrWhiteSpace(query))
-                        {
-                            errors[name] = ["The query must not be blank."];
-                        }
-                        else if (query.Length > maxQueryLength)
-                        {
-                            errors[name] = [$"The query may have at most {maxQueryLength} characters."];
-                        }
-                        else if (query.AsSpan().ContainsAnyInRange('\0', '\b') || query.AsSpan().ContainsAnyInRange('\u000B', '\u000C') || query.AsSpan().ContainsAnyInRange('\u000E', '\u001F') || query.Contains('\u007F'))
-                        {
-                            errors[name] = ["The query must not contain control characters other than tab and line breaks."];
-                        }
-                    }
-
+                    CheckQuery(query, name, maxQueryLength, errors);
                     break;
                 case ChatbotIdField:
                     chatbotId = ReadString(value, name, errors, required: true);
-                    if (chatbotId is not null && !ChatbotIdPattern().IsMatch(chatbotId))
-                    {
-                        errors[name] = ["The chatbotId must be 1–64 of A-Z a-z 0-9 _ -."];
-                    }
-
+                    CheckChatbotId(chatbotId, name, errors);
                     break;
                 case SessionIdField:
                     sessionId = ReadString(value, name, errors, required: false);
@@ -183,7 +176,7 @@ internal static partial class ChatQueryReader
             : new(new ChatQuery(query!, chatbotId!, sessionId ?? "", enableTts, userId), null); // "": the server names the session
     }
 
-    private static string? ReadString(JsonElement value, string name, Dictionary<string, string[]> errors, bool required)
+    internal static string? ReadString(JsonElement value, string name, Dictionary<string, string[]> errors, bool required)
     {
         if (value.ValueKind == JsonValueKind.Null)
         {
@@ -212,6 +205,37 @@ internal static partial class ChatQueryReader
         }
     }
 
+    /// <summary>A question's rules: not blank, at most <paramref name="maxQueryLength"/> characters, no control characters but tab and line breaks.</summary>
+    internal static void CheckQuery(string? query, string name, int maxQueryLength, Dictionary<string, string[]> errors)
+    {
+        if (query is null)
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(query))
+        {
+            errors[name] = ["The query must not be blank."];
+        }
+        else if (query.Length > maxQueryLength)
+        {
+            errors[name] = [$"The query may have at most {maxQueryLength} characters."];
+        }
+        else if (query.AsSpan().ContainsAnyInRange('\0', '\b') || query.AsSpan().ContainsAnyInRange('\u000B', '\u000C') || query.AsSpan().ContainsAnyInRange('\u000E', '\u001F') || query.Contains('\u007F'))
+        {
+            errors[name] = ["The query must not contain control characters other than tab and line breaks."];
+        }
+    }
+
+    /// <summary>A chatbot id's rule: 1–64 of A-Z a-z 0-9 _ -.</summary>
+    internal static void CheckChatbotId(string? chatbotId, string name, Dictionary<string, string[]> errors)
+    {
+        if (chatbotId is not null && !ChatbotIdPattern().IsMatch(chatbotId))
+        {
+            errors[name] = ["The chatbotId must be 1–64 of A-Z a-z 0-9 _ -."];
+        }
+    }
+
     internal static void CheckId(string? id, string name, Dictionary<string, string[]> errors)
     {
         if (id is null)
@@ -234,4 +258,4 @@ internal static partial class ChatQueryReader
 }
 
 /// <summary>A query read from a request, or the refusal to answer with.</summary>
-internal readonly record struct ChatQueryReadResult(ChatQuery? Query, IResult? Problem);
+internal readonly record struct ChatQueryReadResult(ChatQuery? Query, IResult? Problem, string? RunId = null);

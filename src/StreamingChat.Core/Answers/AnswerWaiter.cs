@@ -6,9 +6,10 @@ namespace StreamingChat.Core;
 /// <summary>
 /// One reader waiting for an answer's next event, reused from a pool: a reader that waits after every token costs no
 /// allocation. Armed with a generation number, so a signal that arrives late, after the waiter has been completed,
-/// returned and armed again for another wait, is ignored. The reader resumes on the thread pool, not on the signalling
-/// (producer's) thread: measured with <c>AnswerLogBenchmarks</c>, running readers on the producer's turn made the hand-off
-/// half again as slow on two cores, and a slow reader would hold up the producer.
+/// returned and armed again for another wait, is ignored. The reader resumes on the signalling (producer's) thread: it
+/// writes its events out on the producer's turn, as a request pulling the model's stream itself would, and a token costs
+/// no hop through the thread pool, which under load means a worker woken per token (see benchmarks/README.md for the
+/// figures either way).
 /// </summary>
 internal sealed class AnswerWaiter : IValueTaskSource
 {
@@ -16,7 +17,7 @@ internal sealed class AnswerWaiter : IValueTaskSource
     private static int _pooled;
     private static long _generations;
 
-    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+    private ManualResetValueTaskSourceCore<bool> _core;
     private CancellationTokenRegistration _registration;
     private Action<AnswerWaiter>? _onCancel;
     private long _armed;

@@ -182,7 +182,10 @@ public sealed class ChatPipeline
         Running.Add(answer);
         _metrics.StreamStarted(query.ChatbotId, chat.Model, streaming);
         await producer.BeginAsync().ConfigureAwait(false);
-        _ = Task.Run(producer.RunAsync, CancellationToken.None);
+
+        // Started here, not queued to the thread pool: the model call is sent before this returns (the producer runs on
+        // until its first wait, the model's answer), so a busy pool never delays the first token.
+        _ = producer.RunAsync();
         return answer;
     }
 

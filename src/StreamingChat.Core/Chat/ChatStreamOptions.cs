@@ -63,4 +63,11 @@ public sealed class ChatStreamOptions
     /// </summary>
     [Range(0, 3600)]
     public double DisconnectGraceSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// The chatbot a front-end protocol's question goes to when its body names none (<c>chatbotId</c> in the AI SDK body or
+    /// in AG-UI's <c>forwardedProps</c>); empty (the default) makes the member required.
+    /// </summary>
+    [MaxLength(64)]
+    public string DefaultChatbotId { get; set; } = "";
 }

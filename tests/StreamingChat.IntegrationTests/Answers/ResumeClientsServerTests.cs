@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -137,23 +136,12 @@ public sealed class ResumeClientsServerTests : IAsyncLifetime
         }
     }
 
-    private static async Task<List<JsonElement>> RunFetchEventSourceAsync(Uri url, object body, string sessionKey)
-    {
-        var package = Path.Combine(TestPorts.RepositoryRoot, ".tools", "node-clients", "node_modules", "@microsoft", "fetch-event-source");
-        Assert.True(Directory.Exists(package), "run 'bash eng/install-deps.sh' (the README's test command does) to install the Node clients");
-        var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(TestPorts.RepositoryRoot, "tests", "StreamingChat.IntegrationTests", "Clients", "fetch-event-source-client.mjs"));
-        info.ArgumentList.Add(package);
-        info.ArgumentList.Add(url.ToString());
-        info.ArgumentList.Add(JsonSerializer.Serialize(body));
-        info.ArgumentList.Add(JsonSerializer.Serialize(new Dictionary<string, string> { ["X-Session-Key"] = sessionKey }));
-        info.ArgumentList.Add("retry");
-        using var node = Process.Start(info)!;
-        var output = node.StandardOutput.ReadToEndAsync();
-        var error = node.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Patience);
-        await node.WaitForExitAsync(timeout.Token);
-        Assert.True(node.ExitCode == 0, $"node exited {node.ExitCode}: {await error}\n{await output}");
-        return [.. (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone())];
-    }
+    private static Task<List<JsonElement>> RunFetchEventSourceAsync(Uri url, object body, string sessionKey)
+        => NodeClients.RunLinesAsync(
+            "fetch-event-source-client.mjs",
+            Path.Combine(NodeClients.NodeModules, "@microsoft", "fetch-event-source"),
+            url.ToString(),
+            JsonSerializer.Serialize(body),
+            JsonSerializer.Serialize(new Dictionary<string, string> { ["X-Session-Key"] = sessionKey }),
+            "retry");
 }

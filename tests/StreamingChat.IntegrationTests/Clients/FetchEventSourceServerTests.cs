@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using StreamingChat.Core;
@@ -19,23 +18,13 @@ public sealed class FetchEventSourceServerTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _upstream.DisposeAsync();
 
-    private static async Task<List<JsonElement>> AskAsync(HostInstance host, object body, string? sessionKey = null)
-    {
-        var package = Path.Combine(TestPorts.RepositoryRoot, ".tools", "node-clients", "node_modules", "@microsoft", "fetch-event-source");
-        Assert.True(Directory.Exists(package), "run 'bash eng/install-deps.sh' (the README's test command does) to install the Node clients");
-        var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(TestPorts.RepositoryRoot, "tests", "StreamingChat.IntegrationTests", "Clients", "fetch-event-source-client.mjs"));
-        info.ArgumentList.Add(package);
-        info.ArgumentList.Add(new Uri(host.Address, "/api/chat/query/stream").ToString());
-        info.ArgumentList.Add(JsonSerializer.Serialize(body));
-        info.ArgumentList.Add(sessionKey is null ? "{}" : JsonSerializer.Serialize(new Dictionary<string, string> { ["X-Session-Key"] = sessionKey }));
-        using var node = Process.Start(info)!;
-        var output = node.StandardOutput.ReadToEndAsync();
-        var error = node.StandardError.ReadToEndAsync();
-        await node.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
-        Assert.True(node.ExitCode == 0, $"node exited {node.ExitCode}: {await error}\n{await output}");
-        return [.. (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone())];
-    }
+    private static Task<List<JsonElement>> AskAsync(HostInstance host, object body, string? sessionKey = null)
+        => NodeClients.RunLinesAsync(
+            "fetch-event-source-client.mjs",
+            Path.Combine(NodeClients.NodeModules, "@microsoft", "fetch-event-source"),
+            new Uri(host.Address, "/api/chat/query/stream").ToString(),
+            JsonSerializer.Serialize(body),
+            sessionKey is null ? "{}" : JsonSerializer.Serialize(new Dictionary<string, string> { ["X-Session-Key"] = sessionKey }));
 
     [Fact]
     public async Task TheLibrary_GetsEveryEventOnce_NoEmptyMessageFromHeartbeatsOrRetry_AndTheSessionKeyCarriesTheConversation()

@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using System.Text.Json;
+using StreamingChat.Testing;
+
+namespace StreamingChat.IntegrationTests;
+
+/// <summary>
+/// The front-end libraries, run under Node against the host: the scripts beside this file, and the packages the test
+/// command installs into .tools/node-clients.
+/// </summary>
+internal static class NodeClients
+{
+    /// <summary>Where the test command installs the Node packages.</summary>
+    public static string NodeModules
+    {
+        get
+        {
+            var path = Path.Combine(TestPorts.RepositoryRoot, ".tools", "node-clients", "node_modules");
+            Assert.True(Directory.Exists(path), "run 'bash eng/install-deps.sh' (the README's test command does) to install the Node clients");
+            return path;
+        }
+    }
+
+    /// <summary>Runs <paramref name="script"/> (a file beside this one) with <paramref name="arguments"/>; its standard output once it exits 0.</summary>
+    public static async Task<string> RunAsync(string script, params string[] arguments)
+    {
+        var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(TestPorts.RepositoryRoot, "tests", "StreamingChat.IntegrationTests", "Clients", script));
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var node = Process.Start(info)!;
+        var output = node.StandardOutput.ReadToEndAsync();
+        var error = node.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await node.WaitForExitAsync(timeout.Token);
+        Assert.True(node.ExitCode == 0, $"node exited {node.ExitCode}: {await error}\n{await output}");
+        return await output;
+    }
+
+    /// <summary>Runs a script that prints one JSON line per message, and parses them.</summary>
+    public static async Task<List<JsonElement>> RunLinesAsync(string script, params string[] arguments)
+        => [.. (await RunAsync(script, arguments)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone())];
+
+    /// <summary>Runs a script that prints one JSON object, and parses it.</summary>
+    public static async Task<JsonElement> RunObjectAsync(string script, params string[] arguments)
+        => JsonDocument.Parse(await RunAsync(script, arguments)).RootElement.Clone();
+}
