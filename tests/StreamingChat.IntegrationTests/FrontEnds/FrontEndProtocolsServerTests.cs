@@ -170,7 +170,7 @@ public sealed class FrontEndProtocolsServerTests : IAsyncLifetime
     [Fact]
     public async Task BadBodies_GetTheSameProblemDetails_NamingTheField()
     {
-        await using var host = await HostInstance.StartAsync();
+        await using var host = await HostInstance.StartAsync("--StreamingChat:Chat:DefaultChatbotId=");
 
         async Task<JsonElement> RefusedAsync(string path, object body)
         {
