@@ -46,4 +46,20 @@ internal static class ChatJson
             json.WriteNull(name);
         }
     }
+
+    /// <summary>The members of one spoken sentence (<c>seq</c>, <c>text</c>, <c>format</c>, then <c>data</c> in base64 or <c>error</c>), in every framing.</summary>
+    public static void WriteAudio(Utf8JsonWriter json, ChatStreamAudio audio)
+    {
+        json.WriteNumber("seq"u8, audio.Seq);
+        json.WriteString("text"u8, audio.Text);
+        json.WriteString("format"u8, audio.Format);
+        if (audio.Error is null)
+        {
+            json.WriteBase64String("data"u8, audio.Data.Span);
+        }
+        else
+        {
+            json.WriteString("error"u8, audio.Error);
+        }
+    }
 }

@@ -48,7 +48,7 @@ internal sealed class AgUiFraming(string threadId, string runId) : JsonDataFrami
                     json.WriteString("messageId"u8, _messageId);
                 }
 
-                WriteAudio(json, streamEvent.Audio!);
+                ChatJson.WriteAudio(json, streamEvent.Audio!);
                 json.WriteEndObject();
                 End(output, json);
                 break;

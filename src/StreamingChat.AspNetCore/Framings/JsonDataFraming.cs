@@ -74,20 +74,4 @@ internal abstract class JsonDataFraming : IAnswerFraming
         json.WriteString("type"u8, type);
         End(output, json);
     }
-
-    /// <summary>The audio of one spoken sentence, as the value of a data part or a custom event.</summary>
-    protected static void WriteAudio(Utf8JsonWriter json, ChatStreamAudio audio)
-    {
-        json.WriteNumber("seq"u8, audio.Seq);
-        json.WriteString("text"u8, audio.Text);
-        json.WriteString("format"u8, audio.Format);
-        if (audio.Error is null)
-        {
-            json.WriteBase64String("data"u8, audio.Data.Span);
-        }
-        else
-        {
-            json.WriteString("error"u8, audio.Error);
-        }
-    }
 }

@@ -112,19 +112,7 @@ internal sealed class SseFraming(int retryMs) : IAnswerFraming
                 json.WriteNumber("totalMs"u8, done.TotalMs);
                 break;
             case ChatStreamEventKind.Audio:
-                var audio = e.Audio!;
-                json.WriteNumber("seq"u8, audio.Seq);
-                json.WriteString("text"u8, audio.Text);
-                json.WriteString("format"u8, audio.Format);
-                if (audio.Error is null)
-                {
-                    json.WriteBase64String("data"u8, audio.Data.Span);
-                }
-                else
-                {
-                    json.WriteString("error"u8, audio.Error);
-                }
-
+                ChatJson.WriteAudio(json, e.Audio!);
                 break;
             case ChatStreamEventKind.Error:
                 var error = e.Error!;

@@ -45,7 +45,7 @@ internal sealed class UiMessageStreamFraming : JsonDataFraming
                 json.WriteString("type"u8, "data-audio"u8);
                 json.WriteString("id"u8, "audio-" + audio.Seq.ToString(CultureInfo.InvariantCulture));
                 json.WriteStartObject("data"u8);
-                WriteAudio(json, audio);
+                ChatJson.WriteAudio(json, audio);
                 json.WriteEndObject();
                 End(output, json);
                 break;
