@@ -54,10 +54,12 @@ public sealed class ModelCallMiddlewareTests
     {
         var silentFromStart = new FakeChatClient { BeforeToken = (_, ct) => Task.Delay(Timeout.Infinite, ct) };
         var silentLater = new FakeChatClient { Tokens = ["one", "two"], BeforeToken = (i, ct) => i == 1 ? Task.Delay(Timeout.Infinite, ct) : Task.CompletedTask };
-        var limits = new ChatStreamOptions { FirstTokenTimeoutSeconds = 0.2, IdleTimeoutSeconds = 0.2 };
+        // Each case trips one limit only, and the other is far off, so a busy machine cannot trip the wrong one.
+        var firstTokenLimit = new ChatStreamOptions { FirstTokenTimeoutSeconds = 0.2, IdleTimeoutSeconds = 30 };
+        var idleLimit = new ChatStreamOptions { FirstTokenTimeoutSeconds = 30, IdleTimeoutSeconds = 0.2 };
 
-        var first = await Assert.ThrowsAsync<ChatStreamErrorException>(() => ReadAsync(silentFromStart.AsBuilder().UseModelTimeouts(() => limits, TimeProvider.System, NullLogger.Instance).Build()));
-        var idle = await Assert.ThrowsAsync<ChatStreamErrorException>(() => ReadAsync(silentLater.AsBuilder().UseModelTimeouts(() => limits, TimeProvider.System, NullLogger.Instance).Build()));
+        var first = await Assert.ThrowsAsync<ChatStreamErrorException>(() => ReadAsync(silentFromStart.AsBuilder().UseModelTimeouts(() => firstTokenLimit, TimeProvider.System, NullLogger.Instance).Build()));
+        var idle = await Assert.ThrowsAsync<ChatStreamErrorException>(() => ReadAsync(silentLater.AsBuilder().UseModelTimeouts(() => idleLimit, TimeProvider.System, NullLogger.Instance).Build()));
 
         Assert.Equal((ChatErrorCodes.UpstreamTimeout, true), (first.Error.Code, first.Error.Retryable));
         Assert.Contains("first token", first.Error.Message, StringComparison.Ordinal);
