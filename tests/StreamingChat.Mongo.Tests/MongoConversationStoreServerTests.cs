@@ -59,6 +59,18 @@ public sealed class MongoConversationStoreServerTests(MongoFixture fixture)
     }
 
     [Fact]
+    public async Task GetMessage_ReadsOneTurnByItsId_WithAStoppedStatus_AndNullWhenThereIsNone()
+    {
+        using var mongo = fixture.NewMongo("message");
+        var store = new MongoConversationStore(mongo);
+        var stopped = Turn("a1", "s1", ConversationRole.Assistant, "Half", 1, MessageStatus.Stopped) with { Owner = "key:o" };
+        await store.AppendAsync([Turn("a1-q", "s1", ConversationRole.User, "Ask", 0), stopped]);
+
+        Assert.Equal(stopped, await store.GetMessageAsync("a1"));
+        Assert.Null(await store.GetMessageAsync("nobody"));
+    }
+
+    [Fact]
     public async Task Append_SeveralTurns_StoresThemInOneWrite_InOrder()
     {
         using var mongo = fixture.NewMongo("bulk");

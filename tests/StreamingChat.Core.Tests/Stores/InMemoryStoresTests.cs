@@ -29,6 +29,24 @@ public sealed class InMemoryStoresTests
     }
 
     [Fact]
+    public async Task ConversationStore_GetMessage_FindsAKeptTurnById_AndForgetsWhatWasTrimmedOrDeleted()
+    {
+        var store = new InMemoryConversationStore(Options.Create(new ChatStreamOptions { InMemoryMessagesPerSession = 2, InMemorySessions = 2 }));
+        await store.AppendAsync([Turn("1"), Turn("2"), Turn("3"), Turn("t1", session: "t")]);
+        await store.AppendAsync([Turn("2", content: "replaced")]);
+
+        Assert.Null(await store.GetMessageAsync("1")); // trimmed: the session keeps two
+        Assert.Equal("replaced", (await store.GetMessageAsync("2"))?.Content);
+        Assert.Equal("t", (await store.GetMessageAsync("t1"))?.SessionId);
+
+        await store.DeleteSessionAsync("s");
+        Assert.Null(await store.GetMessageAsync("3"));
+        await store.AppendAsync([Turn("u1", session: "u"), Turn("v1", session: "v")]); // t is forgotten: two sessions kept
+        Assert.Null(await store.GetMessageAsync("t1"));
+        Assert.NotNull(await store.GetMessageAsync("v1"));
+    }
+
+    [Fact]
     public async Task ConversationStore_KeepsAtMostTheCapPerSession()
     {
         var store = new InMemoryConversationStore(Options.Create(new ChatStreamOptions { InMemoryMessagesPerSession = 3 }));
