@@ -14,6 +14,7 @@ public class AnswerLogBenchmarks
     private static readonly ChatStreamEvent Token = ChatStreamEvent.ForToken(" token");
     private static readonly ChatStreamEvent Done = ChatStreamEvent.ForDone(new ChatStreamDone("stop", null, 1, 2));
     private readonly InMemoryAnswerLog _log = new(new AnswerOptions { MaxAnswers = 16 });
+    private readonly CancellationTokenSource _requestAborted = new();
     private long _answers;
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Tokens, Description = "a bounded channel, one reader")]
@@ -41,7 +42,12 @@ public class AnswerLogBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = Tokens, Description = "InMemoryAnswerLog, append and read")]
-    public async Task<int> AnswerLog()
+    public Task<int> AnswerLog() => AppendAndReadAsync(CancellationToken.None);
+
+    [Benchmark(OperationsPerInvoke = Tokens, Description = "InMemoryAnswerLog, read with a request's cancellation")]
+    public Task<int> AnswerLogCancellable() => AppendAndReadAsync(_requestAborted.Token);
+
+    private async Task<int> AppendAndReadAsync(CancellationToken cancellationToken)
     {
         var id = "m" + Interlocked.Increment(ref _answers);
         await _log.CreateAsync(new AnswerInfo(id, "s" + id, "demo", null, "Hi", Streaming: true, DateTimeOffset.UnixEpoch));
@@ -49,7 +55,7 @@ public class AnswerLogBenchmarks
         {
             var events = new List<ChatStreamEvent>();
             long next = 0;
-            while (await _log.ReadAsync(id, next, events) == AnswerRead.Events)
+            while (await _log.ReadAsync(id, next, events, cancellationToken) == AnswerRead.Events)
             {
                 next += events.Count;
                 if (events[^1].IsTerminal)
