@@ -9,7 +9,8 @@ namespace StreamingChat.AspNetCore;
 internal static partial class ChatEndpoints
 {
     /// <summary>
-    /// Decides whether the question is answered, in the order that costs least first: draining (503), a caller who must
+    /// Decides whether the question is answered, in the order that costs least first: draining (503), a full outbox while the
+    /// store is away (503), a caller who must
     /// sign in (401), the caller's limits (429), the body (400/413/415), the chatbot (404), the session's owner (404), the session's limit
     /// (429), the caller's running answers (429) and a slot for the answer (503 overloaded). Writes the
     /// refusal and returns null when there is one; else the prepared answer, holding its slots and counted as running for
@@ -27,6 +28,15 @@ internal static partial class ChatEndpoints
         if (drain.IsDraining)
         {
             await RefuseDrainingAsync(context, drainOptions).ConfigureAwait(false);
+            return null;
+        }
+
+        // The store is away and as many turns wait as the outbox keeps: a new answer could not be kept, so it is not given.
+        if (services.GetRequiredService<TurnOutbox>().IsFull)
+        {
+            context.Response.Headers.RetryAfter = drainOptions.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await ChatProblems.Problem(StatusCodes.Status503ServiceUnavailable, ChatErrorCodes.Overloaded, "The conversation store is unreachable.", "Too many turns wait for the store to answer again; ask again shortly.")
+                .ExecuteAsync(context).ConfigureAwait(false);
             return null;
         }
 

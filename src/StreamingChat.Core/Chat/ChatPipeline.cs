@@ -23,6 +23,7 @@ public sealed class ChatPipeline
     private readonly ILogger _logger;
     private readonly string _defaultModel;
     private readonly SpeechSynthesis? _speech;
+    private readonly TurnOutbox _outbox;
 
     /// <summary>Creates the pipeline.</summary>
     public ChatPipeline(
@@ -35,7 +36,8 @@ public sealed class ChatPipeline
         TimeProvider timeProvider,
         ILogger<ChatPipeline> logger,
         SpeechSynthesis? speech = null,
-        IAnswerLog? answers = null)
+        IAnswerLog? answers = null,
+        TurnOutbox? outbox = null)
     {
         ArgumentNullException.ThrowIfNull(chatClient);
         ArgumentNullException.ThrowIfNull(chatbots);
@@ -62,6 +64,7 @@ public sealed class ChatPipeline
         _logger = logger;
         _defaultModel = chatClient.GetService<ChatClientMetadata>()?.DefaultModelId ?? "default";
         Answers = answers ?? new InMemoryAnswerLog(new AnswerOptions(), timeProvider);
+        _outbox = outbox ?? new TurnOutbox(conversations, options, timeProvider, logger);
     }
 
     /// <summary>Where answers' events are logged, to be read from any position.</summary>
@@ -228,17 +231,10 @@ public sealed class ChatPipeline
 
     internal ILogger Logger => _logger;
 
-    /// <summary>Stores a turn; never throws, never waits longer than the persist timeout, and is not cancelled by the caller leaving.</summary>
-    internal async Task PersistAsync(ConversationMessage message)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_options.CurrentValue.PersistTimeoutSeconds), _time);
-        try
-        {
-            await _conversations.AppendAsync([message], timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            Log.PersistFailed(_logger, message.MessageId, message.ChatbotId, ex);
-        }
-    }
+    /// <summary>
+    /// Stores a turn, or keeps it in the outbox when the store fails (written once it answers again); never throws, never
+    /// waits longer than the persist timeout, and is not cancelled by the caller leaving.
+    /// </summary>
+    internal Task PersistAsync(ConversationMessage message) => _outbox.WriteAsync(message);
+
 }

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StreamingChat.Core;
@@ -24,6 +26,10 @@ public static class StreamingChatCoreServiceCollectionExtensions
         services.AddOptions<OfflineModelOptions>().Bind(configuration.GetSection(OfflineModelOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ChatbotSeedOptions>().Bind(configuration.GetSection(ChatbotSeedOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatbotSeedOptions>, ChatbotSeedOptionsValidator>());
+        services.AddOptions<OutboxOptions>().Bind(configuration.GetSection(OutboxOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<TurnOutbox>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TurnOutboxFlusher>());
+        services.AddHealthChecks().AddCheck<TurnOutboxHealthCheck>("store-outbox", HealthStatus.Degraded, [StreamingChatBuilder.ReadyTag]);
         services.AddOptions<AnswerOptions>().Bind(configuration.GetSection(AnswerOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MetricsOptions>().Bind(configuration.GetSection(MetricsOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
 
@@ -60,7 +66,8 @@ public static class StreamingChatCoreServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ChatPipeline>>(),
             sp.GetRequiredService<SpeechSynthesis>(),
-            sp.GetRequiredService<IAnswerLog>()));
+            sp.GetRequiredService<IAnswerLog>(),
+            sp.GetRequiredService<TurnOutbox>()));
         return new StreamingChatBuilder(services, configuration);
     }
 }

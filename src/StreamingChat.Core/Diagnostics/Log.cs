@@ -14,7 +14,7 @@ internal static partial class Log
     [LoggerMessage(1003, LogLevel.Warning, "Model call failed: {ErrorCode}: {Description}")]
     public static partial void UpstreamFailed(ILogger logger, string errorCode, string description, Exception exception);
 
-    [LoggerMessage(1004, LogLevel.Error, "Storing turn {MessageId} (chatbot {ChatbotId}) failed.")]
+    [LoggerMessage(1004, LogLevel.Error, "Storing turn {MessageId} (chatbot {ChatbotId}) failed; it waits in the outbox.")]
     public static partial void PersistFailed(ILogger logger, string messageId, string chatbotId, Exception exception);
 
     [LoggerMessage(1101, LogLevel.Warning, "Redis connection to {EndPoint} lost ({FailureType}); serving from memory until it is back.")]
@@ -31,6 +31,12 @@ internal static partial class Log
 
     [LoggerMessage(1007, LogLevel.Error, "Producing an answer failed (chatbot {ChatbotId}); it ends with internal_error.")]
     public static partial void AnswerProducerFailed(ILogger logger, string chatbotId, Exception exception);
+
+    [LoggerMessage(1008, LogLevel.Warning, "The conversation store is still away; {Count} turns wait in the outbox.")]
+    public static partial void OutboxWaits(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(1009, LogLevel.Information, "The conversation store is back: {Count} waiting turns written.")]
+    public static partial void OutboxFlushed(ILogger logger, int count);
 
     [LoggerMessage(1005, LogLevel.Warning, "The conversation history could not be read (chatbot {ChatbotId}); answering without it.")]
     public static partial void HistoryUnavailable(ILogger logger, string chatbotId, Exception exception);

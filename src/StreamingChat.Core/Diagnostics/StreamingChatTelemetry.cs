@@ -30,6 +30,9 @@ public static class StreamingChatTelemetry
         /// <summary>Counter of tokens relayed to callers, <c>{token}</c>.</summary>
         public const string Tokens = "streamingchat.tokens";
 
+        /// <summary>Turns waiting for the conversation store (an observable gauge).</summary>
+        public const string PendingTurns = "streamingchat.store.pending_turns";
+
         /// <summary>Counter of rollout decisions, by feature and result, <c>{decision}</c>.</summary>
         public const string RolloutDecisions = "streamingchat.rollout.decisions";
 

@@ -29,21 +29,24 @@ public sealed class MongoTestServer : IAsyncDisposable
     public bool IsExternal => _process is null;
 
     /// <summary>Starts the server, or uses the one <c>STREAMINGCHAT_TEST_MONGO</c> names.</summary>
-    public static async Task<MongoTestServer> StartAsync()
+    public static Task<MongoTestServer> StartAsync()
     {
         var external = Environment.GetEnvironmentVariable(EnvironmentVariable);
-        if (!string.IsNullOrWhiteSpace(external))
-        {
-            return new MongoTestServer(external, null);
-        }
+        return string.IsNullOrWhiteSpace(external) ? StartOwnAsync(TestPorts.Free()) : Task.FromResult(new MongoTestServer(external, null));
+    }
 
+    /// <summary>
+    /// Starts a server of this process's own on <paramref name="port"/>, whatever <c>STREAMINGCHAT_TEST_MONGO</c> says: for
+    /// tests that stop the server and start it again (it keeps its data in memory, so it comes back empty).
+    /// </summary>
+    public static async Task<MongoTestServer> StartOwnAsync(int port)
+    {
         var executable = Path.Combine(TestPorts.RepositoryRoot, PackagePath);
         if (!File.Exists(executable))
         {
             throw new InvalidOperationException($"The MongoDB test server is not installed at {executable}; run 'bash eng/install-deps.sh' (the README's test command does).");
         }
 
-        var port = TestPorts.Free();
         var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = ServerProcess.Start(executable, [$"--port={port}"]);
         process.Line += line =>

@@ -1,0 +1,209 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace StreamingChat.Core;
+
+/// <summary>
+/// Stores turns, and keeps those the store could not take: a question or an answer whose write fails waits here, in
+/// order, and is written once the store answers again (by <see cref="TurnOutboxFlusher"/>), so nothing answered while
+/// the store is away is lost. While any turn waits, later turns queue behind it, so a session's turns reach the store in
+/// the order they were said; a turn written twice (a write that landed after its timeout) replaces itself, so each is
+/// stored once. Bounded by <see cref="OutboxOptions.MaxTurns"/>: when that many wait, new questions are refused
+/// (<see cref="IsFull"/>) rather than answered and forgotten; the answers already running still queue theirs.
+/// </summary>
+public sealed class TurnOutbox
+{
+    private readonly Queue<ConversationMessage> _pending = new();
+    private readonly SemaphoreSlim _flushing = new(1, 1);
+    private readonly SemaphoreSlim _waiting = new(0);
+    private readonly IConversationStore _store;
+    private readonly IOptionsMonitor<OutboxOptions> _options;
+    private readonly Func<TimeSpan> _timeout;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the outbox in front of <paramref name="store"/>.</summary>
+    public TurnOutbox(IConversationStore store, IOptionsMonitor<OutboxOptions> options, IOptionsMonitor<ChatStreamOptions> chat, TimeProvider timeProvider, ILogger<TurnOutbox> logger, IMeterFactory? meterFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(chat);
+        _store = store;
+        _options = options;
+        _timeout = () => TimeSpan.FromSeconds(chat.CurrentValue.PersistTimeoutSeconds);
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? NullLogger<TurnOutbox>.Instance;
+        meterFactory?.Create(StreamingChatTelemetry.Name).CreateObservableGauge(
+            StreamingChatTelemetry.Instruments.PendingTurns, () => Pending, "{turn}", "Turns waiting for the conversation store to answer again.");
+    }
+
+    /// <summary>An outbox in front of <paramref name="store"/> with the default options, for a pipeline built by hand.</summary>
+    internal TurnOutbox(IConversationStore store, IOptionsMonitor<ChatStreamOptions> chat, TimeProvider time, ILogger logger)
+    {
+        _store = store;
+        _options = new FixedOptions<OutboxOptions>(new OutboxOptions());
+        _timeout = () => TimeSpan.FromSeconds(chat.CurrentValue.PersistTimeoutSeconds);
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Turns waiting for the store.</summary>
+    public int Pending
+    {
+        get
+        {
+            lock (_pending)
+            {
+                return _pending.Count;
+            }
+        }
+    }
+
+    /// <summary>Whether as many turns wait as the outbox keeps: new questions must be refused until the store is back.</summary>
+    public bool IsFull => Pending >= _options.CurrentValue.MaxTurns;
+
+    /// <summary>
+    /// Stores <paramref name="turn"/>, or keeps it for later when the store fails or other turns wait already; never
+    /// throws, and waits at most the persist timeout.
+    /// </summary>
+    public async Task WriteAsync(ConversationMessage turn)
+    {
+        ArgumentNullException.ThrowIfNull(turn);
+        lock (_pending)
+        {
+            if (_pending.Count > 0)
+            {
+                _pending.Enqueue(turn);
+                return;
+            }
+        }
+
+        using var timeout = new CancellationTokenSource(_timeout(), _time);
+        try
+        {
+            await _store.AppendAsync([turn], timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.PersistFailed(_logger, turn.MessageId, turn.ChatbotId, ex);
+            lock (_pending)
+            {
+                _pending.Enqueue(turn);
+            }
+
+            _waiting.Release();
+        }
+    }
+
+    /// <summary>
+    /// Writes the waiting turns to the store in order, a batch at a time, until none waits (true) or the store fails
+    /// (false: the turns stay, to be tried again).
+    /// </summary>
+    public async Task<bool> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        await _flushing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            while (true)
+            {
+                ConversationMessage[] batch;
+                lock (_pending)
+                {
+                    batch = [.. _pending.Take(100)];
+                }
+
+                if (batch.Length == 0)
+                {
+                    return true;
+                }
+
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(_timeout());
+                try
+                {
+                    await _store.AppendAsync(batch, timeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    Log.OutboxWaits(_logger, batch.Length, ex);
+                    return false;
+                }
+
+                lock (_pending)
+                {
+                    for (var i = 0; i < batch.Length; i++)
+                    {
+                        _pending.Dequeue();
+                    }
+                }
+
+                Log.OutboxFlushed(_logger, batch.Length);
+            }
+        }
+        finally
+        {
+            _flushing.Release();
+        }
+    }
+
+    /// <summary>Completes when a turn has been kept for later (or at once, when one waits already).</summary>
+    internal Task WhenKeptAsync(TimeSpan patience, CancellationToken cancellationToken)
+        => Pending > 0 ? Task.CompletedTask : _waiting.WaitAsync(patience, cancellationToken);
+
+    private sealed class FixedOptions<T>(T value) : IOptionsMonitor<T>
+    {
+        public T CurrentValue => value;
+
+        public T Get(string? name) => value;
+
+        public IDisposable? OnChange(Action<T, string?> listener) => null;
+    }
+}
+
+/// <summary>Writes the outbox's turns while the store is back, trying again with a growing pause while it is not.</summary>
+internal sealed class TurnOutboxFlusher(TurnOutbox outbox, IOptionsMonitor<OutboxOptions> options, TimeProvider time) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var pause = TimeSpan.FromSeconds(options.CurrentValue.RetrySeconds);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await outbox.WhenKeptAsync(TimeSpan.FromSeconds(options.CurrentValue.RetrySeconds), stoppingToken).ConfigureAwait(false);
+                if (outbox.Pending == 0 || await outbox.FlushAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    pause = TimeSpan.FromSeconds(options.CurrentValue.RetrySeconds);
+                    continue;
+                }
+
+                await Task.Delay(pause, time, stoppingToken).ConfigureAwait(false);
+                pause = TimeSpan.FromSeconds(Math.Min(pause.TotalSeconds * 2, options.CurrentValue.MaxRetrySeconds));
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+}
+
+/// <summary>The outbox in health: <c>degraded</c> while turns wait for the store, with how many.</summary>
+internal sealed class TurnOutboxHealthCheck(TurnOutbox outbox, IOptionsMonitor<OutboxOptions> options) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var pending = outbox.Pending;
+        var data = new Dictionary<string, object> { ["pendingTurns"] = pending, ["maxTurns"] = options.CurrentValue.MaxTurns };
+        return Task.FromResult(pending == 0
+            ? HealthCheckResult.Healthy("No turn waits for the store.", data)
+            : new HealthCheckResult(
+                context.Registration.FailureStatus,
+                outbox.IsFull ? "The store is away and the outbox is full: new questions are refused." : $"{pending} turns wait for the store; they are written when it answers.",
+                data: data));
+    }
+}
