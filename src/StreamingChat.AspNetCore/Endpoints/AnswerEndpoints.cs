@@ -46,7 +46,8 @@ internal static class AnswerEndpoints
                 return;
             }
 
-            await ResumeAsync(context, answer, fromId, new SseFraming(retryMs)).ConfigureAwait(false);
+            // A resumed start event never carries the session key: a resume token reads the answer, not the session.
+            await ResumeAsync(context, answer, fromId, new SseFraming(retryMs, withSessionKey: false)).ConfigureAwait(false);
             return;
         }
 

@@ -29,7 +29,7 @@ internal static partial class ChatEndpoints
         var retryMs = services.GetRequiredService<IOptionsMonitor<ChatStreamOptions>>().CurrentValue.RetryMilliseconds;
         if (admitted.Resume is { } resume)
         {
-            await AnswerEndpoints.ResumeAsync(context, resume.Answer, resume.FromId, new SseFraming(retryMs)).ConfigureAwait(false);
+            await AnswerEndpoints.ResumeAsync(context, resume.Answer, resume.FromId, new SseFraming(retryMs, withSessionKey: false)).ConfigureAwait(false);
             return;
         }
 

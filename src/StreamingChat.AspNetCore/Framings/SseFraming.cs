@@ -18,7 +18,7 @@ namespace StreamingChat.AspNetCore;
 /// first event's block, and heartbeats are a comment line with no blank line after it, because widely used clients turn
 /// every blank line into a message.
 /// </remarks>
-internal sealed class SseFraming(int retryMs) : IAnswerFraming
+internal sealed class SseFraming(int retryMs, bool withSessionKey = true) : IAnswerFraming
 {
     private static readonly JsonWriterOptions JsonOptions = new()
     {
@@ -43,7 +43,7 @@ internal sealed class SseFraming(int retryMs) : IAnswerFraming
     public void WriteEvent(IBufferWriter<byte> output, long id, in ChatStreamEvent streamEvent)
     {
         _json ??= new Utf8JsonWriter(output, JsonOptions);
-        WriteEvent(output, _json, id, streamEvent, _retryMs);
+        WriteEvent(output, _json, id, streamEvent, _retryMs, withSessionKey);
         _retryMs = -1;
     }
 
@@ -56,7 +56,7 @@ internal sealed class SseFraming(int retryMs) : IAnswerFraming
     /// Frames one event into <paramref name="output"/>: <c>retry:</c> when <paramref name="retryMs"/> is not negative,
     /// then <c>id:</c>, <c>event:</c> and one <c>data:</c> line of JSON, then the blank line that ends the event.
     /// </summary>
-    internal static void WriteEvent(IBufferWriter<byte> output, Utf8JsonWriter json, long id, in ChatStreamEvent streamEvent, int retryMs = -1)
+    internal static void WriteEvent(IBufferWriter<byte> output, Utf8JsonWriter json, long id, in ChatStreamEvent streamEvent, int retryMs = -1, bool withSessionKey = true)
     {
         if (retryMs >= 0)
         {
@@ -77,12 +77,12 @@ internal sealed class SseFraming(int retryMs) : IAnswerFraming
         });
 
         json.Reset(output);
-        WriteData(json, streamEvent);
+        WriteData(json, streamEvent, withSessionKey);
         json.Flush();
         output.Write("\n\n"u8);
     }
 
-    private static void WriteData(Utf8JsonWriter json, in ChatStreamEvent e)
+    private static void WriteData(Utf8JsonWriter json, in ChatStreamEvent e, bool withSessionKey)
     {
         json.WriteStartObject();
         switch (e.Kind)
@@ -97,7 +97,7 @@ internal sealed class SseFraming(int retryMs) : IAnswerFraming
                 json.WriteString("chatbotId"u8, start.ChatbotId);
                 json.WriteString("model"u8, start.Model);
                 json.WriteBoolean("streaming"u8, start.Streaming);
-                if (start.SessionKey is not null)
+                if (withSessionKey && start.SessionKey is not null)
                 {
                     json.WriteString("sessionKey"u8, start.SessionKey);
                 }

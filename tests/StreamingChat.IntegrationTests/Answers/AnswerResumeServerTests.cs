@@ -105,6 +105,14 @@ public sealed class AnswerResumeServerTests : IAsyncLifetime
         using var byToken = await host.Client.GetAsync(location + "&lastEventId=29", HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, byToken.StatusCode);
         Assert.Equal(["30", "31"], (await ReadAsync(byToken)).Select(e => e.Id));
+
+        // Read from the start by token, the answer's start event does not hand out the session's key: the token reads
+        // the answer, not the session. The first response gave it to its owner.
+        Assert.True(before[0].Data.TryGetProperty("sessionKey", out _));
+        using var fromStart = await host.Client.GetAsync(location, HttpCompletionOption.ResponseHeadersRead);
+        var replayed = await ReadAsync(fromStart);
+        Assert.Equal("start", replayed[0].Type);
+        Assert.False(replayed[0].Data.TryGetProperty("sessionKey", out _));
         Assert.Single(_upstream.Requests); // asked once, read three times
 
         // A resumed stream is not a new request: one stream, one first-token latency.
