@@ -32,6 +32,8 @@ public static class StreamingChatServiceCollectionExtensions
         services.TryAddSingleton<ChatAdmission>();
         AddCallers(services, configuration);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DrainOnShutdown>());
+        services.TryAddSingleton<InstanceDirectory>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, InstanceReporter>());
 
         // The host must wait for the drain: its shutdown timeout covers the notice, the drain time and a margin to write the last events.
         services.AddOptions<HostOptions>().Configure<IOptions<DrainOptions>>((host, drain) =>

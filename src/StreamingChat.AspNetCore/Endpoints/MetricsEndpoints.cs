@@ -5,11 +5,34 @@ using StreamingChat.Core;
 
 namespace StreamingChat.AspNetCore;
 
-/// <summary><c>GET /api/metrics/streaming/summary</c> and <c>GET /api/metrics/streaming</c>, in API.md's shapes.</summary>
+/// <summary><c>GET /api/metrics/streaming/summary</c>, <c>GET /api/metrics/streaming</c> and <c>GET /api/metrics/instances</c>, in API.md's shapes.</summary>
 internal static class MetricsEndpoints
 {
     public const string SummaryPath = "/api/metrics/streaming/summary";
     public const string DetailsPath = "/api/metrics/streaming";
+    public const string InstancesPath = "/api/metrics/instances";
+
+    /// <summary><c>GET /api/metrics/instances</c>: every live instance (all of them with Redis; this one alone without).</summary>
+    public static async Task InstancesAsync(HttpContext context, InstanceDirectory directory)
+    {
+        var instances = await directory.ListAsync().ConfigureAwait(false);
+        await ChatJson.WriteResponseAsync(context, json =>
+        {
+            json.WriteStartArray();
+            foreach (var instance in instances)
+            {
+                json.WriteStartObject();
+                json.WriteString("instanceId"u8, instance.InstanceId);
+                json.WriteString("startedAt"u8, instance.StartedAt);
+                json.WriteBoolean("draining"u8, instance.Draining);
+                json.WriteNumber("activeStreams"u8, instance.ActiveStreams);
+                json.WriteString("lastSeen"u8, instance.LastSeen);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        }).ConfigureAwait(false);
+    }
 
     public static Task SummaryAsync(HttpContext context)
     {
