@@ -68,8 +68,9 @@ public sealed class HostProcess : IAsyncDisposable
                 using var response = await client.GetAsync("/");
                 return host;
             }
-            catch (HttpRequestException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
+                // Not listening yet, or too busy starting to answer within the client's timeout: ask again.
                 await Task.Delay(100);
             }
         }

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using Snapshooter;
 using Snapshooter.Xunit;
+using StreamingChat.Testing;
 
 namespace StreamingChat.IntegrationTests;
 
@@ -31,15 +33,25 @@ public sealed class MetricsSnapshotServerTests : IAsyncLifetime
 
     [Fact]
     public async Task Summary_Payload_MatchesTheSnapshot()
-        => Snapshot.Match(await ScrubbedAsync("/api/metrics/streaming/summary"));
+        => Match(await ScrubbedAsync("/api/metrics/streaming/summary"), nameof(Summary_Payload_MatchesTheSnapshot));
 
     [Fact]
     public async Task Details_Payload_MatchesTheSnapshot()
-        => Snapshot.Match(await ScrubbedAsync("/api/metrics/streaming"));
+        => Match(await ScrubbedAsync("/api/metrics/streaming"), nameof(Details_Payload_MatchesTheSnapshot));
 
     [Fact]
     public async Task Health_Payload_MatchesTheSnapshot()
-        => Snapshot.Match(await ScrubbedAsync("/api/metrics/health/streaming"));
+        => Match(await ScrubbedAsync("/api/metrics/health/streaming"), nameof(Health_Payload_MatchesTheSnapshot));
+
+    /// <summary>
+    /// Compares with the snapshot committed beside this file, named from the repository root: a build whose source paths
+    /// are mapped (CI's deterministic build writes "/_/…") would otherwise look for, and quietly create, a snapshot of
+    /// its own elsewhere, and compare nothing.
+    /// </summary>
+    private static void Match(Newtonsoft.Json.Linq.JToken payload, string test)
+        => Snapshot.Match(payload, new SnapshotFullName(
+            $"{nameof(MetricsSnapshotServerTests)}.{test}.snap",
+            Path.Combine(TestPorts.RepositoryRoot, "tests", "StreamingChat.IntegrationTests", "Metrics")));
 
     private async Task<Newtonsoft.Json.Linq.JToken> ScrubbedAsync(string path)
     {
