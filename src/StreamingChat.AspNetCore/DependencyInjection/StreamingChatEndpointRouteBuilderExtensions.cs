@@ -15,7 +15,7 @@ public static class StreamingChatEndpointRouteBuilderExtensions
     /// Maps the chat endpoints (<c>POST /api/chat/query/stream</c>, <c>POST /api/chat/query</c>, the session endpoints under
     /// <c>/api/chat/sessions</c>, the answer endpoints under <c>/api/chat/answers</c>, and the same answers for the
     /// front-end libraries: <c>POST /api/chat/ui</c> (the Vercel AI SDK's <c>useChat</c>) and <c>POST /api/chat/agui</c> (AG-UI)), the operator reads (<c>GET /api/metrics/streaming/summary</c>, <c>GET /api/metrics/streaming</c>,
-    /// <c>GET /api/metrics/instances</c>;
+    /// <c>GET /api/metrics/instances</c>, <c>GET /api/metrics/streaming/series</c>;
     /// behind the admin key with <c>StreamingChat:Admin:ProtectReads</c>) and the health endpoints
     /// (<c>GET /api/metrics/health/streaming</c>, <c>/healthz/live</c>, <c>/healthz/ready</c>), each set in a group of its
     /// own, so a convention on one (<c>endpoints.Chat.RequireAuthorization()</c>) never closes the probes.
@@ -47,6 +47,7 @@ public static class StreamingChatEndpointRouteBuilderExtensions
         operations.MapGet(MetricsEndpoints.SummaryPath, MetricsEndpoints.SummaryAsync).WithName("StreamingChat.MetricsSummary");
         operations.MapGet(MetricsEndpoints.DetailsPath, MetricsEndpoints.DetailsAsync).WithName("StreamingChat.Metrics");
         operations.MapGet(MetricsEndpoints.InstancesPath, MetricsEndpoints.InstancesAsync).WithName("StreamingChat.Instances");
+        operations.MapGet(MetricsEndpoints.SeriesPath, MetricsEndpoints.SeriesAsync).WithName("StreamingChat.MetricsSeries");
 
         var probes = endpoints.MapGroup("");
         var statusCodes = new Dictionary<HealthStatus, int>

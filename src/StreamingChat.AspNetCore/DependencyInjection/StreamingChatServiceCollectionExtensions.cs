@@ -33,6 +33,7 @@ public static class StreamingChatServiceCollectionExtensions
         AddCallers(services, configuration);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DrainOnShutdown>());
         services.TryAddSingleton<InstanceDirectory>();
+        services.TryAddSingleton<ServiceSeries>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, InstanceReporter>());
 
         // The host must wait for the drain: its shutdown timeout covers the notice, the drain time and a margin to write the last events.

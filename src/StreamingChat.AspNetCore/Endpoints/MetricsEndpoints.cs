@@ -11,6 +11,65 @@ internal static class MetricsEndpoints
     public const string SummaryPath = "/api/metrics/streaming/summary";
     public const string DetailsPath = "/api/metrics/streaming";
     public const string InstancesPath = "/api/metrics/instances";
+    public const string SeriesPath = "/api/metrics/streaming/series";
+
+    /// <summary>
+    /// <c>GET /api/metrics/streaming/series?seconds=300&amp;scope=service|instance</c>: the summary's figures per interval,
+    /// oldest first; <c>service</c> (the default) adds up every instance through Redis.
+    /// </summary>
+    public static async Task<IResult> SeriesAsync(string? seconds, string? scope, ServiceSeries series)
+    {
+        var span = 300;
+        if (seconds is not null && (!int.TryParse(seconds, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out span) || span < MetricsSeries.IntervalSeconds || span > MetricsSeries.Intervals * MetricsSeries.IntervalSeconds))
+        {
+            return JsonBody.Invalid("seconds", $"The seconds must be a whole number from {MetricsSeries.IntervalSeconds} to {MetricsSeries.Intervals * MetricsSeries.IntervalSeconds}.");
+        }
+
+        if (scope is not (null or "service" or "instance"))
+        {
+            return JsonBody.Invalid("scope", "The scope must be service or instance.");
+        }
+
+        var points = await series.ReadAsync(span, scope != "instance").ConfigureAwait(false);
+        return new SeriesResult(points);
+    }
+
+    private sealed class SeriesResult(IReadOnlyList<SeriesPoint> points) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext) => ChatJson.WriteResponseAsync(httpContext, json =>
+        {
+            json.WriteStartArray();
+            foreach (var point in points)
+            {
+                var c = point.Counts;
+                json.WriteStartObject();
+                json.WriteString("at"u8, point.At);
+                json.WriteNumber("requests"u8, c[SeriesCounts.Requests]);
+                json.WriteNumber("succeeded"u8, c[SeriesCounts.Succeeded]);
+                json.WriteNumber("failed"u8, c[SeriesCounts.Failed]);
+                json.WriteNumber("clientAborted"u8, c[SeriesCounts.ClientAborted]);
+                WritePercentile(json, "p50FirstTokenMs"u8, SeriesCounts.Percentile(c, 0.50));
+                WritePercentile(json, "p95FirstTokenMs"u8, SeriesCounts.Percentile(c, 0.95));
+                json.WriteNumber("activeStreams"u8, c[SeriesCounts.PeakActive]);
+                json.WriteNumber("tokens"u8, c[SeriesCounts.Tokens]);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        });
+
+        private static void WritePercentile(Utf8JsonWriter json, ReadOnlySpan<byte> name, double? value)
+        {
+            if (value is { } ms)
+            {
+                json.WriteNumber(name, Math.Round(ms, 1));
+            }
+            else
+            {
+                json.WriteNull(name);
+            }
+        }
+    }
 
     /// <summary><c>GET /api/metrics/instances</c>: every live instance (all of them with Redis; this one alone without).</summary>
     public static async Task InstancesAsync(HttpContext context, InstanceDirectory directory)

@@ -100,8 +100,11 @@ internal sealed class InstanceDirectory(StreamingChatInstance self, StreamingCha
     private static RedisKey RecordKey(StreamingChatRedis redis, string instanceId) => redis.Key("{instances}:" + instanceId);
 }
 
-/// <summary>Reports this instance to the directory: at start, every interval, at once when draining begins, and out when it stops.</summary>
-internal sealed class InstanceReporter(InstanceDirectory directory, StreamingChatDrain drain, TimeProvider time) : BackgroundService
+/// <summary>
+/// Reports this instance to the directory (at start, every interval, at once when draining begins, and out when it
+/// stops) and shares its figures per interval for the service's series.
+/// </summary>
+internal sealed class InstanceReporter(InstanceDirectory directory, ServiceSeries series, StreamingChatDrain drain, TimeProvider time) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -144,6 +147,7 @@ internal sealed class InstanceReporter(InstanceDirectory directory, StreamingCha
         try
         {
             await directory.ReportAsync().ConfigureAwait(false);
+            await series.PublishAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

@@ -51,6 +51,7 @@ public sealed class StreamingChatMetrics
         _time = timeProvider;
         _windowLength = TimeSpan.FromSeconds(options.Value.WindowSeconds);
         Window = new StreamingMetricsWindow(_windowLength, timeProvider);
+        Series = new MetricsSeries(timeProvider);
 
         var meter = meterFactory.Create(StreamingChatTelemetry.Name);
         _started = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.StreamsStarted, "{stream}", "Streams started.");
@@ -71,6 +72,9 @@ public sealed class StreamingChatMetrics
 
     /// <summary>Streams open now.</summary>
     public long ActiveStreams => Volatile.Read(ref _activeStreams);
+
+    /// <summary>The figures per interval of wall-clock time (<c>GET /api/metrics/streaming/series</c>).</summary>
+    internal MetricsSeries Series { get; }
 
     /// <summary>Counts since this instance started.</summary>
     public MetricsTotals Totals => new(
@@ -97,6 +101,7 @@ public sealed class StreamingChatMetrics
         Interlocked.Increment(ref _totalRequests);
         Interlocked.Increment(ref (streaming ? _streamingCohort : _otherCohort).Requests);
         Window.RecordStarted();
+        Series.RecordStarted(Volatile.Read(ref _activeStreams));
         ChatbotWindow(chatbotId).RecordStarted();
         if (_started.Enabled)
         {
@@ -141,6 +146,7 @@ public sealed class StreamingChatMetrics
         }
 
         Window.RecordFinished(outcome, errorCode, firstMs, duration.TotalMilliseconds, tokens);
+        Series.RecordFinished(outcome, firstMs, tokens);
         ChatbotWindow(chatbotId).RecordFinished(outcome, errorCode, firstMs, duration.TotalMilliseconds, tokens);
         if (_active.Enabled)
         {

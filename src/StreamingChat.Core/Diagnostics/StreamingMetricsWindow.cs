@@ -217,6 +217,10 @@ public sealed class WindowFigures
             CoveredSeconds = 1,
         };
 
+    /// <summary>Figures holding only a first-token histogram, for its percentiles.</summary>
+    internal static WindowFigures FromHistogram(long[] histogram, long firstTokenCount)
+        => new(histogram, new long[StreamingMetricsWindow.ErrorCodes.Count]) { FirstTokenCount = firstTokenCount, CoveredSeconds = 1 };
+
     /// <summary>Streams started.</summary>
     public long Requests { get; internal set; }
 

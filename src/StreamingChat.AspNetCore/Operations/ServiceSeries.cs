@@ -1,0 +1,106 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+using StreamingChat.Core;
+
+namespace StreamingChat.AspNetCore;
+
+/// <summary>One interval of <c>GET /api/metrics/streaming/series</c>.</summary>
+internal sealed record SeriesPoint(DateTimeOffset At, long[] Counts);
+
+/// <summary>
+/// The streams' figures per interval, for this instance or for the service: with Redis, each instance shares its
+/// intervals (one hash per interval, a field per instance, under one hash tag, kept an hour) when it reports itself,
+/// and the service's figures are their sum; without Redis, or while it is away, the service is this instance.
+/// </summary>
+internal sealed class ServiceSeries(StreamingChatMetrics metrics, StreamingChatInstance self, IServiceProvider services)
+{
+    private static readonly TimeSpan Kept = TimeSpan.FromSeconds((MetricsSeries.Intervals * MetricsSeries.IntervalSeconds) + 60);
+
+    private StreamingChatRedis? Redis => services.GetService<StreamingChatRedis>();
+
+    /// <summary>The intervals of the last <paramref name="seconds"/>, oldest first, service-wide when <paramref name="service"/>.</summary>
+    public async Task<IReadOnlyList<SeriesPoint>> ReadAsync(int seconds, bool service)
+    {
+        var series = metrics.Series;
+        var last = series.CurrentIndex;
+        var count = Math.Clamp((seconds + MetricsSeries.IntervalSeconds - 1) / MetricsSeries.IntervalSeconds, 1, MetricsSeries.Intervals);
+        var indexes = Enumerable.Range(0, count).Select(i => last - count + 1 + i).ToArray();
+        var points = indexes.Select(index => new SeriesPoint(DateTimeOffset.FromUnixTimeSeconds(index * MetricsSeries.IntervalSeconds), series.Read(index))).ToArray();
+        if (!service || Redis is not { IsConnected: true } redis)
+        {
+            return points;
+        }
+
+        try
+        {
+            var batch = redis.Database.CreateBatch();
+            var reads = indexes.Select(index => batch.HashGetAllAsync(Key(redis, index))).ToArray();
+            batch.Execute();
+            await Task.WhenAll(reads).ConfigureAwait(false);
+            for (var i = 0; i < points.Length; i++)
+            {
+                foreach (var entry in reads[i].Result)
+                {
+                    // This instance's own figures are the fresher ones it holds.
+                    if ((string?)entry.Name != self.InstanceId && Parse(entry.Value) is { } counts)
+                    {
+                        for (var c = 0; c < counts.Length && c < points[i].Counts.Length; c++)
+                        {
+                            points[i].Counts[c] += counts[c];
+                        }
+                    }
+                }
+            }
+
+            return points;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return [.. indexes.Select(index => new SeriesPoint(DateTimeOffset.FromUnixTimeSeconds(index * MetricsSeries.IntervalSeconds), series.Read(index)))];
+        }
+    }
+
+    /// <summary>Shares this instance's current and previous intervals (the previous one is final now).</summary>
+    public async Task PublishAsync()
+    {
+        if (Redis is not { IsConnected: true } redis)
+        {
+            return;
+        }
+
+        var database = redis.Database;
+        var current = metrics.Series.CurrentIndex;
+        var writes = new List<Task>();
+        foreach (var index in new[] { current - 1, current })
+        {
+            var key = Key(redis, index);
+            writes.Add(database.HashSetAsync(key, self.InstanceId, string.Join(',', metrics.Series.Read(index).Select(c => c.ToString(CultureInfo.InvariantCulture)))));
+            writes.Add(database.KeyExpireAsync(key, Kept));
+        }
+
+        await Task.WhenAll(writes).ConfigureAwait(false);
+    }
+
+    private static RedisKey Key(StreamingChatRedis redis, long index) => redis.Key("{series}:" + index.ToString(CultureInfo.InvariantCulture));
+
+    private static long[]? Parse(RedisValue value)
+    {
+        var parts = ((string?)value)?.Split(',');
+        if (parts is null)
+        {
+            return null;
+        }
+
+        var counts = new long[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out counts[i]))
+            {
+                return null;
+            }
+        }
+
+        return counts;
+    }
+}
