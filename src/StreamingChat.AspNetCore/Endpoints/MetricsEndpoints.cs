@@ -48,8 +48,8 @@ internal static class MetricsEndpoints
                 json.WriteNumber("succeeded"u8, c[SeriesCounts.Succeeded]);
                 json.WriteNumber("failed"u8, c[SeriesCounts.Failed]);
                 json.WriteNumber("clientAborted"u8, c[SeriesCounts.ClientAborted]);
-                WritePercentile(json, "p50FirstTokenMs"u8, SeriesCounts.Percentile(c, 0.50));
-                WritePercentile(json, "p95FirstTokenMs"u8, SeriesCounts.Percentile(c, 0.95));
+                WriteMs(json, "p50FirstTokenMs"u8, SeriesCounts.Percentile(c, 0.50));
+                WriteMs(json, "p95FirstTokenMs"u8, SeriesCounts.Percentile(c, 0.95));
                 json.WriteNumber("activeStreams"u8, c[SeriesCounts.PeakActive]);
                 json.WriteNumber("tokens"u8, c[SeriesCounts.Tokens]);
                 json.WriteEndObject();
@@ -57,18 +57,6 @@ internal static class MetricsEndpoints
 
             json.WriteEndArray();
         });
-
-        private static void WritePercentile(Utf8JsonWriter json, ReadOnlySpan<byte> name, double? value)
-        {
-            if (value is { } ms)
-            {
-                json.WriteNumber(name, Math.Round(ms, 1));
-            }
-            else
-            {
-                json.WriteNull(name);
-            }
-        }
     }
 
     /// <summary><c>GET /api/metrics/instances</c>: every live instance (all of them with Redis; this one alone without).</summary>

@@ -31,7 +31,7 @@ public sealed partial class InMemoryAnswerLog : IAnswerLog
 
     /// <summary>Creates an empty log with fixed options.</summary>
     public InMemoryAnswerLog(AnswerOptions options, TimeProvider? timeProvider = null)
-        : this(new FixedOptions(options ?? throw new ArgumentNullException(nameof(options))), timeProvider)
+        : this(new FixedOptionsMonitor<AnswerOptions>(options ?? throw new ArgumentNullException(nameof(options))), timeProvider)
     {
     }
 
@@ -222,13 +222,4 @@ public sealed partial class InMemoryAnswerLog : IAnswerLog
         ChatStreamEventKind.Audio => 64 + (2L * streamEvent.Audio!.Text.Length) + streamEvent.Audio.Data.Length,
         _ => 256,
     };
-
-    private sealed class FixedOptions(AnswerOptions value) : IOptionsMonitor<AnswerOptions>
-    {
-        public AnswerOptions CurrentValue => value;
-
-        public AnswerOptions Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<AnswerOptions, string?> listener) => null;
-    }
 }

@@ -45,7 +45,7 @@ public sealed class TurnOutbox
     internal TurnOutbox(IConversationStore store, IOptionsMonitor<ChatStreamOptions> chat, TimeProvider time, ILogger logger)
     {
         _store = store;
-        _options = new FixedOptions<OutboxOptions>(new OutboxOptions());
+        _options = new FixedOptionsMonitor<OutboxOptions>(new OutboxOptions());
         _timeout = () => TimeSpan.FromSeconds(chat.CurrentValue.PersistTimeoutSeconds);
         _time = time;
         _logger = logger;
@@ -153,15 +153,6 @@ public sealed class TurnOutbox
     /// <summary>Completes when a turn has been kept for later (or at once, when one waits already).</summary>
     internal Task WhenKeptAsync(TimeSpan patience, CancellationToken cancellationToken)
         => Pending > 0 ? Task.CompletedTask : _waiting.WaitAsync(patience, cancellationToken);
-
-    private sealed class FixedOptions<T>(T value) : IOptionsMonitor<T>
-    {
-        public T CurrentValue => value;
-
-        public T Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<T, string?> listener) => null;
-    }
 }
 
 /// <summary>Writes the outbox's turns while the store is back, trying again with a growing pause while it is not.</summary>
