@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 
 namespace StreamingChat.Core;
 
@@ -96,8 +97,8 @@ public sealed class StreamingChatBuilder
 
     /// <summary>
     /// Uses Redis (one connection for the process) as the second cache level for chatbot definitions, and for the
-    /// state every instance shares: the rollout percentage and the guard's service-wide window when
-    /// <c>AddStreamingRollout()</c> is used. Adds the <c>redis</c> health check, <c>degraded</c> while Redis is away.
+    /// state every instance shares: answers' logs (any instance resumes, reads or stops any answer, and ends those whose
+    /// instance died), the rollout percentage and the guard's service-wide window when <c>AddStreamingRollout()</c> is used. Adds the <c>redis</c> health check, <c>degraded</c> while Redis is away.
     /// <paramref name="connectionString"/> (a StackExchange.Redis string or a <c>redis://</c> URL) overrides
     /// <c>StreamingChat:Redis:ConnectionString</c>.
     /// </summary>
@@ -123,6 +124,15 @@ public sealed class StreamingChatBuilder
             cache.ConnectionMultiplexerFactory = () => Task.FromResult(redis.Multiplexer);
         });
         Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded, [ReadyTag]);
+
+        // Answers' logs in Redis, so any instance resumes or stops any answer; unless the application brought its own log.
+        Services.TryAddSingleton<RedisAnswerLog>();
+        if (Services.LastOrDefault(d => d.ServiceType == typeof(IAnswerLog)) is not { } answers || answers.ImplementationType == typeof(InMemoryAnswerLog))
+        {
+            Services.Replace(ServiceDescriptor.Singleton<IAnswerLog>(sp => sp.GetRequiredService<RedisAnswerLog>()));
+        }
+
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RedisAnswerLogService>());
         return this;
     }
 

@@ -103,12 +103,18 @@ internal static class AnswerEndpoints
             return ChatProblems.AnswerNotFound();
         }
 
+        // Its store write is bounded by the persist timeout, which this patience covers.
+        var patience = TimeSpan.FromSeconds(options.CurrentValue.PersistTimeoutSeconds + 5);
         if (pipeline.Running.Find(messageId) is { } running)
         {
-            // Its store write is bounded by the persist timeout, which this patience covers.
-            var patience = TimeSpan.FromSeconds(options.CurrentValue.PersistTimeoutSeconds + 5);
             var ending = await running.StopAsync().WaitAsync(patience, context.RequestAborted).ConfigureAwait(false);
             return Described(messageId, ending.Status, ending.Answer, ending.LastEventId);
+        }
+
+        // Produced on another instance: that one is told (or, if it is gone, the answer is ended here).
+        if (answer.IsRunning && await pipeline.StopElsewhereAsync(answer, patience, context.RequestAborted).ConfigureAwait(false) is { } stopped)
+        {
+            return Described(messageId, stopped.Status, stopped.Answer, stopped.LastEventId);
         }
 
         answer = await pipeline.Answers.GetAsync(messageId, context.RequestAborted).ConfigureAwait(false) ?? answer;

@@ -146,16 +146,22 @@ internal static class SessionEndpoints
         }
 
         // The stopped answer stores what it had said; that write must land before the erasure, not after it.
+        var patience = TimeSpan.FromSeconds(chat.CurrentValue.PersistTimeoutSeconds + 5);
         if (pipeline.Running.FindInSession(sessionId) is { } running)
         {
             try
             {
-                await running.StopAsync().WaitAsync(TimeSpan.FromSeconds(chat.CurrentValue.PersistTimeoutSeconds + 5), context.RequestAborted).ConfigureAwait(false);
+                await running.StopAsync().WaitAsync(patience, context.RequestAborted).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
                 // Its store write is bounded by the persist timeout, which the patience covers; past it, go on without it.
             }
+        }
+        else if (await pipeline.Answers.GetLatestAsync(sessionId, context.RequestAborted).ConfigureAwait(false) is { IsRunning: true } elsewhere)
+        {
+            // Running on another instance (a shared log): stopped there, or ended here if that instance is gone.
+            await pipeline.StopElsewhereAsync(elsewhere, patience, context.RequestAborted).ConfigureAwait(false);
         }
 
         await store.DeleteSessionAsync(sessionId, context.RequestAborted).ConfigureAwait(false);

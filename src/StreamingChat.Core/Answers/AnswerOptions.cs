@@ -22,4 +22,19 @@ public sealed class AnswerOptions
     /// <summary>How many bytes of events the in-memory log keeps at most (default 64 MiB), dropping ended answers oldest first past it.</summary>
     [Range(1024, long.MaxValue)]
     public long MaxBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// With a shared (Redis) log: how long an instance's lease on the answers it produces lasts, in seconds (default 10). It
+    /// renews the lease every third of that; once it lapses (the instance died), any instance ends its running answers with
+    /// <c>error</c> <c>answer_lost</c>, the text so far stored as <c>interrupted</c>.
+    /// </summary>
+    [Range(1, 3_600)]
+    public double LeaseSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// With a shared (Redis) log: how often a reader on another instance than the producer's reads again without being
+    /// told of new events, in seconds (default 1), so a lost notification costs at most this much delay.
+    /// </summary>
+    [Range(0.05, 60)]
+    public double RereadSeconds { get; set; } = 1;
 }

@@ -13,15 +13,17 @@ public sealed class ChatAnswer
     private readonly TimeSpan _grace;
     private readonly TimeProvider _time;
     private readonly CancellationTokenRegistration _deadline;
+    private readonly Func<string, ValueTask<bool>>? _readElsewhere;
     private ITimer? _graceTimer;
     private int _readers;
     private int _reason;
 
-    internal ChatAnswer(AnswerInfo info, CancellationToken deadline, TimeSpan grace, TimeProvider time)
+    internal ChatAnswer(AnswerInfo info, CancellationToken deadline, TimeSpan grace, TimeProvider time, Func<string, ValueTask<bool>>? readElsewhere = null)
     {
         Info = info;
         _grace = grace;
         _time = time;
+        _readElsewhere = readElsewhere;
 
         // Until the first reader attaches, the answer is as alone as after the last one left; with no grace at all, the
         // starting request attaches at once, and only its leaving counts.
@@ -127,8 +129,48 @@ public sealed class ChatAnswer
             }
         }
 
+        if (_readElsewhere is null)
+        {
+            Cancel(AnswerStopReason.NoReader);
+        }
+        else
+        {
+            _ = CheckReadersElsewhereAsync(_readElsewhere);
+        }
+    }
+
+    /// <summary>With a shared log a reader may be on another instance: while one reads, the answer is not alone.</summary>
+    private async Task CheckReadersElsewhereAsync(Func<string, ValueTask<bool>> readElsewhere)
+    {
+        bool read;
+        try
+        {
+            read = await readElsewhere(MessageId).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            read = false; // cannot tell: as alone as it looks here
+        }
+
+        if (read)
+        {
+            StartGrace();
+            return;
+        }
+
+        lock (_readersLock)
+        {
+            if (_readers > 0)
+            {
+                return;
+            }
+        }
+
         Cancel(AnswerStopReason.NoReader);
     }
+
+    /// <summary>Another instance ended this answer in the shared log (it took this one for dead): stop producing it.</summary>
+    internal void EndedElsewhere() => Cancel(AnswerStopReason.EndedElsewhere);
 
     private void Cancel(AnswerStopReason reason)
     {
@@ -168,4 +210,5 @@ internal enum AnswerStopReason
     Stopped,
     Draining,
     NoReader,
+    EndedElsewhere,
 }

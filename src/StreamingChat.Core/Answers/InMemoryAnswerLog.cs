@@ -127,6 +127,9 @@ public sealed partial class InMemoryAnswerLog : IAnswerLog
         }
     }
 
+    /// <summary>How the answer ended; null while it runs or when it is not kept.</summary>
+    internal MessageStatus? StatusOf(string messageId) => Kept(messageId)?.Snapshot().Status;
+
     private long Append(Entry entry, in ChatStreamEvent streamEvent, MessageStatus? status)
     {
         // Usually one reader waits: it is woken without an allocation; more are copied out.

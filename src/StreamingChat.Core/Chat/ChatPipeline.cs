@@ -12,7 +12,7 @@ namespace StreamingChat.Core;
 /// <c>stopped</c>) before the terminal event. The model call's own concerns are middleware (<c>ChatClients/</c>); one
 /// answer's production is <c>AnswerProducer</c>.
 /// </summary>
-public sealed class ChatPipeline
+public sealed partial class ChatPipeline
 {
     private readonly IChatClient _chatClient;
     private readonly IChatbotStore _chatbots;
@@ -65,6 +65,10 @@ public sealed class ChatPipeline
         _defaultModel = chatClient.GetService<ChatClientMetadata>()?.DefaultModelId ?? "default";
         Answers = answers ?? new InMemoryAnswerLog(new AnswerOptions(), timeProvider);
         _outbox = outbox ?? new TurnOutbox(conversations, options, timeProvider, logger);
+        if (Answers is ISharedAnswerLog shared)
+        {
+            ConnectShared(shared);
+        }
     }
 
     /// <summary>Where answers' events are logged, to be read from any position.</summary>
@@ -180,7 +184,7 @@ public sealed class ChatPipeline
         var query = chat.Query;
         var info = new AnswerInfo(chat.MessageId, query.SessionId, query.ChatbotId, query.Owner, query.Query, streaming, _time.GetUtcNow());
         await Answers.CreateAsync(info).ConfigureAwait(false);
-        var answer = new ChatAnswer(info, deadline, TimeSpan.FromSeconds(_options.CurrentValue.DisconnectGraceSeconds), _time);
+        var answer = new ChatAnswer(info, deadline, TimeSpan.FromSeconds(_options.CurrentValue.DisconnectGraceSeconds), _time, _readElsewhere);
         var producer = new AnswerProducer(this, chat, answer, ending);
         Running.Add(answer);
         _metrics.StreamStarted(query.ChatbotId, chat.Model, streaming);

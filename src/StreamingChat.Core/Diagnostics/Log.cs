@@ -26,6 +26,15 @@ internal static partial class Log
     [LoggerMessage(1103, LogLevel.Warning, "Redis is not reachable at start; serving from memory and connecting in the background.")]
     public static partial void RedisUnavailableAtStart(ILogger logger);
 
+    [LoggerMessage(1104, LogLevel.Warning, "Answers produced here could not be written to Redis; they are kept here and written when it answers.")]
+    public static partial void AnswerLogBehind(ILogger logger, Exception exception);
+
+    [LoggerMessage(1105, LogLevel.Error, "The shared answer log's upkeep failed; it runs again shortly.")]
+    public static partial void AnswerSweepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1106, LogLevel.Warning, "An answer's producing instance is gone; it was ended here with {ErrorCode} after {Events} events.")]
+    public static partial void AnswerProducerLost(ILogger logger, string errorCode, long events);
+
     [LoggerMessage(1110, LogLevel.Warning, "Reading chatbot {ChatbotId} through the cache failed; reading the store directly.")]
     public static partial void ChatbotCacheFailed(ILogger logger, string chatbotId, Exception exception);
 

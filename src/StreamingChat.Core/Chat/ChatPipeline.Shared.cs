@@ -1,0 +1,155 @@
+using System.Text;
+
+namespace StreamingChat.Core;
+
+/// <summary>The pipeline's part in a log shared by every instance: stops asked elsewhere, and answers whose producer died.</summary>
+public sealed partial class ChatPipeline
+{
+    /// <summary>The error an answer ends with when the instance producing it stopped before it was finished.</summary>
+    internal static readonly ChatStreamError ProducerLost = new(ChatErrorCodes.AnswerLost, "The server answering stopped before the answer was finished; ask again.", Retryable: true);
+
+    private Func<string, ValueTask<bool>>? _readElsewhere;
+
+    private void ConnectShared(ISharedAnswerLog shared)
+    {
+        _readElsewhere = id => shared.IsReadElsewhereAsync(id);
+        shared.Connect(
+            stopRequested: id =>
+            {
+                _ = Running.Find(id)?.StopAsync();
+                return ValueTask.CompletedTask;
+            },
+            producerLost: async answer => await EndLostAsync(answer).ConfigureAwait(false),
+            endedElsewhere: id => Running.Find(id)?.EndedElsewhere());
+    }
+
+    /// <summary>
+    /// Ends a running answer whose producing instance is gone, once across the service: what it said is stored (the question
+    /// too, in case it never was) as <see cref="MessageStatus.Interrupted"/> with <c>error</c> <c>answer_lost</c> appended,
+    /// or, when <paramref name="stopped"/>, as <see cref="MessageStatus.Stopped"/> with <c>done</c> <c>stopped</c>. Null
+    /// when another instance is ending it, it has ended, or the log is not shared.
+    /// </summary>
+    public async Task<AnswerEnding?> EndLostAsync(AnswerSnapshot answer, bool stopped = false)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        if (Answers is not ISharedAnswerLog shared || !answer.IsRunning || !await shared.TryClaimAsync(answer.Info.MessageId).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var info = answer.Info;
+        var text = await ReadSoFarAsync(info.MessageId).ConfigureAwait(false);
+        var status = stopped ? MessageStatus.Stopped : MessageStatus.Interrupted;
+        var terminal = stopped
+            ? ChatStreamEvent.ForDone(new ChatStreamDone("stopped", null, null, (long)(_time.GetUtcNow() - info.CreatedAt).TotalMilliseconds))
+            : ChatStreamEvent.ForError(ProducerLost);
+
+        // Upserts by id: the question again in case its producer died before storing it, then the answer, then the end.
+        await PersistAsync(new ConversationMessage
+        {
+            MessageId = info.MessageId + "-q",
+            SessionId = info.SessionId,
+            ChatbotId = info.ChatbotId,
+            Owner = info.Owner,
+            Role = ConversationRole.User,
+            Content = info.Question,
+            CreatedAt = info.CreatedAt,
+        }).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        await PersistAsync(new ConversationMessage
+        {
+            MessageId = info.MessageId,
+            SessionId = info.SessionId,
+            ChatbotId = info.ChatbotId,
+            Owner = info.Owner,
+            Role = ConversationRole.Assistant,
+            Content = text,
+            Status = status,
+            CreatedAt = now >= info.CreatedAt.AddMilliseconds(1) ? now : info.CreatedAt.AddMilliseconds(1),
+            ErrorCode = stopped ? null : ChatErrorCodes.AnswerLost,
+        }).ConfigureAwait(false);
+
+        var id = await shared.EndElsewhereAsync(info.MessageId, terminal, status).ConfigureAwait(false);
+        if (id is null)
+        {
+            return null;
+        }
+
+        Log.AnswerProducerLost(_logger, stopped ? "stopped" : ChatErrorCodes.AnswerLost, id.Value);
+        return new AnswerEnding(info.MessageId, status, text, id.Value, 0);
+    }
+
+    /// <summary>
+    /// Stops an answer produced on another instance: asks that instance (it stores what was said as
+    /// <see cref="MessageStatus.Stopped"/> and ends the answer), or ends it here when that instance is gone; completes with
+    /// how the answer ended once its terminal event is in the log, or null when <paramref name="patience"/> ran out first.
+    /// </summary>
+    public async Task<AnswerEnding?> StopElsewhereAsync(AnswerSnapshot answer, TimeSpan patience, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        if (Answers is not ISharedAnswerLog shared)
+        {
+            return null;
+        }
+
+        var messageId = answer.Info.MessageId;
+        if (await shared.IsProducerAliveAsync(messageId, cancellationToken).ConfigureAwait(false))
+        {
+            await shared.RequestStopAsync(messageId, cancellationToken).ConfigureAwait(false);
+        }
+        else if (await EndLostAsync(answer, stopped: true).ConfigureAwait(false) is { } ended)
+        {
+            return ended;
+        }
+
+        // The terminal event, read as any reader reads it (a producer that dies meanwhile is noticed there).
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(patience);
+        var text = new StringBuilder();
+        long lastId = -1;
+        try
+        {
+            await foreach (var streamEvent in Answers.ReadEventsAsync(messageId, 0, bounded.Token).ConfigureAwait(false))
+            {
+                lastId++;
+                if (streamEvent.Kind == ChatStreamEventKind.Token)
+                {
+                    text.Append(streamEvent.Text);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        var now = await Answers.GetAsync(messageId, cancellationToken).ConfigureAwait(false);
+        return now?.Status is { } status ? new AnswerEnding(messageId, status, text.ToString(), lastId, 0) : null;
+    }
+
+    /// <summary>The text an answer's log holds now, read without waiting long.</summary>
+    private async Task<string> ReadSoFarAsync(string messageId)
+    {
+        using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var events = new List<ChatStreamEvent>();
+        try
+        {
+            await Answers.ReadAsync(messageId, 0, events, bounded.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Nothing logged: nothing was said.
+        }
+
+        var text = new StringBuilder();
+        foreach (var streamEvent in events)
+        {
+            if (streamEvent.Kind == ChatStreamEventKind.Token)
+            {
+                text.Append(streamEvent.Text);
+            }
+        }
+
+        return text.ToString();
+    }
+}

@@ -1,0 +1,60 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using StackExchange.Redis;
+
+namespace StreamingChat.Core;
+
+/// <summary>
+/// An answer's events as Redis Stream entries of one field each: the field names the kind (<c>t</c> token, <c>s</c> start,
+/// <c>d</c> done, <c>e</c> error, <c>a</c> audio); a token's value is its text as it is, the others' their JSON. The
+/// <c>start</c> event is kept without the session key: the log is read with a resume token, which reads the answer only.
+/// </summary>
+internal static class AnswerEventCodec
+{
+    public static readonly RedisValue Token = "t";
+    private static readonly RedisValue Start = "s";
+    private static readonly RedisValue Done = "d";
+    private static readonly RedisValue Error = "e";
+    private static readonly RedisValue Audio = "a";
+
+    /// <summary>The entry's field and value.</summary>
+    public static (RedisValue Field, RedisValue Value) Encode(in ChatStreamEvent streamEvent) => streamEvent.Kind switch
+    {
+        ChatStreamEventKind.Token => (Token, streamEvent.Text),
+        ChatStreamEventKind.Start => (Start, JsonSerializer.SerializeToUtf8Bytes(streamEvent.Start! with { SessionKey = null }, AnswerEventJson.Default.ChatStreamStart)),
+        ChatStreamEventKind.Done => (Done, JsonSerializer.SerializeToUtf8Bytes(streamEvent.Done!, AnswerEventJson.Default.ChatStreamDone)),
+        ChatStreamEventKind.Error => (Error, JsonSerializer.SerializeToUtf8Bytes(streamEvent.Error!, AnswerEventJson.Default.ChatStreamError)),
+        _ => (Audio, JsonSerializer.SerializeToUtf8Bytes(streamEvent.Audio!, AnswerEventJson.Default.ChatStreamAudio)),
+    };
+
+    /// <summary>The event an entry holds.</summary>
+    public static ChatStreamEvent Decode(NameValueEntry entry)
+    {
+        var field = entry.Name.ToString();
+        var value = entry.Value;
+        return field switch
+        {
+            "t" => ChatStreamEvent.ForToken(value.ToString()),
+            "s" => ChatStreamEvent.ForStart(JsonSerializer.Deserialize((byte[])value!, AnswerEventJson.Default.ChatStreamStart)!),
+            "d" => ChatStreamEvent.ForDone(JsonSerializer.Deserialize((byte[])value!, AnswerEventJson.Default.ChatStreamDone)!),
+            "e" => ChatStreamEvent.ForError(JsonSerializer.Deserialize((byte[])value!, AnswerEventJson.Default.ChatStreamError)!),
+            "a" => ChatStreamEvent.ForAudio(JsonSerializer.Deserialize((byte[])value!, AnswerEventJson.Default.ChatStreamAudio)!),
+            _ => throw new FormatException($"An answer log entry has the unknown field '{field}'."),
+        };
+    }
+
+    /// <summary>What an answer is, as its log's record keeps it.</summary>
+    public static byte[] EncodeInfo(AnswerInfo info) => JsonSerializer.SerializeToUtf8Bytes(info, AnswerEventJson.Default.AnswerInfo);
+
+    /// <summary>What an answer is, read back.</summary>
+    public static AnswerInfo DecodeInfo(RedisValue value) => JsonSerializer.Deserialize((byte[])value!, AnswerEventJson.Default.AnswerInfo)!;
+}
+
+/// <summary>Source-generated JSON for the events kept in Redis: no reflection on the hot path.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ChatStreamStart))]
+[JsonSerializable(typeof(ChatStreamDone))]
+[JsonSerializable(typeof(ChatStreamError))]
+[JsonSerializable(typeof(ChatStreamAudio))]
+[JsonSerializable(typeof(AnswerInfo))]
+internal sealed partial class AnswerEventJson : JsonSerializerContext;

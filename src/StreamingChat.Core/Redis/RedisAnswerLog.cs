@@ -1,0 +1,308 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace StreamingChat.Core;
+
+/// <summary>
+/// Answers' event logs shared by every instance through Redis (<c>AddRedis()</c>): resumable, readable and stoppable from
+/// any instance, and ended by any instance once the one producing them is gone.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Each answer is a Redis Stream (<c>answer:{id}</c>) whose entry ids are the event numbers (<c>n-1</c>), beside a
+/// record (<c>answer:{id}:meta</c>: what it is, how many events, how it ended, which instance produces it). Both share the
+/// hash tag <c>{id}</c>, so one script appends to both, on one Redis or a Redis Cluster. The script appends only over the
+/// count it finds and only while the answer runs, so a second writer cannot add an event with an id already taken, or any
+/// event after the terminal one. The keys expire <see cref="AnswerOptions.RetentionSeconds"/> after the last write.
+/// </para>
+/// <para>
+/// The producing instance keeps its answers in memory too (an <see cref="InMemoryAnswerLog"/>): its own readers read
+/// from there, woken on the producer's turn, and Redis is written behind, one script per batch (the events appended while
+/// the previous write was on its way), each publishing the new count to wake readers elsewhere. Readers elsewhere
+/// subscribe before they read, and read again every <see cref="AnswerOptions.RereadSeconds"/> whether or not a message
+/// came. StackExchange.Redis has no blocking stream read, and a multiplexed connection must not block.
+/// </para>
+/// <para>
+/// Each instance holds a lease (<c>{leases}:instance</c>, <see cref="AnswerOptions.LeaseSeconds"/>) while it runs; a
+/// running answer whose producer's lease lapsed is ended once by whichever instance notices first (a reader, or the
+/// periodic sweep of <c>{answers}:running</c>). Redis away: new answers are kept in memory only (resumable on this
+/// instance), and the ones running go on here, written to Redis when it is back.
+/// </para>
+/// </remarks>
+public sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
+{
+    private static readonly RedisValue[] MetaFields = ["info", "count", "status", "producer"];
+    private readonly StreamingChatRedis _redis;
+    private readonly IOptionsMonitor<AnswerOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<RedisAnswerLog> _logger;
+    private readonly InMemoryAnswerLog _local;
+    private readonly ConcurrentDictionary<string, Mirror> _mirrors = new(StringComparer.Ordinal);
+    private Func<string, ValueTask>? _stopRequested;
+    private Func<AnswerSnapshot, ValueTask>? _producerLost;
+    private Action<string>? _endedElsewhere;
+    private long _leaseRenewedAt;
+
+    /// <summary>Creates the log over the process's Redis connection.</summary>
+    public RedisAnswerLog(StreamingChatRedis redis, IOptionsMonitor<AnswerOptions> options, StreamingChatInstance instance, ILogger<RedisAnswerLog> logger, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(instance);
+        ArgumentNullException.ThrowIfNull(logger);
+        _redis = redis;
+        _options = options;
+        _logger = logger;
+        _time = timeProvider ?? TimeProvider.System;
+        _local = new InMemoryAnswerLog(options, _time);
+        InstanceId = instance.InstanceId;
+        StopChannel = redis.Channel("answers:stop");
+    }
+
+    /// <summary>The id this instance's lease and answers are known by.</summary>
+    public string InstanceId { get; }
+
+    /// <summary>The channel stops are asked on (the message is the answer's id).</summary>
+    internal RedisChannel StopChannel { get; }
+
+    /// <summary>Answers produced here whose events are not all in Redis yet.</summary>
+    internal int Unwritten => _mirrors.Count;
+
+    /// <inheritdoc/>
+    public void Connect(Func<string, ValueTask> stopRequested, Func<AnswerSnapshot, ValueTask> producerLost, Action<string> endedElsewhere)
+    {
+        _stopRequested = stopRequested ?? throw new ArgumentNullException(nameof(stopRequested));
+        _producerLost = producerLost ?? throw new ArgumentNullException(nameof(producerLost));
+        _endedElsewhere = endedElsewhere ?? throw new ArgumentNullException(nameof(endedElsewhere));
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask CreateAsync(AnswerInfo answer, CancellationToken cancellationToken = default)
+    {
+        await _local.CreateAsync(answer, cancellationToken).ConfigureAwait(false);
+
+        // Redis away: this answer is kept here only. It is written when Redis is reachable now, behind the producer.
+        if (_redis.IsConnected)
+        {
+            _mirrors[answer.MessageId] = new Mirror(answer);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<long> AppendAsync(string messageId, ChatStreamEvent streamEvent, CancellationToken cancellationToken = default)
+    {
+        var id = await _local.AppendAsync(messageId, streamEvent, cancellationToken).ConfigureAwait(false);
+        Written(messageId, id);
+        return id;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<long> EndAsync(string messageId, ChatStreamEvent terminal, MessageStatus status, CancellationToken cancellationToken = default)
+    {
+        var id = await _local.EndAsync(messageId, terminal, status, cancellationToken).ConfigureAwait(false);
+        if (_mirrors.TryGetValue(messageId, out var mirror))
+        {
+            Written(messageId, id);
+
+            // Readers elsewhere have the end before the producer reports it; bounded, so a Redis away never holds it long.
+            await mirror.Done.Task.WaitAsync(TimeSpan.FromMilliseconds(_redis.Options.TimeoutMilliseconds + 1000), CancellationToken.None)
+                .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        return id;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<AnswerSnapshot?> GetAsync(string messageId, CancellationToken cancellationToken = default)
+    {
+        if (await _local.GetAsync(messageId, cancellationToken).ConfigureAwait(false) is { } local)
+        {
+            return local;
+        }
+
+        return await TryRedisAsync(() => ReadSnapshotAsync(messageId)).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<AnswerSnapshot?> GetLatestAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        var local = await _local.GetLatestAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        if (local is { IsRunning: true } || !_redis.IsConnected)
+        {
+            return local;
+        }
+
+        var shared = await TryRedisAsync(async () =>
+        {
+            var messageId = await _redis.Database.StringGetAsync(SessionKey(sessionId)).ConfigureAwait(false);
+            return messageId.IsNull ? null : await ReadSnapshotAsync(messageId.ToString()).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        return shared is null || (local is not null && local.Info.CreatedAt > shared.Info.CreatedAt) ? local : shared;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<bool> IsProducerAliveAsync(string messageId, CancellationToken cancellationToken = default)
+    {
+        if (await _local.GetAsync(messageId, cancellationToken).ConfigureAwait(false) is { } local)
+        {
+            return local.IsRunning;
+        }
+
+        var values = await _redis.Database.HashGetAsync(MetaKey(messageId), "producer").ConfigureAwait(false);
+        return !values.IsNull && await _redis.Database.KeyExistsAsync(LeaseKey(values.ToString())).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask RequestStopAsync(string messageId, CancellationToken cancellationToken = default)
+        => await _redis.Multiplexer.GetSubscriber().PublishAsync(StopChannel, messageId).ConfigureAwait(false);
+
+    /// <inheritdoc/>
+    public async ValueTask<bool> IsReadElsewhereAsync(string messageId, CancellationToken cancellationToken = default)
+        => await TryRedisAsync(() => _redis.Database.KeyExistsAsync(ReadKey(messageId))).ConfigureAwait(false);
+
+    /// <inheritdoc/>
+    public async ValueTask<bool> TryClaimAsync(string messageId, CancellationToken cancellationToken = default)
+    {
+        var claimFor = TimeSpan.FromSeconds(Math.Max(5, _options.CurrentValue.LeaseSeconds));
+        return await _redis.Database.StringSetAsync(ClaimKey(messageId), InstanceId, claimFor, When.NotExists).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<long?> EndElsewhereAsync(string messageId, ChatStreamEvent terminal, MessageStatus status, CancellationToken cancellationToken = default)
+    {
+        if (!terminal.IsTerminal)
+        {
+            throw new ArgumentException("Only a done or error event ends an answer.", nameof(terminal));
+        }
+
+        var (field, value) = AnswerEventCodec.Encode(terminal);
+        var count = await AppendScriptAsync(messageId, -1, StatusName(status), [field, value]).ConfigureAwait(false);
+        if (count <= 0)
+        {
+            return null;
+        }
+
+        await _redis.Database.HashDeleteAsync(RunningKey, messageId, CommandFlags.FireAndForget).ConfigureAwait(false);
+        return count - 1;
+    }
+
+    /// <summary>Renews this instance's lease; true when Redis took it.</summary>
+    internal async Task<bool> RenewLeaseAsync()
+    {
+        var leaseFor = TimeSpan.FromSeconds(_options.CurrentValue.LeaseSeconds);
+        var renewed = await TryRedisAsync(async () => await _redis.Database.StringSetAsync(LeaseKey(InstanceId), "1", leaseFor).ConfigureAwait(false)).ConfigureAwait(false);
+        Volatile.Write(ref _leaseRenewedAt, renewed ? _time.GetTimestamp() : 0);
+        return renewed;
+    }
+
+    /// <summary>Gives the lease up, when the instance stops with nothing left running.</summary>
+    internal Task ReleaseLeaseAsync() => TryRedisAsync(() => _redis.Database.KeyDeleteAsync(LeaseKey(InstanceId)));
+
+    /// <summary>Ends the running answers of instances whose lease has lapsed, and forgets the ended ones in the running set.</summary>
+    internal async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        var database = _redis.Database;
+        var running = await database.HashGetAllAsync(RunningKey).ConfigureAwait(false);
+        var alive = new Dictionary<string, bool>(StringComparer.Ordinal) { [InstanceId] = true };
+        foreach (var entry in running)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var producer = entry.Value.ToString();
+            if (!alive.TryGetValue(producer, out var isAlive))
+            {
+                alive[producer] = isAlive = await database.KeyExistsAsync(LeaseKey(producer)).ConfigureAwait(false);
+            }
+
+            if (isAlive)
+            {
+                continue;
+            }
+
+            var messageId = entry.Name.ToString();
+            var snapshot = await ReadSnapshotAsync(messageId).ConfigureAwait(false);
+            if (snapshot is not { IsRunning: true })
+            {
+                await database.HashDeleteAsync(RunningKey, messageId).ConfigureAwait(false);
+            }
+            else if (_producerLost is { } lost)
+            {
+                await lost(snapshot).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Asks what another instance asked of this one: a stop of an answer it produces.</summary>
+    internal ValueTask OnStopRequestedAsync(string messageId) => _stopRequested?.Invoke(messageId) ?? ValueTask.CompletedTask;
+
+    /// <inheritdoc/>
+    public void Dispose() => DisposeSubscriptions();
+
+    private async Task<AnswerSnapshot?> ReadSnapshotAsync(string messageId)
+    {
+        var values = await _redis.Database.HashGetAsync(MetaKey(messageId), MetaFields).ConfigureAwait(false);
+        if (values[0].IsNull || values[1].IsNull)
+        {
+            return null;
+        }
+
+        return new AnswerSnapshot(AnswerEventCodec.DecodeInfo(values[0]), (long)values[1], ParseStatus(values[2]));
+    }
+
+    /// <summary>A Redis call whose failure means "not in Redis": the caller goes on with what this instance holds.</summary>
+    private async Task<T?> TryRedisAsync<T>(Func<Task<T>> call)
+    {
+        if (!_redis.IsConnected)
+        {
+            return default;
+        }
+
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return default;
+        }
+    }
+
+    internal static string StatusName(MessageStatus status) => status switch
+    {
+        MessageStatus.Complete => "complete",
+        MessageStatus.Interrupted => "interrupted",
+        MessageStatus.Failed => "failed",
+        _ => "stopped",
+    };
+
+    private static MessageStatus? ParseStatus(RedisValue value) => value.IsNull ? null : value.ToString() switch
+    {
+        "complete" => MessageStatus.Complete,
+        "interrupted" => MessageStatus.Interrupted,
+        "failed" => MessageStatus.Failed,
+        _ => MessageStatus.Stopped,
+    };
+
+    // One hash tag per answer ({id}), so the stream, its record and its marks are in one slot of a Redis Cluster.
+    private RedisKey EventsKey(string messageId) => _redis.Key("answer:{" + messageId + "}");
+
+    private RedisKey MetaKey(string messageId) => _redis.Key("answer:{" + messageId + "}:meta");
+
+    private RedisKey ReadKey(string messageId) => _redis.Key("answer:{" + messageId + "}:read");
+
+    private RedisKey ClaimKey(string messageId) => _redis.Key("answer:{" + messageId + "}:claim");
+
+    private RedisKey SessionKey(string sessionId) => _redis.Key("session:{" + sessionId + "}:answer");
+
+    private RedisKey LeaseKey(string instanceId) => _redis.Key("{leases}:" + instanceId);
+
+    private RedisKey RunningKey => _redis.Key("{answers}:running");
+
+    private RedisChannel AnswerChannel(string messageId) => _redis.Channel("answer:" + messageId);
+
+    private long RetentionMs => (long)(_options.CurrentValue.RetentionSeconds * 1000);
+
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,108 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace StreamingChat.Core;
+
+/// <summary>
+/// Keeps this instance's part of the shared answer log: renews its lease every third of
+/// <see cref="AnswerOptions.LeaseSeconds"/>, listens for stops asked by other instances, sweeps for running answers whose
+/// producer's lease lapsed, writes again what Redis missed while it was away, and drops idle subscriptions.
+/// </summary>
+internal sealed class RedisAnswerLogService(RedisAnswerLog log, StreamingChatRedis redis, IOptionsMonitor<AnswerOptions> options, TimeProvider time, ILogger<RedisAnswerLogService> logger) : BackgroundService
+{
+    private bool _subscribed;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // The lease is held before the first answer starts, so no reader ever finds an answer without a live producer.
+        var bound = TimeSpan.FromMilliseconds(redis.Options.TimeoutMilliseconds);
+        await ((Task)log.RenewLeaseAsync()).WaitAsync(bound, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (redis.IsConnected)
+        {
+            await SubscribeAsync().WaitAsync(bound, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+
+        // Stopped after the answers (hosted services stop in reverse order, and the drain ends every answer first): a lease
+        // given up now tells the others at once that nothing runs here.
+        if (log.Unwritten == 0)
+        {
+            await log.ReleaseLeaseAsync().ConfigureAwait(false);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var tick = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var period = TimeSpan.FromSeconds(options.CurrentValue.LeaseSeconds / 3);
+            try
+            {
+                await Task.Delay(period, time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            if (!redis.IsConnected)
+            {
+                continue;
+            }
+
+            try
+            {
+                await log.RenewLeaseAsync().ConfigureAwait(false);
+                if (!_subscribed)
+                {
+                    await SubscribeAsync().ConfigureAwait(false);
+                }
+
+                log.RetryBehind();
+                await log.SweepAsync(stoppingToken).ConfigureAwait(false);
+                if (++tick % 3 == 0)
+                {
+                    await log.DropIdleSubscriptionsAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // Redis away: the next tick tries again; new answers are kept in memory meanwhile.
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.AnswerSweepFailed(logger, ex);
+            }
+        }
+    }
+
+    /// <summary>Listens for stops (the multiplexer subscribes again by itself after a reconnect).</summary>
+    private async Task SubscribeAsync()
+    {
+        await redis.Multiplexer.GetSubscriber().SubscribeAsync(log.StopChannel, (_, message) => OnStop(message.ToString())).ConfigureAwait(false);
+        _subscribed = true;
+    }
+
+    private void OnStop(string messageId) => _ = OnStopAsync(messageId);
+
+    private async Task OnStopAsync(string messageId)
+    {
+        try
+        {
+            await log.OnStopRequestedAsync(messageId).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.AnswerSweepFailed(logger, ex);
+        }
+    }
+}
