@@ -50,6 +50,23 @@ public sealed class RedisRolloutStoreServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StateWrittenBeforeTheKeysHadAHashTag_IsTakenOver_WithItsHistory()
+    {
+        var prefix = RolloutTestParts.NewPrefix();
+        using var redis = RolloutTestParts.Redis(_server, prefix);
+        var database = redis.Database;
+        await database.HashSetAsync(prefix + "rollout:streaming", [new("percentage", 10), new("version", 7), new("updatedAt", 1_700_000_000_000), new("updatedBy", "admin"), new("reason", "phase 2"), new("schedule", "")]);
+        await database.ListRightPushAsync(prefix + "rollout:streaming:history", """{"percentage":5,"at":1699999999000,"by":"admin","reason":"phase 1"}""");
+
+        var state = await Store(redis).RefreshAsync("streaming");
+
+        Assert.Equal((10, 7L, "admin", "phase 2"), (state!.Percentage, state.Version, state.UpdatedBy, state.Reason));
+        Assert.Equal([(5, "phase 1")], state.History.Select(h => (h.Percentage, h.Reason)));
+        Assert.Equal("10", (string?)await database.HashGetAsync(prefix + "rollout:{streaming}", "percentage"));
+        Assert.Equal(1, await database.ListLengthAsync(prefix + "rollout:{streaming}:history"));
+    }
+
+    [Fact]
     public async Task History_IsCappedAtHistoryLength()
     {
         using var redis = RolloutTestParts.Redis(_server, RolloutTestParts.NewPrefix());

@@ -8,7 +8,8 @@ using StreamingChat.Core;
 namespace StreamingChat.Rollout;
 
 /// <summary>
-/// Rollout state shared by every instance through Redis. Each feature is a hash (<c>{prefix}rollout:{feature}</c>:
+/// Rollout state shared by every instance through Redis. Each feature is a hash (<c>{prefix}rollout:{{feature}}</c>, the
+/// feature's name in braces as the keys' hash tag, so the pair lives in one slot of a Redis Cluster:
 /// percentage, version, updatedAt, updatedBy, reason, schedule) with its audit history in a capped list beside it. Every
 /// change is one Lua script that writes only over the version it was decided on (compare-and-set), raises the version,
 /// records the history and announces the change on <c>{prefix}rollout:changes</c>. Every instance answers from its own
@@ -157,14 +158,18 @@ public sealed class RedisRolloutStore : IRolloutStore
         }
 
         var known = _states[feature];
-        var read = await ReadAsync(feature, cancellationToken).ConfigureAwait(false);
+        var read = await ReadAsync(feature, StateKey(feature), HistoryKey(feature), cancellationToken).ConfigureAwait(false);
+
+        // Written before the keys had a hash tag: taken over once, so an upgrade keeps the percentage, history and schedule.
+        read ??= await ReadAsync(feature, _redis.Key("rollout:" + feature), _redis.Key("rollout:" + feature + ":history"), cancellationToken).ConfigureAwait(false) is { } legacy && legacy.Version >= known.Version
+            ? await SeedAsync(legacy, cancellationToken).ConfigureAwait(false)
+            : null;
         if (read is null || read.Version < known.Version)
         {
             // Empty (first use, or a Redis that restarted empty) or behind this instance: never from configuration while
             // this instance knows a version, so a kill switch survives a Redis restart.
             var seed = known.IsUnknown ? new RolloutState(feature, _starting[feature], 1, _time.GetUtcNow(), "config", null, []) : known;
-            await _redis.Database.ScriptEvaluateAsync(SeedScript, [StateKey(feature), HistoryKey(feature)], SeedArguments(seed)).WaitAsync(cancellationToken).ConfigureAwait(false);
-            read = await ReadAsync(feature, cancellationToken).ConfigureAwait(false) ?? seed;
+            read = await SeedAsync(seed, cancellationToken).ConfigureAwait(false) ?? seed;
         }
 
         var taken = _states.AddOrUpdate(feature, read, (_, old) => read.Version >= old.Version ? read : old);
@@ -177,16 +182,24 @@ public sealed class RedisRolloutStore : IRolloutStore
         return taken;
     }
 
-    private async Task<RolloutState?> ReadAsync(string feature, CancellationToken cancellationToken)
+    /// <summary>Writes <paramref name="seed"/> unless Redis holds its version or a higher one; returns what Redis holds then.</summary>
+    private async Task<RolloutState?> SeedAsync(RolloutState seed, CancellationToken cancellationToken)
+    {
+        var feature = seed.Feature;
+        await _redis.Database.ScriptEvaluateAsync(SeedScript, [StateKey(feature), HistoryKey(feature)], SeedArguments(seed)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(feature, StateKey(feature), HistoryKey(feature), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<RolloutState?> ReadAsync(string feature, RedisKey stateKey, RedisKey historyKey, CancellationToken cancellationToken)
     {
         var database = _redis.Database;
-        var state = await database.HashGetAsync(StateKey(feature), StateFields).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var state = await database.HashGetAsync(stateKey, StateFields).WaitAsync(cancellationToken).ConfigureAwait(false);
         if (state[1].IsNull)
         {
             return null;
         }
 
-        var history = await database.ListRangeAsync(HistoryKey(feature), 0, _historyLength - 1).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var history = await database.ListRangeAsync(historyKey, 0, _historyLength - 1).WaitAsync(cancellationToken).ConfigureAwait(false);
         return new RolloutState(
             feature,
             (int)state[0],
@@ -274,9 +287,10 @@ public sealed class RedisRolloutStore : IRolloutStore
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
-    private RedisKey StateKey(string feature) => _redis.Key("rollout:" + feature);
+    // One hash tag per feature ({feature}): the scripts touch both keys, which must be in one slot of a Redis Cluster.
+    private RedisKey StateKey(string feature) => _redis.Key("rollout:{" + feature + "}");
 
-    private RedisKey HistoryKey(string feature) => _redis.Key("rollout:" + feature + ":history");
+    private RedisKey HistoryKey(string feature) => _redis.Key("rollout:{" + feature + "}:history");
 
     /// <summary>A history entry as the Lua script writes it.</summary>
     private sealed record HistoryEntry(

@@ -1,0 +1,337 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using StreamingChat.Testing;
+
+namespace StreamingChat.IntegrationTests;
+
+/// <summary>
+/// Answers shared by every instance: two host processes on one Redis (or one Redis Cluster) and one Mongo-wire store, the
+/// real OpenAI client against the fake upstream. An answer produced on A is resumed and stopped on B.
+/// </summary>
+public abstract class SharedAnswersTests(MongoServerFixture mongo) : IAsyncLifetime
+{
+    protected const double LeaseSeconds = 3;
+    protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private readonly ConcurrentDictionary<string, string> _sessionKeys = new(StringComparer.Ordinal);
+    private readonly string _keyPrefix = $"t{Guid.NewGuid():N}:"; // tests that share a Redis share no key
+    private string _database = null!;
+
+    protected FakeOpenAIServer Upstream { get; private set; } = null!;
+
+    /// <summary>The StackExchange.Redis connection string of the Redis the instances share.</summary>
+    protected abstract string RedisConnection { get; }
+
+    public virtual async Task InitializeAsync()
+    {
+        Upstream = await FakeOpenAIServer.StartAsync();
+        _database = mongo.NewDatabase("shared-answers");
+
+        // The store's indexes and the demo chatbot, as an operator's first deploy makes them.
+        var (exitCode, output) = await HostProcess.RunToEndAsync("migrate", $"--ConnectionStrings:Mongo={_database}");
+        Assert.True(exitCode == 0, output);
+    }
+
+    public virtual async Task DisposeAsync() => await Upstream.DisposeAsync();
+
+    protected const string AdminKey = "3f9c2a7e5b1d8c4a6e0f2b9d7c5a3e1f";
+
+    /// <summary>Starts an instance and waits until it has read the shared rollout state (until then it does not stream).</summary>
+    protected async Task<HostProcess> StartAsync(params string[] settings)
+    {
+        var host = await StartProcessAsync(settings);
+        using var client = Client(host);
+        await WaitUntilAsync(async () => (await FeatureAsync(client)).GetProperty("version").GetInt64() >= 1);
+        return host;
+    }
+
+    /// <summary>The streaming feature's rollout state as the instance reports it.</summary>
+    protected static async Task<JsonElement> FeatureAsync(HttpClient client)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/metrics/feature-flags");
+        request.Headers.Add("X-Admin-Key", AdminKey);
+        using var response = await client.SendAsync(request);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("features")[0];
+    }
+
+    private Task<HostProcess> StartProcessAsync(string[] settings) => HostProcess.StartAsync(
+    [
+        $"--StreamingChat:Admin:ApiKeys:0={AdminKey}",
+        $"--StreamingChat:Redis:ConnectionString={RedisConnection}",
+        $"--StreamingChat:Redis:KeyPrefix={_keyPrefix}",
+        $"--ConnectionStrings:Mongo={_database}",
+        "--StreamingChat:Model:Provider=OpenAI",
+        "--StreamingChat:Model:OpenAI:ApiKey=test-key",
+        $"--StreamingChat:Model:OpenAI:Endpoint={Upstream.Endpoint}",
+        "--StreamingChat:Model:OpenAI:Model=fake-model",
+        "--StreamingChat:Model:OpenAI:MaxRetries=0",
+        $"--StreamingChat:Answers:LeaseSeconds={LeaseSeconds.ToString(CultureInfo.InvariantCulture)}",
+        "--StreamingChat:Health:MaxCpuShare=1",
+        "--Logging:LogLevel:Default=Warning",
+        .. settings,
+    ]);
+
+    protected static FakeCompletion Paced(int tokens, int intervalMs = 40)
+        => new() { Tokens = [.. Enumerable.Range(0, tokens).Select(i => $" w{i}")], TokenInterval = TimeSpan.FromMilliseconds(intervalMs) };
+
+    protected async Task CutOnAResumedOnBAsync()
+    {
+        Upstream.Default = Paced(60);
+        await using var a = await StartAsync();
+        await using var b = await StartAsync();
+        using var clientA = Client(a);
+        using var clientB = Client(b);
+
+        var (messageId, before) = await AskAndCutAsync(clientA, "cut-a", afterId: 7);
+        using var resumed = await ResumeAsync(clientB, messageId, "cut-a", lastEventId: 7);
+        Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
+        var after = await ReadAsync(resumed);
+
+        Assert.Equal(Enumerable.Range(8, after.Count).Select(Id), after.Select(e => e.Id));
+        Assert.Single(after, e => e.Type is "done" or "error");
+        Assert.Equal("done", after[^1].Type);
+        var expected = string.Concat(Enumerable.Range(0, 60).Select(i => $" w{i}"));
+        Assert.Equal(expected, Text(before) + Text(after));
+        var stored = await StoredAnswerAsync(clientB, "cut-a", messageId);
+        Assert.Equal(("complete", expected), (stored.GetProperty("status").GetString(), stored.GetProperty("content").GetString()));
+        Assert.Single(Upstream.Requests); // asked once, read on two instances
+    }
+
+    protected async Task StopSentToBAsync()
+    {
+        Upstream.Default = Paced(400, 25);
+        await using var a = await StartAsync();
+        await using var b = await StartAsync();
+        using var clientA = Client(a);
+        using var clientB = Client(b);
+
+        using var onA = await PostAsync(clientA, "stop-a");
+        var readingA = ReadAsync(onA);
+        var messageId = await MessageIdAsync(clientA, "stop-a");
+        using var onB = await ResumeAsync(clientB, messageId, "stop-a", lastEventId: null);
+        var readingB = ReadAsync(onB);
+        await Task.Delay(600);
+
+        using var stop = Request(HttpMethod.Post, $"/api/chat/answers/{messageId}/stop", "stop-a");
+        using var stopped = await clientB.SendAsync(stop);
+        Assert.True(stopped.StatusCode == HttpStatusCode.OK, $"{stopped.StatusCode} {await stopped.Content.ReadAsStringAsync()}");
+        var answer = await stopped.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("stopped", answer.GetProperty("status").GetString());
+
+        // Answered only once the store has it.
+        var stored = await StoredAnswerAsync(clientB, "stop-a", messageId, waitForIt: false);
+        Assert.Equal(("stopped", answer.GetProperty("answer").GetString()), (stored.GetProperty("status").GetString(), stored.GetProperty("content").GetString()));
+        foreach (var events in new[] { await readingA, await readingB })
+        {
+            var done = Assert.Single(events, e => e.Type is "done" or "error");
+            Assert.Equal(("done", "stopped"), (done.Type, done.Data.GetProperty("finishReason").GetString()));
+            Assert.Equal(answer.GetProperty("answer").GetString(), Text(events));
+        }
+    }
+
+    /// <summary>A client whose dropped responses close their connection at once (no draining of what is left to read).</summary>
+    protected static HttpClient Client(HostProcess host)
+        => new(new SocketsHttpHandler { MaxResponseDrainSize = 0, ResponseDrainTimeout = TimeSpan.Zero }) { BaseAddress = host.Address, Timeout = Patience };
+
+    private HttpRequestMessage Request(HttpMethod method, string path, string sessionId)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (_sessionKeys.TryGetValue(sessionId, out var key))
+        {
+            request.Headers.Add("X-Session-Key", key);
+        }
+
+        return request;
+    }
+
+    protected async Task<HttpResponseMessage> PostAsync(HttpClient client, string sessionId, CancellationToken cancellationToken = default)
+    {
+        var request = Request(HttpMethod.Post, "/api/chat/query/stream", sessionId);
+        request.Content = JsonContent.Create(new { query = "Count for me", chatbotId = "demo", sessionId });
+        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            Assert.Fail($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+
+        _sessionKeys[sessionId] = response.Headers.GetValues("X-Session-Key").First();
+        Assert.Equal("on", response.Headers.GetValues("X-Streaming").Single());
+        return response;
+    }
+
+    /// <summary>Asks, reads to event <paramref name="afterId"/> (to the end when null) and drops the connection.</summary>
+    protected async Task<(string MessageId, List<ReceivedEvent> Events)> AskAndCutAsync(HttpClient client, string sessionId, int? afterId)
+    {
+        // Cancelling the request closes the connection at once; disposing an unread response would drain it first.
+        using var cut = new CancellationTokenSource();
+        using var response = await PostAsync(client, sessionId, cut.Token);
+        var events = await ReadAsync(response, afterId is { } id ? e => e.Id == Id(id) : null);
+        await cut.CancelAsync();
+        return (events[0].Data.GetProperty("messageId").GetString()!, events);
+    }
+
+    private async Task<string> MessageIdAsync(HttpClient client, string sessionId)
+    {
+        using var request = Request(HttpMethod.Get, $"/api/chat/sessions/{sessionId}", sessionId);
+        using var response = await client.SendAsync(request);
+        var session = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return session.GetProperty("activeMessageId").GetString()!;
+    }
+
+    protected Task<HttpResponseMessage> ResumeAsync(HttpClient client, string messageId, string sessionId, long? lastEventId)
+    {
+        var request = Request(HttpMethod.Get, $"/api/chat/answers/{messageId}/stream", sessionId);
+        if (lastEventId is { } seen)
+        {
+            request.Headers.Add("Last-Event-ID", seen.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+    }
+
+    /// <summary>The stored answer of this id, from the session's history (the store both instances share).</summary>
+    protected async Task<JsonElement> StoredAnswerAsync(HttpClient client, string sessionId, string messageId, bool waitForIt = true)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            using var request = Request(HttpMethod.Get, $"/api/chat/sessions/{sessionId}", sessionId);
+            using var response = await client.SendAsync(request);
+            var session = await response.Content.ReadFromJsonAsync<JsonElement>();
+            foreach (var turn in session.GetProperty("messages").EnumerateArray())
+            {
+                if (turn.GetProperty("messageId").GetString() == messageId)
+                {
+                    return turn;
+                }
+            }
+
+            Assert.True(waitForIt && DateTime.UtcNow < deadline, $"the answer {messageId} is not stored");
+            await Task.Delay(100);
+        }
+    }
+
+    protected static async Task<string> HealthAsync(HttpClient client)
+    {
+        using var response = await client.GetAsync("/healthz/ready");
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString()!;
+    }
+
+    protected static async Task<List<ReceivedEvent>> ReadAsync(HttpResponseMessage response, Func<ReceivedEvent, bool>? stopAfter = null)
+    {
+        var events = new List<ReceivedEvent>();
+        using var timeout = new CancellationTokenSource(Patience);
+        await foreach (var e in SseTestClient.ReadEventsAsync(await response.Content.ReadAsStreamAsync(timeout.Token), timeout.Token))
+        {
+            events.Add(e);
+            if (stopAfter?.Invoke(e) == true)
+            {
+                break;
+            }
+        }
+
+        return events;
+    }
+
+    protected static string Text(IEnumerable<ReceivedEvent> events) => string.Concat(events.Select(e => e.Text));
+
+    protected static string Id(int id) => id.ToString(CultureInfo.InvariantCulture);
+
+    protected static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition was not met in time");
+            await Task.Delay(100);
+        }
+    }
+}
+
+/// <summary>The shared answers on one real Redis, with the faults only it can show: an instance killed, Redis stopped.</summary>
+[Collection(SoloCollection.Name)]
+public sealed class SharedAnswersServerTests(MongoServerFixture mongo) : SharedAnswersTests(mongo), IClassFixture<MongoServerFixture>
+{
+    private RedisTestServer _redis = null!;
+
+    protected override string RedisConnection => _redis.ConnectionString;
+
+    public override async Task InitializeAsync()
+    {
+        _redis = await RedisTestServer.StartAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    [Fact]
+    public Task CutOnA_ResumedOnB_GivesTheRestExactlyOnce_AndTheTextIsTheStoredAnswer() => CutOnAResumedOnBAsync();
+
+    [Fact]
+    public Task StopSentToB_WhileAProduces_IsAnsweredOnceStoredAsStopped_AndEveryReaderEndsStopped() => StopSentToBAsync();
+
+    [Fact]
+    public async Task AKilledMidAnswer_AReaderOnBGetsAnswerLostOnce_WithinTheLease_AndTheTurnIsStoredInterrupted()
+    {
+        Upstream.Default = Paced(1000, 30);
+        await using var a = await StartAsync();
+        await using var b = await StartAsync();
+        using var clientA = Client(a);
+        using var clientB = Client(b);
+
+        var (messageId, before) = await AskAndCutAsync(clientA, "kill-a", afterId: 5);
+        using var onB = await ResumeAsync(clientB, messageId, "kill-a", lastEventId: 5);
+        var readingB = ReadAsync(onB);
+        await Task.Delay(500);
+
+        await a.KillAsync();
+        var killed = Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => clientA.GetAsync("/healthz/live")); // A is gone
+        var after = await readingB;
+        var noticedAfter = killed.Elapsed;
+
+        var end = Assert.Single(after, e => e.Type is "done" or "error");
+        Assert.Equal(("error", "answer_lost", true), (end.Type, end.Data.GetProperty("code").GetString(), end.Data.GetProperty("retryable").GetBoolean()));
+        Assert.True(noticedAfter < TimeSpan.FromSeconds(LeaseSeconds + 2), $"noticed after {noticedAfter.TotalMilliseconds:F0} ms");
+        Assert.Equal(Enumerable.Range(6, after.Count).Select(Id), after.Select(e => e.Id));
+        var stored = await StoredAnswerAsync(clientB, "kill-a", messageId);
+        Assert.Equal(("interrupted", Text(before) + Text(after)), (stored.GetProperty("status").GetString(), stored.GetProperty("content").GetString()));
+    }
+
+    [Fact]
+    public async Task RedisStopped_AnswersGoOnInMemory_HealthDegraded_AndBack_CrossInstanceResumeWorksAgain()
+    {
+        Upstream.Default = Paced(40, 20);
+        await using var a = await StartAsync();
+        await using var b = await StartAsync();
+        using var clientA = Client(a);
+        using var clientB = Client(b);
+
+        using var running = await PostAsync(clientA, "away-1");
+        var reading = ReadAsync(running);
+        await Task.Delay(200);
+        await _redis.StopAsync();
+        var whileAway = await reading;
+        Assert.Equal("done", whileAway[^1].Type); // the answer running when Redis went away went on
+        await WaitUntilAsync(async () => (await HealthAsync(clientA)) == "degraded");
+
+        var (_, answered) = await AskAndCutAsync(clientA, "away-2", afterId: null);
+        Assert.Equal("done", answered[^1].Type); // and new ones are answered, kept in memory
+
+        await _redis.StartAgainAsync();
+        await WaitUntilAsync(async () => (await HealthAsync(clientA)) == "healthy" && (await HealthAsync(clientB)) == "healthy");
+        var (messageId, before) = await AskAndCutAsync(clientA, "back-1", afterId: 3);
+        using var resumed = await ResumeAsync(clientB, messageId, "back-1", lastEventId: 3);
+        Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
+        var after = await ReadAsync(resumed);
+        Assert.Equal("done", after[^1].Type);
+        Assert.Equal(string.Concat(Enumerable.Range(0, 40).Select(i => $" w{i}")), Text(before) + Text(after));
+    }
+}
