@@ -83,11 +83,20 @@ async Task<List<string>> RunPointAsync(Point point, Variant? variant)
     GC.Collect();
     host.ResetPeak();
     var cpuBefore = host.CpuTime;
+    var logBefore = await AnswerLogWritesAsync(host.Address);
     var hostClock = Stopwatch.StartNew();
     var measured = await runner.RunAsync(host.Address, floor: false, point.Concurrency, point.Requests, limit);
     hostClock.Stop();
     var cpu = host.CpuTime - cpuBefore;
     var peak = host.PeakRss;
+    var logAfter = await AnswerLogWritesAsync(host.Address);
+    if (logAfter.Writes > logBefore.Writes)
+    {
+        // The shared (Redis) answer log's batching: events the producer appended per write to Redis.
+        var writes = logAfter.Writes - logBefore.Writes;
+        var events = logAfter.Events - logBefore.Events;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   answer log: {writes} writes to Redis carried {events} events, {(double)events / writes:0.00} per write"));
+    }
 
     var hostOk = measured.Where(s => s.Ok).ToList();
     var floorOk = floor.Where(s => s.Ok).ToList();
@@ -152,6 +161,15 @@ static double P(List<StreamSample> samples, Func<StreamSample, double> value, do
 
     var sorted = samples.Select(value).Order().ToArray();
     return sorted[Math.Clamp((int)Math.Ceiling(quantile * sorted.Length) - 1, 0, sorted.Length - 1)];
+}
+
+// The shared answer log's write counters from the host's Prometheus endpoint; zero when it keeps answers in memory.
+static async Task<(long Writes, long Events)> AnswerLogWritesAsync(Uri host)
+{
+    using var client = new HttpClient { BaseAddress = host, Timeout = TimeSpan.FromSeconds(10) };
+    var text = await client.GetStringAsync("/metrics");
+    long Read(string name) => text.Split('\n').Where(l => l.StartsWith(name, StringComparison.Ordinal)).Select(l => (long)double.Parse(l.Split(' ')[^1], CultureInfo.InvariantCulture)).FirstOrDefault();
+    return (Read("streamingchat_answer_log_writes"), Read("streamingchat_answer_log_events"));
 }
 
 static string F(double value) => double.IsNaN(value) ? "—" : value.ToString(value < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace StreamingChat.Core;
 
@@ -129,10 +130,15 @@ public sealed class StreamingChatBuilder
         Services.TryAddSingleton<RedisAnswerLog>();
         if (Services.LastOrDefault(d => d.ServiceType == typeof(IAnswerLog)) is not { } answers || answers.ImplementationType == typeof(InMemoryAnswerLog))
         {
-            Services.Replace(ServiceDescriptor.Singleton<IAnswerLog>(sp => sp.GetRequiredService<RedisAnswerLog>()));
+            Services.Replace(ServiceDescriptor.Singleton<IAnswerLog>(sp => sp.GetRequiredService<IOptions<AnswerOptions>>().Value.Shared
+                ? sp.GetRequiredService<RedisAnswerLog>()
+                : ActivatorUtilities.CreateInstance<InMemoryAnswerLog>(sp)));
         }
 
         Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RedisAnswerLogService>());
+
+        // Turns kept while the store is away are copied to Redis, so another instance writes them if this one dies.
+        Services.TryAddSingleton<ITurnOutboxCopy, RedisTurnOutboxCopy>();
         return this;
     }
 

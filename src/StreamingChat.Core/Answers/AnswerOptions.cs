@@ -24,12 +24,26 @@ public sealed class AnswerOptions
     public long MaxBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>
+    /// With <c>AddRedis()</c>: whether answers' logs are kept in Redis, so any instance resumes, reads and stops any answer
+    /// (default true). False keeps them in each instance's memory, as without Redis.
+    /// </summary>
+    public bool Shared { get; set; } = true;
+
+    /// <summary>
     /// With a shared (Redis) log: how long an instance's lease on the answers it produces lasts, in seconds (default 10). It
     /// renews the lease every third of that; once it lapses (the instance died), any instance ends its running answers with
     /// <c>error</c> <c>answer_lost</c>, the text so far stored as <c>interrupted</c>.
     /// </summary>
     [Range(1, 3_600)]
     public double LeaseSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// With a shared (Redis) log: how often the events appended since the last write go to Redis, in milliseconds (default
+    /// 100), in one write per answer. An answer's first event and its terminal event are written at once. Readers on the
+    /// producing instance read from its memory and are not delayed; readers elsewhere see events up to this much later.
+    /// </summary>
+    [Range(1, 5_000)]
+    public int WriteIntervalMilliseconds { get; set; } = 100;
 
     /// <summary>
     /// With a shared (Redis) log: how often a reader on another instance than the producer's reads again without being

@@ -35,6 +35,12 @@ internal static partial class Log
     [LoggerMessage(1106, LogLevel.Warning, "An answer's producing instance is gone; it was ended here with {ErrorCode} after {Events} events.")]
     public static partial void AnswerProducerLost(ILogger logger, string errorCode, long events);
 
+    [LoggerMessage(1107, LogLevel.Warning, "Took over {Count} turns that a stopped instance had kept for the store; they are written with this instance's.")]
+    public static partial void OutboxAdopted(ILogger logger, int count);
+
+    [LoggerMessage(1108, LogLevel.Warning, "A turn kept for the store could not be copied to Redis; it waits in this instance only.")]
+    public static partial void OutboxCopyFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(1110, LogLevel.Warning, "Reading chatbot {ChatbotId} through the cache failed; reading the store directly.")]
     public static partial void ChatbotCacheFailed(ILogger logger, string chatbotId, Exception exception);
 

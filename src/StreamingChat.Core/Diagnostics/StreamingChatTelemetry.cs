@@ -33,6 +33,12 @@ public static class StreamingChatTelemetry
         /// <summary>Turns waiting for the conversation store (an observable gauge).</summary>
         public const string PendingTurns = "streamingchat.store.pending_turns";
 
+        /// <summary>Writes of answers' events to the shared (Redis) answer log (an observable counter, <c>{write}</c>).</summary>
+        public const string AnswerLogWrites = "streamingchat.answer_log.writes";
+
+        /// <summary>Events those writes carried (an observable counter, <c>{event}</c>): events per write is the batching.</summary>
+        public const string AnswerLogEvents = "streamingchat.answer_log.events";
+
         /// <summary>Counter of rollout decisions, by feature and result, <c>{decision}</c>.</summary>
         public const string RolloutDecisions = "streamingchat.rollout.decisions";
 

@@ -43,27 +43,35 @@ public sealed partial class RedisAnswerLog
         return count
         """;
 
-    /// <summary>After <paramref name="id"/> was appended here: has it written to Redis, unless a write is on its way.</summary>
-    private void Written(string messageId, long id)
+    /// <summary>
+    /// After <paramref name="id"/> was appended here: the first event and the terminal one are written at once (a reader
+    /// elsewhere finds the answer, and its end, without delay); the others with the next tick of the write timer, in one
+    /// write per answer (<see cref="AnswerOptions.WriteIntervalMilliseconds"/>): a script call per token would cost the
+    /// producing instance more CPU than relaying the token does.
+    /// </summary>
+    private void Written(string messageId, long id, bool now)
     {
         if (_mirrors.TryGetValue(messageId, out var mirror))
         {
             InterlockedMax(ref mirror.Appended, id + 1);
-            Kick(mirror);
+            if (now || id == 0)
+            {
+                Kick(mirror);
+            }
         }
     }
 
-    /// <summary>Starts the mirror's writer unless it runs; it writes until Redis has every event appended here.</summary>
+    /// <summary>Starts the mirror's writer unless one runs; it writes until Redis has every event appended here.</summary>
     private void Kick(Mirror mirror)
     {
-        if (Interlocked.CompareExchange(ref mirror.Writing, 1, 0) == 0)
+        if (mirror.Gate.Wait(0))
         {
             _ = WriteAsync(mirror);
         }
     }
 
-    /// <summary>Has the mirrors that are behind (their last write failed) write again; the lease loop calls it.</summary>
-    internal void RetryBehind()
+    /// <summary>Has every mirror that is behind write what it has: the write timer's tick (and a retry after a failed write).</summary>
+    internal void WriteBehind()
     {
         foreach (var mirror in _mirrors.Values)
         {
@@ -74,73 +82,120 @@ public sealed partial class RedisAnswerLog
         }
     }
 
+    /// <summary>Writes, holding the mirror's gate (released here), until Redis has every event appended here.</summary>
     private async Task WriteAsync(Mirror mirror)
     {
         var events = new List<ChatStreamEvent>();
         try
         {
-            while (true)
+            while (mirror.Written < Volatile.Read(ref mirror.Appended))
             {
-                var from = mirror.Written;
-                if (from >= Volatile.Read(ref mirror.Appended))
+                if (!await WriteNextAsync(mirror, events, terminal: null, status: null).ConfigureAwait(false))
                 {
-                    Volatile.Write(ref mirror.Writing, 0);
-
-                    // An append that came between the check and the release finds no writer: take it on.
-                    if (from >= Volatile.Read(ref mirror.Appended) || Interlocked.CompareExchange(ref mirror.Writing, 1, 0) != 0)
-                    {
-                        return;
-                    }
-
-                    continue;
-                }
-
-                // The events are read back from this instance's log: the one copy, so a failed write is simply done again.
-                events.Clear();
-                var read = await _local.ReadAsync(mirror.Info.MessageId, from, events).ConfigureAwait(false);
-                if (read != AnswerRead.Events)
-                {
-                    Forget(mirror); // expired here before Redis came back: nothing left to write
-                    return;
-                }
-
-                var written = await WriteBatchAsync(mirror, from, events).ConfigureAwait(false);
-                if (written < 0)
-                {
-                    Forget(mirror);
-                    if (written == -1 && !events[^1].IsTerminal)
-                    {
-                        // Another instance took this one for dead and ended the answer: stop producing it.
-                        _endedElsewhere?.Invoke(mirror.Info.MessageId);
-                    }
-
-                    return;
-                }
-
-                mirror.Written = written;
-                mirror.Failures = 0;
-                if (events[^1].IsTerminal && written >= from + events.Count)
-                {
-                    Forget(mirror);
-                    await TryRedisAsync(() => _redis.Database.HashDeleteAsync(RunningKey, mirror.Info.MessageId)).ConfigureAwait(false);
                     return;
                 }
             }
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            // Redis away: the events stay here and are written when it answers (the lease loop tries every few seconds).
-            if (mirror.Failures++ == 0)
+            Behind(mirror, ex);
+        }
+        finally
+        {
+            mirror.Gate.Release();
+        }
+
+        // An append that came while the gate was being released finds no writer: the timer's next tick takes it.
+    }
+
+    /// <summary>
+    /// Writes an answer's last events and its terminal event to Redis before this instance's readers get the terminal
+    /// event: whoever a reader tells next (a new question on another instance, say) finds the answer ended there too.
+    /// </summary>
+    private async Task WriteEndAsync(Mirror mirror, ChatStreamEvent terminal, MessageStatus status)
+    {
+        var patience = TimeSpan.FromMilliseconds(_redis.Options.TimeoutMilliseconds + 1000);
+        if (!await mirror.Gate.WaitAsync(patience).ConfigureAwait(false))
+        {
+            return; // a write hangs: the terminal event goes to Redis behind it, from this instance's log
+        }
+
+        try
+        {
+            await WriteNextAsync(mirror, [], terminal, status).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Behind(mirror, ex);
+        }
+        finally
+        {
+            mirror.Gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// One write: the events from <see cref="Mirror.Written"/> on, read back from this instance's log (the one copy, so a
+    /// failed write is simply done again), with <paramref name="terminal"/> after them when given. False when the mirror is
+    /// done with (ended, or gone from here).
+    /// </summary>
+    private async Task<bool> WriteNextAsync(Mirror mirror, List<ChatStreamEvent> events, ChatStreamEvent? terminal, MessageStatus? status)
+    {
+        var from = mirror.Written;
+        events.Clear();
+        var read = from < Volatile.Read(ref mirror.Appended) ? await _local.ReadAsync(mirror.Info.MessageId, from, events).ConfigureAwait(false) : AnswerRead.Events;
+        if (read != AnswerRead.Events)
+        {
+            Forget(mirror); // expired here before Redis came back: nothing left to write
+            return false;
+        }
+
+        if (terminal is { } last)
+        {
+            events.Add(last);
+        }
+
+        if (events.Count == 0)
+        {
+            return true;
+        }
+
+        var written = await WriteBatchAsync(mirror, from, events, status).ConfigureAwait(false);
+        if (written < 0)
+        {
+            Forget(mirror);
+            if (written == -1 && !events[^1].IsTerminal)
             {
-                Log.AnswerLogBehind(_logger, ex);
+                // Another instance took this one for dead and ended the answer: stop producing it.
+                _endedElsewhere?.Invoke(mirror.Info.MessageId);
             }
 
-            Volatile.Write(ref mirror.Writing, 0);
+            return false;
+        }
+
+        mirror.Written = written;
+        mirror.Failures = 0;
+        if (events[^1].IsTerminal && written >= from + events.Count)
+        {
+            Forget(mirror);
+            await TryRedisAsync(() => _redis.Database.HashDeleteAsync(RunningKey, mirror.Info.MessageId)).ConfigureAwait(false);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Redis away: the events stay here and are written when it answers (the write timer tries again).</summary>
+    private void Behind(Mirror mirror, Exception exception)
+    {
+        if (mirror.Failures++ == 0)
+        {
+            Log.AnswerLogBehind(_logger, exception);
         }
     }
 
     /// <summary>Opens the answer in Redis on its first write, then adds the events: one round trip for each.</summary>
-    private async Task<long> WriteBatchAsync(Mirror mirror, long from, List<ChatStreamEvent> events)
+    private async Task<long> WriteBatchAsync(Mirror mirror, long from, List<ChatStreamEvent> events, MessageStatus? status)
     {
         var database = _redis.Database;
         var messageId = mirror.Info.MessageId;
@@ -166,10 +221,10 @@ public sealed partial class RedisAnswerLog
             (args[2 * i], args[(2 * i) + 1]) = AnswerEventCodec.Encode(events[i]);
         }
 
-        var status = events[^1].IsTerminal && _local.StatusOf(messageId) is { } ended ? StatusName(ended) : "";
+        var ended = events[^1].IsTerminal ? status ?? _local.StatusOf(messageId) : null;
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _batchedEvents, events.Count);
-        return await AppendScriptAsync(messageId, from, status, args).ConfigureAwait(false);
+        return await AppendScriptAsync(messageId, from, ended is { } end ? StatusName(end) : "", args).ConfigureAwait(false);
     }
 
     private async Task<long> AppendScriptAsync(string messageId, long from, string status, RedisValue[] events)
@@ -216,9 +271,11 @@ public sealed partial class RedisAnswerLog
     {
         public readonly AnswerInfo Info = info;
         public readonly TaskCompletionSource Done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Held by the one write on its way.</summary>
+        public readonly SemaphoreSlim Gate = new(1, 1);
         public long Appended;
         public long Written;
-        public int Writing;
         public int Failures;
         public bool Created;
     }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -41,13 +42,14 @@ public sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
     private readonly ILogger<RedisAnswerLog> _logger;
     private readonly InMemoryAnswerLog _local;
     private readonly ConcurrentDictionary<string, Mirror> _mirrors = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task> _ending = new(StringComparer.Ordinal);
     private Func<string, ValueTask>? _stopRequested;
     private Func<AnswerSnapshot, ValueTask>? _producerLost;
     private Action<string>? _endedElsewhere;
     private long _leaseRenewedAt;
 
     /// <summary>Creates the log over the process's Redis connection.</summary>
-    public RedisAnswerLog(StreamingChatRedis redis, IOptionsMonitor<AnswerOptions> options, StreamingChatInstance instance, ILogger<RedisAnswerLog> logger, TimeProvider? timeProvider = null)
+    public RedisAnswerLog(StreamingChatRedis redis, IOptionsMonitor<AnswerOptions> options, StreamingChatInstance instance, ILogger<RedisAnswerLog> logger, TimeProvider? timeProvider = null, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(redis);
         ArgumentNullException.ThrowIfNull(options);
@@ -60,7 +62,14 @@ public sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
         _local = new InMemoryAnswerLog(options, _time);
         InstanceId = instance.InstanceId;
         StopChannel = redis.Channel("answers:stop");
+        var meter = meterFactory?.Create(StreamingChatTelemetry.Name);
+        meter?.CreateObservableCounter(StreamingChatTelemetry.Instruments.AnswerLogWrites, () => WriteCounts.Writes, "{write}", "Writes of answers' events to the shared answer log.");
+        meter?.CreateObservableCounter(StreamingChatTelemetry.Instruments.AnswerLogEvents, () => WriteCounts.Events, "{event}", "Events carried by the writes to the shared answer log.");
+        var interval = TimeSpan.FromMilliseconds(options.CurrentValue.WriteIntervalMilliseconds);
+        _writeTimer = _time.CreateTimer(static s => ((RedisAnswerLog)s!).WriteBehind(), this, interval, interval);
     }
+
+    private readonly ITimer _writeTimer;
 
     /// <summary>The id this instance's lease and answers are known by.</summary>
     public string InstanceId { get; }
@@ -95,24 +104,35 @@ public sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
     public async ValueTask<long> AppendAsync(string messageId, ChatStreamEvent streamEvent, CancellationToken cancellationToken = default)
     {
         var id = await _local.AppendAsync(messageId, streamEvent, cancellationToken).ConfigureAwait(false);
-        Written(messageId, id);
+        Written(messageId, id, now: false);
         return id;
     }
 
     /// <inheritdoc/>
     public async ValueTask<long> EndAsync(string messageId, ChatStreamEvent terminal, MessageStatus status, CancellationToken cancellationToken = default)
     {
-        var id = await _local.EndAsync(messageId, terminal, status, cancellationToken).ConfigureAwait(false);
-        if (_mirrors.TryGetValue(messageId, out var mirror))
+        if (!_mirrors.TryGetValue(messageId, out var mirror))
         {
-            Written(messageId, id);
-
-            // Readers elsewhere have the end before the producer reports it; bounded, so a Redis away never holds it long.
-            await mirror.Done.Task.WaitAsync(TimeSpan.FromMilliseconds(_redis.Options.TimeoutMilliseconds + 1000), CancellationToken.None)
-                .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return await _local.EndAsync(messageId, terminal, status, cancellationToken).ConfigureAwait(false);
         }
 
-        return id;
+        // Redis has the end before this instance's readers do (bounded: a Redis away never holds the end long). Until
+        // this instance has it too, a look at the answer here waits for it, so no instance reports it running after
+        // another has reported it ended.
+        var ending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ending[messageId] = ending.Task;
+        try
+        {
+            await WriteEndAsync(mirror, terminal, status).ConfigureAwait(false);
+            var id = await _local.EndAsync(messageId, terminal, status, cancellationToken).ConfigureAwait(false);
+            Written(messageId, id, now: false); // written already, or (Redis away) by the write timer from this log
+            return id;
+        }
+        finally
+        {
+            _ending.TryRemove(messageId, out _);
+            ending.TrySetResult();
+        }
     }
 
     /// <inheritdoc/>
@@ -120,7 +140,9 @@ public sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
     {
         if (await _local.GetAsync(messageId, cancellationToken).ConfigureAwait(false) is { } local)
         {
-            return local;
+            return local.IsRunning && await EndedMeanwhileAsync(messageId).ConfigureAwait(false)
+                ? await _local.GetAsync(messageId, cancellationToken).ConfigureAwait(false)
+                : local;
         }
 
         return await TryRedisAsync(() => ReadSnapshotAsync(messageId)).ConfigureAwait(false);
@@ -130,6 +152,11 @@ public sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
     public async ValueTask<AnswerSnapshot?> GetLatestAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         var local = await _local.GetLatestAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        if (local is { IsRunning: true } && await EndedMeanwhileAsync(local.Info.MessageId).ConfigureAwait(false))
+        {
+            local = await _local.GetAsync(local.Info.MessageId, cancellationToken).ConfigureAwait(false);
+        }
+
         if (local is { IsRunning: true } || !_redis.IsConnected)
         {
             return local;
@@ -141,6 +168,18 @@ public sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
             return messageId.IsNull ? null : await ReadSnapshotAsync(messageId.ToString()).ConfigureAwait(false);
         }).ConfigureAwait(false);
         return shared is null || (local is not null && local.Info.CreatedAt > shared.Info.CreatedAt) ? local : shared;
+    }
+
+    /// <summary>Whether the answer, running here, is being ended (waits until it has ended here too).</summary>
+    private async ValueTask<bool> EndedMeanwhileAsync(string messageId)
+    {
+        if (!_ending.TryGetValue(messageId, out var ending))
+        {
+            return false;
+        }
+
+        await ending.WaitAsync(TimeSpan.FromMilliseconds(_redis.Options.TimeoutMilliseconds + 2000)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return true;
     }
 
     /// <inheritdoc/>
@@ -238,7 +277,11 @@ public sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
     internal ValueTask OnStopRequestedAsync(string messageId) => _stopRequested?.Invoke(messageId) ?? ValueTask.CompletedTask;
 
     /// <inheritdoc/>
-    public void Dispose() => DisposeSubscriptions();
+    public void Dispose()
+    {
+        _writeTimer.Dispose();
+        DisposeSubscriptions();
+    }
 
     private async Task<AnswerSnapshot?> ReadSnapshotAsync(string messageId)
     {

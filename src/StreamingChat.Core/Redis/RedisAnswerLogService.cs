@@ -6,7 +6,7 @@ using StackExchange.Redis;
 namespace StreamingChat.Core;
 
 /// <summary>
-/// Keeps this instance's part of the shared answer log: renews its lease every third of
+/// Keeps this instance's part of the shared answer log: renews its lease (which its kept turns' copy goes by too) every third of
 /// <see cref="AnswerOptions.LeaseSeconds"/>, listens for stops asked by other instances, sweeps for running answers whose
 /// producer's lease lapsed, writes again what Redis missed while it was away, and drops idle subscriptions.
 /// </summary>
@@ -16,10 +16,11 @@ internal sealed class RedisAnswerLogService(RedisAnswerLog log, StreamingChatRed
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
+
         // The lease is held before the first answer starts, so no reader ever finds an answer without a live producer.
         var bound = TimeSpan.FromMilliseconds(redis.Options.TimeoutMilliseconds);
         await ((Task)log.RenewLeaseAsync()).WaitAsync(bound, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (redis.IsConnected)
+        if (redis.IsConnected && options.CurrentValue.Shared)
         {
             await SubscribeAsync().WaitAsync(bound, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
@@ -62,12 +63,16 @@ internal sealed class RedisAnswerLogService(RedisAnswerLog log, StreamingChatRed
             try
             {
                 await log.RenewLeaseAsync().ConfigureAwait(false);
+                if (!options.CurrentValue.Shared)
+                {
+                    continue; // answers kept in memory: the lease tells only that this instance lives (its outbox is its own)
+                }
+
                 if (!_subscribed)
                 {
                     await SubscribeAsync().ConfigureAwait(false);
                 }
 
-                log.RetryBehind();
                 await log.SweepAsync(stoppingToken).ConfigureAwait(false);
                 if (++tick % 3 == 0)
                 {

@@ -14,10 +14,12 @@ namespace StreamingChat.Core;
 /// the order they were said; a turn written twice (a write that landed after its timeout) replaces itself, so each is
 /// stored once. Bounded by <see cref="OutboxOptions.MaxTurns"/>: when that many wait, new questions are refused
 /// (<see cref="IsFull"/>) rather than answered and forgotten; the answers already running still queue theirs.
+/// With a copy (<see cref="ITurnOutboxCopy"/>: Redis, with <c>AddRedis()</c>) every kept turn is copied too, so the turns
+/// of an instance that dies before the store is back are written by another.
 /// </summary>
 public sealed class TurnOutbox
 {
-    private readonly Queue<ConversationMessage> _pending = new();
+    private readonly Queue<Kept> _pending = new();
     private readonly SemaphoreSlim _flushing = new(1, 1);
     private readonly SemaphoreSlim _waiting = new(0);
     private readonly IConversationStore _store;
@@ -27,8 +29,9 @@ public sealed class TurnOutbox
     private readonly ILogger _logger;
 
     /// <summary>Creates the outbox in front of <paramref name="store"/>.</summary>
-    public TurnOutbox(IConversationStore store, IOptionsMonitor<OutboxOptions> options, IOptionsMonitor<ChatStreamOptions> chat, TimeProvider timeProvider, ILogger<TurnOutbox> logger, IMeterFactory? meterFactory = null)
+    public TurnOutbox(IConversationStore store, IOptionsMonitor<OutboxOptions> options, IOptionsMonitor<ChatStreamOptions> chat, TimeProvider timeProvider, ILogger<TurnOutbox> logger, IMeterFactory? meterFactory = null, ITurnOutboxCopy? copy = null)
     {
+        _copy = copy;
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(chat);
@@ -50,6 +53,11 @@ public sealed class TurnOutbox
         _time = time;
         _logger = logger;
     }
+
+    private readonly ITurnOutboxCopy? _copy;
+
+    // The copy's writes, one after another in the order the turns were kept and written: the copy keeps the queue's order.
+    private Task _copying = Task.CompletedTask;
 
     /// <summary>Turns waiting for the store.</summary>
     public int Pending
@@ -77,7 +85,7 @@ public sealed class TurnOutbox
         {
             if (_pending.Count > 0)
             {
-                _pending.Enqueue(turn);
+                Keep(turn);
                 return;
             }
         }
@@ -92,7 +100,7 @@ public sealed class TurnOutbox
             Log.PersistFailed(_logger, turn.MessageId, turn.ChatbotId, ex);
             lock (_pending)
             {
-                _pending.Enqueue(turn);
+                Keep(turn);
             }
 
             _waiting.Release();
@@ -110,7 +118,7 @@ public sealed class TurnOutbox
         {
             while (true)
             {
-                ConversationMessage[] batch;
+                Kept[] batch;
                 lock (_pending)
                 {
                     batch = [.. _pending.Take(100)];
@@ -125,7 +133,7 @@ public sealed class TurnOutbox
                 timeout.CancelAfter(_timeout());
                 try
                 {
-                    await _store.AppendAsync(batch, timeout.Token).ConfigureAwait(false);
+                    await _store.AppendAsync([.. batch.Select(k => k.Turn)], timeout.Token).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -139,6 +147,9 @@ public sealed class TurnOutbox
                     {
                         _pending.Dequeue();
                     }
+
+                    // The copies of these turns go too: as many as were copied (a copy made while Redis was away is missing).
+                    Copy(copy => copy.WrittenAsync(batch.Count(k => k.Copied)));
                 }
 
                 Log.OutboxFlushed(_logger, batch.Length);
@@ -148,6 +159,92 @@ public sealed class TurnOutbox
         {
             _flushing.Release();
         }
+    }
+
+    /// <summary>
+    /// Takes over the copied turns of instances that are gone, to be written with this instance's own; how many. None
+    /// without a copy.
+    /// </summary>
+    public async Task<int> AdoptAsync()
+    {
+        if (_copy is null)
+        {
+            return 0;
+        }
+
+        IReadOnlyList<ConversationMessage> adopted;
+        try
+        {
+            adopted = await _copy.AdoptAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return 0; // Redis away: the turns wait there until it is back
+        }
+
+        lock (_pending)
+        {
+            foreach (var turn in adopted)
+            {
+                _pending.Enqueue(new Kept(turn) { Copied = true }); // moved to this instance's copy by the adoption
+            }
+        }
+
+        if (adopted.Count > 0)
+        {
+            Log.OutboxAdopted(_logger, adopted.Count);
+            _waiting.Release();
+        }
+
+        return adopted.Count;
+    }
+
+    /// <summary>Queues a turn (under the queue's lock) and has it copied after the turns queued before it.</summary>
+    private void Keep(ConversationMessage turn)
+    {
+        var kept = new Kept(turn);
+        _pending.Enqueue(kept);
+        Copy(async copy =>
+        {
+            await copy.KeepAsync(turn).ConfigureAwait(false);
+            kept.Copied = true;
+        });
+    }
+
+    /// <summary>Runs a write to the copy after the ones before it; a failed one is skipped (the turn is still kept here).</summary>
+    private void Copy(Func<ITurnOutboxCopy, Task> write)
+    {
+        if (_copy is not { } copy)
+        {
+            return;
+        }
+
+        lock (_pending)
+        {
+            _copying = _copying.ContinueWith(
+                async _ =>
+                {
+                    try
+                    {
+                        await write(copy).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        Log.OutboxCopyFailed(_logger, ex);
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.None,
+                TaskScheduler.Default).Unwrap();
+        }
+    }
+
+    /// <summary>A turn waiting for the store, and whether the copy has it.</summary>
+    private sealed class Kept(ConversationMessage turn)
+    {
+        public ConversationMessage Turn { get; } = turn;
+
+        public volatile bool Copied;
     }
 
     /// <summary>Completes when a turn has been kept for later (or at once, when one waits already).</summary>
@@ -166,6 +263,7 @@ internal sealed class TurnOutboxFlusher(TurnOutbox outbox, IOptionsMonitor<Outbo
             try
             {
                 await outbox.WhenKeptAsync(TimeSpan.FromSeconds(options.CurrentValue.RetrySeconds), stoppingToken).ConfigureAwait(false);
+                await outbox.AdoptAsync().ConfigureAwait(false);
                 if (outbox.Pending == 0 || await outbox.FlushAsync(stoppingToken).ConfigureAwait(false))
                 {
                     pause = TimeSpan.FromSeconds(options.CurrentValue.RetrySeconds);

@@ -334,4 +334,68 @@ public sealed class SharedAnswersServerTests(MongoServerFixture mongo) : SharedA
         Assert.Equal("done", after[^1].Type);
         Assert.Equal(string.Concat(Enumerable.Range(0, 40).Select(i => $" w{i}")), Text(before) + Text(after));
     }
+
+    [Fact]
+    public async Task StoreStopped_FiveQuestionsAnsweredOnA_AKilled_StoreBack_BWritesAllTenTurnsInOrderOnceEach()
+    {
+        var port = TestPorts.Free();
+        var server = await MongoTestServer.StartOwnAsync(port);
+        var connection = server.ConnectionString("outbox-copy");
+        try
+        {
+            var migrated = await HostProcess.RunToEndAsync("migrate", $"--ConnectionStrings:Mongo={connection}");
+            Assert.True(migrated.ExitCode == 0, migrated.Output);
+            string[] settings =
+            [
+                $"--ConnectionStrings:Mongo={connection}",
+                "--StreamingChat:Mongo:ServerSelectionTimeoutSeconds=1",
+                "--StreamingChat:Chat:PersistTimeoutSeconds=2",
+                "--StreamingChat:Outbox:RetrySeconds=0.2",
+                "--StreamingChat:Outbox:MaxRetrySeconds=0.5",
+            ];
+            Upstream.Default = Paced(5, 5);
+            await using var a = await StartAsync(settings);
+            await using var b = await StartAsync(settings);
+            using var clientA = Client(a);
+            Assert.Equal("done", (await AskAndCutAsync(clientA, "warm", afterId: null)).Events[^1].Type); // the chatbot is cached now
+
+            await server.DisposeAsync();
+            for (var i = 1; i <= 5; i++)
+            {
+                Assert.Equal("done", (await AskAndCutAsync(clientA, "away", afterId: null)).Events[^1].Type);
+            }
+
+            // A dies with ten turns kept for the store; B takes them over once A's lease lapses, and writes them.
+            await a.KillAsync();
+            server = await MongoTestServer.StartOwnAsync(port);
+            using var direct = new MongoDB.Driver.MongoClient(connection);
+            var messages = direct.GetDatabase(MongoDB.Driver.MongoUrl.Create(connection).DatabaseName).GetCollection<MongoDB.Bson.BsonDocument>("messages");
+            var filter = new MongoDB.Bson.BsonDocument("sessionId", "away");
+            var deadline = DateTime.UtcNow + Patience;
+            List<MongoDB.Bson.BsonDocument> stored = [];
+            while (stored.Count < 10 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+                try
+                {
+                    var options = new MongoDB.Driver.FindOptions<MongoDB.Bson.BsonDocument> { Sort = new MongoDB.Bson.BsonDocument("createdAt", 1) };
+                    using var cursor = await messages.FindAsync(filter, options);
+                    stored = await MongoDB.Driver.IAsyncCursorExtensions.ToListAsync(cursor);
+                }
+                catch (Exception ex) when (ex is TimeoutException or MongoDB.Driver.MongoException)
+                {
+                    // not back yet
+                }
+            }
+
+            Assert.Equal(Enumerable.Range(0, 10).Select(i => i % 2 == 0 ? "user" : "assistant"), stored.Select(d => d["role"].AsString));
+            Assert.All(stored.Where(d => d["role"].AsString == "user"), d => Assert.Equal("Count for me", d["content"].AsString));
+            Assert.All(stored.Where(d => d["role"].AsString == "assistant"), d => Assert.Equal(" w0 w1 w2 w3 w4", d["content"].AsString));
+            Assert.Equal(10, stored.Select(d => d["_id"].AsString).Distinct().Count());
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
 }
