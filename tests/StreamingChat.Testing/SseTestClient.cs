@@ -26,4 +26,25 @@ public static class SseTestClient
             yield return new ReceivedEvent(item.EventType, item.EventId, document.RootElement.Clone());
         }
     }
+
+    /// <summary>
+    /// Reads a response's events until <paramref name="stopAfter"/> says so (after that event) or the stream ends, within
+    /// <paramref name="patience"/>; the caller drops the response then.
+    /// </summary>
+    public static async Task<List<ReceivedEvent>> ReadResponseAsync(HttpResponseMessage response, TimeSpan patience, Func<ReceivedEvent, bool>? stopAfter = null)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var events = new List<ReceivedEvent>();
+        using var timeout = new CancellationTokenSource(patience);
+        await foreach (var e in ReadEventsAsync(await response.Content.ReadAsStreamAsync(timeout.Token), timeout.Token))
+        {
+            events.Add(e);
+            if (stopAfter?.Invoke(e) == true)
+            {
+                break;
+            }
+        }
+
+        return events;
+    }
 }

@@ -82,18 +82,17 @@ public sealed partial class RedisAnswerLog
         }
     }
 
-    /// <summary>Writes, holding the mirror's gate (released here), until Redis has every event appended here.</summary>
+    /// <summary>
+    /// One write of what was appended since the last, holding the mirror's gate (released here). What is appended while it
+    /// is on its way waits for the timer's next tick: writing again at once would write a token at a time under load.
+    /// </summary>
     private async Task WriteAsync(Mirror mirror)
     {
-        var events = new List<ChatStreamEvent>();
         try
         {
-            while (mirror.Written < Volatile.Read(ref mirror.Appended))
+            if (mirror.Written < Volatile.Read(ref mirror.Appended))
             {
-                if (!await WriteNextAsync(mirror, events, terminal: null, status: null).ConfigureAwait(false))
-                {
-                    return;
-                }
+                await WriteNextAsync(mirror, mirror.Batch, terminal: null, status: null).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -104,8 +103,6 @@ public sealed partial class RedisAnswerLog
         {
             mirror.Gate.Release();
         }
-
-        // An append that came while the gate was being released finds no writer: the timer's next tick takes it.
     }
 
     /// <summary>
@@ -122,7 +119,7 @@ public sealed partial class RedisAnswerLog
 
         try
         {
-            await WriteNextAsync(mirror, [], terminal, status).ConfigureAwait(false);
+            await WriteNextAsync(mirror, mirror.Batch, terminal, status).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -274,6 +271,9 @@ public sealed partial class RedisAnswerLog
 
         /// <summary>Held by the one write on its way.</summary>
         public readonly SemaphoreSlim Gate = new(1, 1);
+
+        /// <summary>The events of the write on its way (used under the gate only).</summary>
+        public readonly List<ChatStreamEvent> Batch = [];
         public long Appended;
         public long Written;
         public int Failures;

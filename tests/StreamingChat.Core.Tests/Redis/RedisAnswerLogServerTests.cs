@@ -24,12 +24,7 @@ public sealed class RedisAnswerLogServerTests : IAsyncLifetime
     [Fact]
     public async Task AnswerProducedOnA_IsReadOnB_FromAnyPosition_LiveToTheTerminalEvent()
     {
-        var prefix = NewPrefix();
-        var (a, _) = Log(prefix, "a");
-        var (b, _) = Log(prefix, "b");
-        var info = Info();
-        await a.CreateAsync(info);
-        await a.AppendAsync(info.MessageId, Start(info));
+        var (a, b, info) = await StartedOnAAsync();
         await a.AppendAsync(info.MessageId, ChatStreamEvent.ForToken("Hello"));
         await WaitUntilAsync(async () => (await b.GetAsync(info.MessageId))?.EventCount == 2);
 
@@ -59,12 +54,7 @@ public sealed class RedisAnswerLogServerTests : IAsyncLifetime
     [Fact]
     public async Task EndedAnswer_CannotBeAppendedToOrEndedAgain_ByAnyInstance()
     {
-        var prefix = NewPrefix();
-        var (a, _) = Log(prefix, "a");
-        var (b, _) = Log(prefix, "b");
-        var info = Info();
-        await a.CreateAsync(info);
-        await a.AppendAsync(info.MessageId, Start(info));
+        var (a, b, info) = await StartedOnAAsync();
         await a.EndAsync(info.MessageId, ChatStreamEvent.ForDone(new ChatStreamDone("stop", null, null, 1)), MessageStatus.Complete);
 
         Assert.Null(await b.EndElsewhereAsync(info.MessageId, ChatStreamEvent.ForError(new ChatStreamError("answer_lost", "x", true)), MessageStatus.Interrupted));
@@ -140,6 +130,18 @@ public sealed class RedisAnswerLogServerTests : IAsyncLifetime
         Assert.Equal(["start", "token:kept", "done"], (await ReadAllAsync(a, info.MessageId, 0)).Select(Describe));
         Assert.Equal(MessageStatus.Complete, (await a.GetLatestAsync(info.SessionId))!.Status);
         await _server.StartAgainAsync();
+    }
+
+    /// <summary>Two instances' logs on one Redis, and an answer started on the first (its start event appended).</summary>
+    private async Task<(RedisAnswerLog A, RedisAnswerLog B, AnswerInfo Info)> StartedOnAAsync()
+    {
+        var prefix = NewPrefix();
+        var (a, _) = Log(prefix, "a");
+        var (b, _) = Log(prefix, "b");
+        var info = Info();
+        await a.CreateAsync(info);
+        await a.AppendAsync(info.MessageId, Start(info));
+        return (a, b, info);
     }
 
     private (RedisAnswerLog Log, StreamingChatRedis Redis) Log(string prefix, string instanceId, double leaseSeconds = 10)

@@ -22,21 +22,8 @@ public sealed class AnswerResumeServerTests : IAsyncLifetime
         => new() { Tokens = [.. Enumerable.Range(0, tokens).Select(i => $" w{i}")], TokenInterval = TimeSpan.FromMilliseconds(intervalMs) };
 
     /// <summary>Reads events until <paramref name="stopAfter"/> says so or the stream ends; the response is then dropped.</summary>
-    private static async Task<List<ReceivedEvent>> ReadAsync(HttpResponseMessage response, Func<ReceivedEvent, bool>? stopAfter = null)
-    {
-        var events = new List<ReceivedEvent>();
-        using var timeout = new CancellationTokenSource(Patience);
-        await foreach (var e in SseTestClient.ReadEventsAsync(await response.Content.ReadAsStreamAsync(timeout.Token), timeout.Token))
-        {
-            events.Add(e);
-            if (stopAfter?.Invoke(e) == true)
-            {
-                break;
-            }
-        }
-
-        return events;
-    }
+    private static Task<List<ReceivedEvent>> ReadAsync(HttpResponseMessage response, Func<ReceivedEvent, bool>? stopAfter = null)
+        => SseTestClient.ReadResponseAsync(response, Patience, stopAfter);
 
     private static string Text(IEnumerable<ReceivedEvent> events) => string.Concat(events.Select(e => e.Text));
 

@@ -220,21 +220,8 @@ public abstract class SharedAnswersTests(MongoServerFixture mongo) : IAsyncLifet
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString()!;
     }
 
-    protected static async Task<List<ReceivedEvent>> ReadAsync(HttpResponseMessage response, Func<ReceivedEvent, bool>? stopAfter = null)
-    {
-        var events = new List<ReceivedEvent>();
-        using var timeout = new CancellationTokenSource(Patience);
-        await foreach (var e in SseTestClient.ReadEventsAsync(await response.Content.ReadAsStreamAsync(timeout.Token), timeout.Token))
-        {
-            events.Add(e);
-            if (stopAfter?.Invoke(e) == true)
-            {
-                break;
-            }
-        }
-
-        return events;
-    }
+    protected static Task<List<ReceivedEvent>> ReadAsync(HttpResponseMessage response, Func<ReceivedEvent, bool>? stopAfter = null)
+        => SseTestClient.ReadResponseAsync(response, Patience, stopAfter);
 
     protected static string Text(IEnumerable<ReceivedEvent> events) => string.Concat(events.Select(e => e.Text));
 

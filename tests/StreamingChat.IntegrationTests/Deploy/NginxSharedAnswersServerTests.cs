@@ -48,6 +48,13 @@ public sealed class NginxSharedAnswersServerTests(ITestOutputHelper output) : IA
             var answer = await AskAsync(direct, $"Tell me about resuming, part {i}", $"direct-{i}", cutAfter: 4 + i, resumeWith: client, resumeByGet: true);
             Assert.True(answer.Complete, answer.ToString());
             Assert.Equal(1, answer.Cuts);
+
+            // The text read in two pieces, on two instances, is the answer as the log holds it (read through nginx too).
+            using var look = new HttpRequestMessage(HttpMethod.Get, $"/api/chat/answers/{answer.MessageId}");
+            look.Headers.Add("X-Session-Key", _sessionKeys[$"direct-{i}"]);
+            using var looked = await client.SendAsync(look);
+            var logged = await looked.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+            Assert.Equal(("complete", answer.Text), (logged.GetProperty("status").GetString(), logged.GetProperty("answer").GetString()));
         }
 
         var results = new ConcurrentBag<Answer>();
@@ -95,6 +102,10 @@ public sealed class NginxSharedAnswersServerTests(ITestOutputHelper output) : IA
     /// <summary>One answer as a resuming client saw it: the events in order, however many connections they took.</summary>
     private sealed record Answer(int Status, string? Error, int Cuts, int Tokens, int? OutputTokens, bool Streaming, bool Done, bool InOrder)
     {
+        public string? MessageId { get; init; }
+
+        public string Text { get; init; } = "";
+
         public bool Complete => Status == 200 && Error is null && Done && InOrder && (Streaming ? Tokens > 0 && Tokens == OutputTokens : Tokens == 1);
     }
 
@@ -112,6 +123,8 @@ public sealed class NginxSharedAnswersServerTests(ITestOutputHelper output) : IA
         var streaming = true;
         var inOrder = true;
         string? location = null;
+        string? messageId = null;
+        var text = new System.Text.StringBuilder();
         for (var attempt = 0; attempt < 8; attempt++)
         {
             using var cut = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -149,12 +162,16 @@ public sealed class NginxSharedAnswersServerTests(ITestOutputHelper output) : IA
                     next++;
                     switch (e.Type)
                     {
+                        case "start":
+                            messageId ??= e.Data.GetProperty("messageId").GetString();
+                            break;
                         case "token":
                             tokens++;
+                            text.Append(e.Text);
                             break;
                         case "done":
                             outputTokens = e.Data.GetProperty("usage").GetProperty("outputTokens").GetInt32();
-                            return new(200, null, cuts, tokens, outputTokens, streaming, true, inOrder);
+                            return new(200, null, cuts, tokens, outputTokens, streaming, true, inOrder) { MessageId = messageId, Text = text.ToString() };
                         case "error":
                             return new(200, e.Data.GetRawText(), cuts, tokens, outputTokens, streaming, false, inOrder);
                     }
