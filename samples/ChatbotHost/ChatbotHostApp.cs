@@ -62,6 +62,8 @@ public static class ChatbotHostApp
         app.UseAuthorization();
         app.MapStreamingChat();
         app.MapStreamingRollout();
+        app.MapStreamingChatConsole("/");
+        app.MapStreamingChatConsole("/console");
         app.MapPrometheusScrapingEndpoint("/metrics").ProtectOperatorReads();
         return app;
     }

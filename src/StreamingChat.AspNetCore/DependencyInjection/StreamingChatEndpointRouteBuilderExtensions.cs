@@ -22,6 +22,28 @@ public static class StreamingChatEndpointRouteBuilderExtensions
     /// </summary>
     /// <exception cref="InvalidOperationException"><c>AddStreamingChat()</c> was not called.</exception>
     public static StreamingChatEndpoints MapStreamingChat(this IEndpointRouteBuilder endpoints)
+        => MapStreamingChatCore(endpoints);
+
+    /// <summary>
+    /// Maps the console in the browser under <paramref name="path"/> (default <c>/console</c>; <c>/</c> for the site's
+    /// root): the chat page there and the operations page at <c>ops</c> under it, served from files embedded in this
+    /// package (nothing is downloaded at run time). The pages call the API's own endpoints with the caller's session key,
+    /// bearer token or admin key, under the same rules as any client. Off unless mapped; map it more than once for more
+    /// paths. Returns the group, so a convention (<c>.RequireAuthorization()</c>) applies to the pages.
+    /// </summary>
+    public static IEndpointConventionBuilder MapStreamingChatConsole(this IEndpointRouteBuilder endpoints, string path = "/console")
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!path.StartsWith('/'))
+        {
+            throw new ArgumentException("The console's path starts with '/'.", nameof(path));
+        }
+
+        return ConsoleEndpoints.Map(endpoints, path);
+    }
+
+    private static StreamingChatEndpoints MapStreamingChatCore(IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         if (endpoints.ServiceProvider.GetService<StreamingChatMarker>() is null)

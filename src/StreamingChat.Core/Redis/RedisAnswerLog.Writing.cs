@@ -191,27 +191,30 @@ public sealed partial class RedisAnswerLog
         }
     }
 
-    /// <summary>Opens the answer in Redis on its first write, then adds the events: one round trip for each.</summary>
-    private async Task<long> WriteBatchAsync(Mirror mirror, long from, List<ChatStreamEvent> events, MessageStatus? status)
+    /// <summary>
+    /// Opens the answer in Redis (its record, the running set, the session's latest answer) before it starts: from the
+    /// first byte a client reads, any instance it reconnects to knows the answer, and refuses a second one in its session.
+    /// </summary>
+    private async Task OpenAsync(AnswerInfo info)
     {
-        var database = _redis.Database;
-        var messageId = mirror.Info.MessageId;
-        if (!mirror.Created)
+        if (!LeaseIsFresh())
         {
-            if (!LeaseIsFresh())
-            {
-                await RenewLeaseAsync().ConfigureAwait(false);
-            }
-
-            var batch = database.CreateBatch();
-            var created = batch.ScriptEvaluateAsync(CreateScript, [MetaKey(messageId), EventsKey(messageId)], [AnswerEventCodec.EncodeInfo(mirror.Info), InstanceId, RetentionMs]);
-            var running = batch.HashSetAsync(RunningKey, messageId, InstanceId);
-            var session = batch.StringSetAsync(SessionKey(mirror.Info.SessionId), messageId, TimeSpan.FromDays(1));
-            batch.Execute();
-            await Task.WhenAll(created, running, session).ConfigureAwait(false);
-            mirror.Created = true;
+            await RenewLeaseAsync().ConfigureAwait(false);
         }
 
+        var messageId = info.MessageId;
+        var batch = _redis.Database.CreateBatch();
+        var created = batch.ScriptEvaluateAsync(CreateScript, [MetaKey(messageId), EventsKey(messageId)], [AnswerEventCodec.EncodeInfo(info), InstanceId, RetentionMs]);
+        var running = batch.HashSetAsync(RunningKey, messageId, InstanceId);
+        var session = batch.StringSetAsync(SessionKey(info.SessionId), messageId, TimeSpan.FromDays(1));
+        batch.Execute();
+        await Task.WhenAll(created, running, session).ConfigureAwait(false);
+    }
+
+    /// <summary>Adds the events to the answer in Redis: one script call.</summary>
+    private async Task<long> WriteBatchAsync(Mirror mirror, long from, List<ChatStreamEvent> events, MessageStatus? status)
+    {
+        var messageId = mirror.Info.MessageId;
         var args = new RedisValue[2 * events.Count];
         for (var i = 0; i < events.Count; i++)
         {
@@ -277,6 +280,5 @@ public sealed partial class RedisAnswerLog
         public long Appended;
         public long Written;
         public int Failures;
-        public bool Created;
     }
 }

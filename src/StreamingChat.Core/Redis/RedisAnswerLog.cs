@@ -93,10 +93,20 @@ public sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
     {
         await _local.CreateAsync(answer, cancellationToken).ConfigureAwait(false);
 
-        // Redis away: this answer is kept here only. It is written when Redis is reachable now, behind the producer.
-        if (_redis.IsConnected)
+        // Redis away: this answer is kept here only. Else it is opened in Redis now, and its events written behind.
+        if (!_redis.IsConnected)
         {
+            return;
+        }
+
+        try
+        {
+            await OpenAsync(answer).ConfigureAwait(false);
             _mirrors[answer.MessageId] = new Mirror(answer);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.AnswerLogBehind(_logger, ex);
         }
     }
 

@@ -117,7 +117,6 @@ public sealed class RedisAnswerLogServerTests : IAsyncLifetime
     {
         var prefix = NewPrefix();
         var (a, redis) = Log(prefix, "a");
-        _ = redis.Database.Ping(); // connected
         await _server.StopAsync();
         await WaitUntilAsync(() => Task.FromResult(!redis.IsConnected));
 
@@ -149,6 +148,14 @@ public sealed class RedisAnswerLogServerTests : IAsyncLifetime
         var redis = new StreamingChatRedis(Options.Create(new RedisOptions { ConnectionString = _server.ConnectionString, KeyPrefix = prefix, TimeoutMilliseconds = 1000 }), NullLogger<StreamingChatRedis>.Instance);
         var instance = new StreamingChatInstance(Options.Create(new MetricsOptions { InstanceId = instanceId }), TimeProvider.System);
         var options = new FixedOptionsMonitor<AnswerOptions>(new AnswerOptions { LeaseSeconds = leaseSeconds, RereadSeconds = 0.2 });
+        // Connected before the first answer: an answer created while the connection is still being made stays in memory.
+        var deadline = DateTime.UtcNow + Patience;
+        while (!redis.IsConnected)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "Redis did not connect");
+            Thread.Sleep(20);
+        }
+
         var log = new RedisAnswerLog(redis, options, instance, NullLogger<RedisAnswerLog>.Instance);
         _owned.Add(log);
         _owned.Add(redis);

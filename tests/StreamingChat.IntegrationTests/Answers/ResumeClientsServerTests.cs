@@ -65,12 +65,7 @@ public sealed class ResumeClientsServerTests : IAsyncLifetime
         using var playwright = await Playwright.CreateAsync();
 
         // The browser is up before the question is asked, so the answer is still running when the page resumes it.
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = BrowserPath,
-            Headless = true,
-            Args = ["--no-sandbox"],
-        });
+        await using var browser = await ChromiumFixture.LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
         await page.GotoAsync(new Uri(proxy.Address, "/healthz/live").ToString());
 
@@ -123,17 +118,6 @@ public sealed class ResumeClientsServerTests : IAsyncLifetime
         Assert.Equal(string.Concat(Words), text);
         var turns = await host.Services.GetRequiredService<IConversationStore>().GetRecentAsync("browser", 10);
         Assert.Equal(string.Concat(Words), turns[^1].Content);
-    }
-
-    /// <summary>Debian's Chromium, which the test command installs; Playwright's own download cannot work here.</summary>
-    private static string BrowserPath
-    {
-        get
-        {
-            var path = Environment.GetEnvironmentVariable("STREAMINGCHAT_TEST_CHROMIUM") ?? "/usr/bin/chromium";
-            Assert.True(File.Exists(path), $"{path} is missing: run 'bash eng/install-deps.sh' (the README's test command does)");
-            return path;
-        }
     }
 
     private static Task<List<JsonElement>> RunFetchEventSourceAsync(Uri url, object body, string sessionKey)
