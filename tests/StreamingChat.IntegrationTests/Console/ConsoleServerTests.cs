@@ -169,6 +169,24 @@ public sealed class ConsoleServerTests(ChromiumFixture chromium) : IClassFixture
         await page.WaitForFunctionAsync("() => document.getElementById('admin-result').textContent.startsWith('Wrong admin key')", null, new() { Timeout = 10_000 });
         Assert.Equal(40, await PercentageAsync());
 
+        // A schedule started elsewhere is shown, and paused from the page.
+        using var start = new HttpRequestMessage(HttpMethod.Post, "/api/metrics/feature-flags/schedule")
+        {
+            Content = JsonContent.Create(new { feature = "streaming", steps = new[] { 50, 100 }, soakSeconds = 600, minSamples = 10 }),
+        };
+        start.Headers.Add("X-Admin-Key", AdminKey);
+        using (var started = await _host.Client.SendAsync(start))
+        {
+            Assert.True(started.IsSuccessStatusCode, await started.Content.ReadAsStringAsync());
+        }
+
+        await page.WaitForFunctionAsync("() => document.getElementById('rollout-schedule').textContent.startsWith('running')", null, new() { Timeout = 10_000 });
+        await page.FillAsync("#admin-key", AdminKey);
+        await page.ClickAsync("[data-schedule='pause']");
+        await page.WaitForFunctionAsync("() => document.getElementById('rollout-schedule').textContent.startsWith('paused')", null, new() { Timeout = 10_000 });
+        var schedule = (await _host.Client.GetFromJsonAsync<JsonElement>("/api/metrics/feature-flags")).GetProperty("features")[0].GetProperty("schedule");
+        Assert.Equal("paused", schedule.GetProperty("state").GetString());
+
     }
 
     [Fact]
