@@ -53,8 +53,6 @@ public static class ChatbotHostApp
         app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseDefaultFiles();
-        app.UseStaticFiles();
 
         // Sign-in after the forwarded headers, so the caller's address (limits, the admin key's failed attempts) is the client's.
         app.UseRouting();

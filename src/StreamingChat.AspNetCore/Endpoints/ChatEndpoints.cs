@@ -102,7 +102,7 @@ internal static partial class ChatEndpoints
 
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json; charset=utf-8";
-        var json = new Utf8JsonWriter(context.Response.BodyWriter);
+        var json = new Utf8JsonWriter(context.Response.BodyWriter, ChatJson.WriterOptions);
         await using (json.ConfigureAwait(false))
         {
             json.WriteStartObject();

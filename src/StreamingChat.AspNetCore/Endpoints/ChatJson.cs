@@ -7,12 +7,18 @@ namespace StreamingChat.AspNetCore;
 /// <summary>JSON shapes shared by the event stream and the one-piece answer.</summary>
 internal static class ChatJson
 {
+    /// <summary>
+    /// How our JSON answers are written: text as it is (a quote is <c>\"</c>, not <c>\u0022</c>). The relaxed encoder is safe
+    /// here: the bodies are <c>application/json</c>, never inlined into HTML.
+    /// </summary>
+    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Answers 200 with the JSON <paramref name="write"/> produces, never cached (metrics and health change by the second).</summary>
     public static async Task WriteResponseAsync(HttpContext context, Action<Utf8JsonWriter> write)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
-        var json = new Utf8JsonWriter(context.Response.BodyWriter);
+        var json = new Utf8JsonWriter(context.Response.BodyWriter, WriterOptions);
         await using (json.ConfigureAwait(false))
         {
             write(json);

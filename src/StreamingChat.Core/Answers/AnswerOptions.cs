@@ -39,11 +39,11 @@ public sealed class AnswerOptions
 
     /// <summary>
     /// With a shared (Redis) log: how often the events appended since the last write go to Redis, in milliseconds (default
-    /// 100), in one write per answer. An answer's first event and its terminal event are written at once. Readers on the
+    /// 250), in one write per answer. An answer's first event and its terminal event are written at once. Readers on the
     /// producing instance read from its memory and are not delayed; readers elsewhere see events up to this much later.
     /// </summary>
     [Range(1, 5_000)]
-    public int WriteIntervalMilliseconds { get; set; } = 100;
+    public int WriteIntervalMilliseconds { get; set; } = 250;
 
     /// <summary>
     /// With a shared (Redis) log: how often a reader on another instance than the producer's reads again without being
