@@ -289,7 +289,6 @@ public sealed class RedisRolloutStore : IRolloutStore
 
     // One hash tag per feature ({feature}): the scripts touch both keys, which must be in one slot of a Redis Cluster.
     private RedisKey StateKey(string feature) => _redis.Key("rollout:{" + feature + "}");
-
     private RedisKey HistoryKey(string feature) => _redis.Key("rollout:{" + feature + "}:history");
 
     /// <summary>A history entry as the Lua script writes it.</summary>
