@@ -10,6 +10,9 @@ public sealed partial class ChatPipeline
 
     private Func<string, ValueTask<bool>>? _readElsewhere;
 
+    // Answers this instance was asked to stop while another produces them: found lost meanwhile, they end as stopped.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _stoppingElsewhere = new(StringComparer.Ordinal);
+
     private void ConnectShared(ISharedAnswerLog shared)
     {
         _readElsewhere = id => shared.IsReadElsewhereAsync(id);
@@ -38,6 +41,7 @@ public sealed partial class ChatPipeline
         }
 
         var info = answer.Info;
+        stopped |= _stoppingElsewhere.ContainsKey(info.MessageId);
         var text = await ReadSoFarAsync(info.MessageId).ConfigureAwait(false);
         var status = stopped ? MessageStatus.Stopped : MessageStatus.Interrupted;
         var terminal = stopped
@@ -92,6 +96,22 @@ public sealed partial class ChatPipeline
             return null;
         }
 
+        var messageId = answer.Info.MessageId;
+        _stoppingElsewhere[messageId] = 0;
+        try
+        {
+            return await StopAndWaitAsync(shared, answer, patience, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _stoppingElsewhere.TryRemove(messageId, out _);
+        }
+    }
+
+    private async Task<AnswerEnding?> StopAndWaitAsync(ISharedAnswerLog shared, AnswerSnapshot answer, TimeSpan patience, CancellationToken cancellationToken)
+    {
+        // A producer that died without its lease having lapsed yet is noticed while the terminal event is awaited: it is
+        // ended then, as stopped (see EndLostAsync).
         var messageId = answer.Info.MessageId;
         if (await shared.IsProducerAliveAsync(messageId, cancellationToken).ConfigureAwait(false))
         {

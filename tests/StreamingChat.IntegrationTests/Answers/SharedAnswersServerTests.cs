@@ -136,7 +136,7 @@ public abstract class SharedAnswersTests(MongoServerFixture mongo) : IAsyncLifet
     protected static HttpClient Client(HostProcess host)
         => new(new SocketsHttpHandler { MaxResponseDrainSize = 0, ResponseDrainTimeout = TimeSpan.Zero }) { BaseAddress = host.Address, Timeout = Patience };
 
-    private HttpRequestMessage Request(HttpMethod method, string path, string sessionId)
+    protected HttpRequestMessage Request(HttpMethod method, string path, string sessionId)
     {
         var request = new HttpRequestMessage(method, path);
         if (_sessionKeys.TryGetValue(sessionId, out var key))
@@ -290,6 +290,39 @@ public sealed class SharedAnswersServerTests(MongoServerFixture mongo) : SharedA
         Assert.Equal(Enumerable.Range(6, after.Count).Select(Id), after.Select(e => e.Id));
         var stored = await StoredAnswerAsync(clientB, "kill-a", messageId);
         Assert.Equal(("interrupted", Text(before) + Text(after)), (stored.GetProperty("status").GetString(), stored.GetProperty("content").GetString()));
+    }
+
+    [Fact]
+    public async Task AKilledMidAnswer_ThenStopSentToB_BEndsItItselfAsStopped()
+    {
+        Upstream.Default = Paced(1000, 30);
+        await using var a = await StartAsync();
+        await using var b = await StartAsync();
+        using var clientA = Client(a);
+        using var clientB = Client(b);
+        var (messageId, before) = await AskAndCutAsync(clientA, "kill-stop", afterId: 5);
+        await WaitUntilAsync(async () => (await AnswerAsync(clientB, "kill-stop", messageId)).GetProperty("lastEventId").GetInt64() >= 5);
+
+        // A dies; its lease has not lapsed yet when the stop reaches B, which waits for it and ends the answer itself.
+        await a.KillAsync();
+        using var stop = Request(HttpMethod.Post, $"/api/chat/answers/{messageId}/stop", "kill-stop");
+        using var stopped = await clientB.SendAsync(stop);
+        var answer = await stopped.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal((HttpStatusCode.OK, "stopped"), (stopped.StatusCode, answer.GetProperty("status").GetString()));
+        Assert.StartsWith(Text(before), answer.GetProperty("answer").GetString(), StringComparison.Ordinal);
+        var stored = await StoredAnswerAsync(clientB, "kill-stop", messageId);
+        Assert.Equal(("stopped", answer.GetProperty("answer").GetString()), (stored.GetProperty("status").GetString(), stored.GetProperty("content").GetString()));
+        using var resumed = await ResumeAsync(clientB, messageId, "kill-stop", lastEventId: 5);
+        var end = Assert.Single(await ReadAsync(resumed), e => e.Type is "done" or "error");
+        Assert.Equal(("done", "stopped"), (end.Type, end.Data.GetProperty("finishReason").GetString()));
+    }
+
+    private async Task<JsonElement> AnswerAsync(HttpClient client, string sessionId, string messageId)
+    {
+        using var request = Request(HttpMethod.Get, $"/api/chat/answers/{messageId}", sessionId);
+        using var response = await client.SendAsync(request);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
     [Fact]
