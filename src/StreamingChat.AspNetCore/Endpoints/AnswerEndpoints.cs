@@ -112,7 +112,7 @@ internal static class AnswerEndpoints
         }
 
         // Produced on another instance: that one is told (or, if it is gone, the answer is ended here).
-        if (answer.IsRunning && await pipeline.StopElsewhereAsync(answer, patience, context.RequestAborted).ConfigureAwait(false) is { } stopped)
+        if (answer.IsRunning && await pipeline.StopElsewhereAsync(answer, patience + ElsewherePatience(context), context.RequestAborted).ConfigureAwait(false) is { } stopped)
         {
             return Described(messageId, stopped.Status, stopped.Answer, stopped.LastEventId);
         }
@@ -141,6 +141,16 @@ internal static class AnswerEndpoints
         return await StoredAnswerAsync(context, messageId).ConfigureAwait(false) is { } turn
             ? Json(json => WriteAnswer(json, messageId, turn.SessionId, turn.ChatbotId, turn.Status, turn.Content, null, turn.CreatedAt))
             : ChatProblems.AnswerNotFound();
+    }
+
+    /// <summary>
+    /// The extra patience for an answer produced elsewhere: a producer that died may hold its lease for a whole
+    /// <see cref="AnswerOptions.LeaseSeconds"/> before anyone can tell, plus a reread to notice it.
+    /// </summary>
+    internal static TimeSpan ElsewherePatience(HttpContext context)
+    {
+        var answers = context.RequestServices.GetRequiredService<IOptionsMonitor<AnswerOptions>>().CurrentValue;
+        return TimeSpan.FromSeconds(answers.LeaseSeconds + answers.RereadSeconds);
     }
 
     private static bool Owns(HttpContext context, string sessionId, string? owner)

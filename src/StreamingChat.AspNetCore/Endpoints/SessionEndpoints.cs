@@ -161,7 +161,7 @@ internal static class SessionEndpoints
         else if (await pipeline.Answers.GetLatestAsync(sessionId, context.RequestAborted).ConfigureAwait(false) is { IsRunning: true } elsewhere)
         {
             // Running on another instance (a shared log): stopped there, or ended here if that instance is gone.
-            await pipeline.StopElsewhereAsync(elsewhere, patience, context.RequestAborted).ConfigureAwait(false);
+            await pipeline.StopElsewhereAsync(elsewhere, patience + AnswerEndpoints.ElsewherePatience(context), context.RequestAborted).ConfigureAwait(false);
         }
 
         await store.DeleteSessionAsync(sessionId, context.RequestAborted).ConfigureAwait(false);
