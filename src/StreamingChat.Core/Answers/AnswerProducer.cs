@@ -19,7 +19,6 @@ internal sealed class AnswerProducer
     private readonly bool _streaming;
     private readonly StringBuilder _text = new();
     private readonly Task _questionStored;
-    private readonly DateTimeOffset _askedAt;
     private ModelStream? _model;
     private long _nextId;
 
@@ -32,19 +31,9 @@ internal sealed class AnswerProducer
         _answer = answer;
         _ending = ending;
         _streaming = answer.Info.Streaming;
-        _askedAt = answer.Info.CreatedAt;
 
         // The question is stored while the model thinks, so storing it adds nothing to first-token latency.
-        _questionStored = _pipeline.PersistAsync(new ConversationMessage
-        {
-            MessageId = chat.MessageId + "-q",
-            SessionId = chat.Query.SessionId,
-            ChatbotId = chat.Query.ChatbotId,
-            Owner = chat.Query.Owner,
-            Role = ConversationRole.User,
-            Content = chat.Query.Query,
-            CreatedAt = _askedAt,
-        });
+        _questionStored = _pipeline.PersistAsync(AnswerTurns.Question(answer.Info));
     }
 
     /// <summary>Logs the <c>start</c> event (id 0), so the first reader finds it at once.</summary>
@@ -272,8 +261,6 @@ internal sealed class AnswerProducer
     {
         await _questionStored.ConfigureAwait(false);
 
-        // Stores keep milliseconds: the answer is at least one later than its question, so history sorts by time alone.
-        var now = _pipeline.Time.GetUtcNow();
         await _pipeline.PersistAsync(new ConversationMessage
         {
             MessageId = _chat.MessageId,
@@ -283,7 +270,7 @@ internal sealed class AnswerProducer
             Role = ConversationRole.Assistant,
             Content = _text.ToString(),
             Status = status,
-            CreatedAt = now >= _askedAt.AddMilliseconds(1) ? now : _askedAt.AddMilliseconds(1),
+            CreatedAt = AnswerTurns.AnsweredAt(_answer.Info, _pipeline.Time.GetUtcNow()),
             Usage = _facts.Usage,
             FirstTokenMs = _facts.FirstTokenMs,
             TotalMs = totalMs,

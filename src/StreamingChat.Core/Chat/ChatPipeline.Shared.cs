@@ -49,17 +49,7 @@ public sealed partial class ChatPipeline
             : ChatStreamEvent.ForError(ProducerLost);
 
         // Upserts by id: the question again in case its producer died before storing it, then the answer, then the end.
-        await PersistAsync(new ConversationMessage
-        {
-            MessageId = info.MessageId + "-q",
-            SessionId = info.SessionId,
-            ChatbotId = info.ChatbotId,
-            Owner = info.Owner,
-            Role = ConversationRole.User,
-            Content = info.Question,
-            CreatedAt = info.CreatedAt,
-        }).ConfigureAwait(false);
-        var now = _time.GetUtcNow();
+        await PersistAsync(AnswerTurns.Question(info)).ConfigureAwait(false);
         await PersistAsync(new ConversationMessage
         {
             MessageId = info.MessageId,
@@ -69,7 +59,7 @@ public sealed partial class ChatPipeline
             Role = ConversationRole.Assistant,
             Content = text,
             Status = status,
-            CreatedAt = now >= info.CreatedAt.AddMilliseconds(1) ? now : info.CreatedAt.AddMilliseconds(1),
+            CreatedAt = AnswerTurns.AnsweredAt(info, _time.GetUtcNow()),
             ErrorCode = stopped ? null : ChatErrorCodes.AnswerLost,
         }).ConfigureAwait(false);
 

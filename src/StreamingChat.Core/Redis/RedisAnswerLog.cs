@@ -254,7 +254,7 @@ public sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
 
     private RedisKey SessionKey(string sessionId) => _redis.Key("session:{" + sessionId + "}:answer");
 
-    private RedisKey LeaseKey(string instanceId) => _redis.Key("{leases}:" + instanceId);
+    private RedisKey LeaseKey(string instanceId) => _redis.LeaseKey(instanceId);
 
     private RedisKey RunningKey => _redis.Key("{answers}:running");
 

@@ -56,8 +56,7 @@ internal sealed class RedisTurnOutboxCopy(StreamingChatRedis redis, StreamingCha
         foreach (var owner in await database.SetMembersAsync(OwnersKey).ConfigureAwait(false))
         {
             var id = owner.ToString();
-            // The lease is the one the shared answer log renews (AnswerOptions.LeaseSeconds).
-            if (id == instance.InstanceId || await database.KeyExistsAsync(redis.Key("{leases}:" + id)).ConfigureAwait(false))
+            if (id == instance.InstanceId || await database.KeyExistsAsync(redis.LeaseKey(id)).ConfigureAwait(false))
             {
                 continue; // this instance's own, or a live one's: it writes them itself
             }

@@ -40,6 +40,12 @@ public sealed class StreamingChatRedis : IDisposable
     /// <summary>A key under this service's prefix.</summary>
     public RedisKey Key(string name) => Options.KeyPrefix + name;
 
+    /// <summary>
+    /// The lease an instance holds while it runs (renewed by the shared answer log): an instance whose lease is gone is
+    /// dead for the answers it produced and the turns it kept.
+    /// </summary>
+    internal RedisKey LeaseKey(string instanceId) => Key("{leases}:" + instanceId);
+
     /// <summary>A channel under this service's prefix.</summary>
     public RedisChannel Channel(string name) => RedisChannel.Literal(Options.KeyPrefix + name);
 
