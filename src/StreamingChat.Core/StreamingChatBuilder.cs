@@ -111,7 +111,8 @@ public sealed class StreamingChatBuilder
             options.Configure(o => o.ConnectionString = connectionString);
         }
 
-        options.ValidateDataAnnotations()
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisOptions>, RedisOptionsValidator>());
+        options
             .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "StreamingChat:Redis:ConnectionString is required with AddRedis().")
             .Validate(o => string.IsNullOrWhiteSpace(o.ConnectionString) || IsReadable(o.ConnectionString), "StreamingChat:Redis:ConnectionString cannot be read as a Redis configuration string or redis:// URL.")
             .ValidateOnStart();

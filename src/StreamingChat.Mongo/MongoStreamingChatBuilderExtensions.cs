@@ -29,7 +29,8 @@ public static class MongoStreamingChatBuilderExtensions
             options.Configure(o => o.ConnectionString = connectionString);
         }
 
-        options.ValidateDataAnnotations()
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MongoStoreOptions>, MongoStoreOptionsValidator>());
+        options
             .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "StreamingChat:Mongo:ConnectionString is required with AddMongoStores().")
             .Validate(o => string.IsNullOrWhiteSpace(o.ConnectionString) || MongoStoreOptions.TryParse(o.ConnectionString) is not null, "StreamingChat:Mongo:ConnectionString is not a valid MongoDB connection string.")
             .ValidateOnStart();

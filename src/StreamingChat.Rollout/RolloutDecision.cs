@@ -10,7 +10,7 @@ namespace StreamingChat.Rollout;
 /// <param name="RollbackIf">The condition for rolling back, e.g. <c>&gt; 0.02</c>.</param>
 /// <param name="Met">Whether the proceed condition holds.</param>
 /// <param name="Failing">Whether the rollback condition holds.</param>
-public sealed record RolloutCriterion(string Name, double? Value, string ProceedIf, string RollbackIf, bool Met, bool Failing);
+internal sealed record RolloutCriterion(string Name, double? Value, string ProceedIf, string RollbackIf, bool Met, bool Failing);
 
 /// <summary>The guide's rollout decision: <c>proceed</c>, <c>hold</c> or <c>rollback</c>, with the criteria behind it.</summary>
 /// <param name="Feature">The feature.</param>
@@ -18,7 +18,7 @@ public sealed record RolloutCriterion(string Name, double? Value, string Proceed
 /// <param name="Criteria">Each criterion.</param>
 /// <param name="SampleSize">Streams in the window.</param>
 /// <param name="Reasons">Why, in words.</param>
-public sealed record RolloutDecision(string Feature, string Decision, IReadOnlyList<RolloutCriterion> Criteria, long SampleSize, IReadOnlyList<string> Reasons)
+internal sealed record RolloutDecision(string Feature, string Decision, IReadOnlyList<RolloutCriterion> Criteria, long SampleSize, IReadOnlyList<string> Reasons)
 {
     /// <summary>
     /// Which rule decided: <see cref="SampleRule"/> (too few streams), <see cref="AbsoluteRule"/> (the guide's thresholds

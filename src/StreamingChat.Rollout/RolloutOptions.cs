@@ -20,9 +20,11 @@ public sealed class RolloutOptions
     public int HistoryLength { get; set; } = 50;
 
     /// <summary>The guide's decision criteria.</summary>
+    [ValidateObjectMembers]
     public RolloutCriteriaOptions Criteria { get; set; } = new();
 
     /// <summary>The service-wide window the decision reads, and the automatic rollback guard.</summary>
+    [ValidateObjectMembers]
     public RolloutGuardOptions Guard { get; set; } = new();
 
     /// <summary>How often each instance re-reads the shared state from Redis, besides the change channel (default 5 s).</summary>

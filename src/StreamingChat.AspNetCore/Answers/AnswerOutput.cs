@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using StreamingChat.Core;
 
@@ -33,7 +34,26 @@ internal sealed class AnswerOutput : IAsyncDisposable
     }
 
     /// <summary>Writes <paramref name="events"/>, numbered from <paramref name="firstId"/>, and flushes once. False when the caller has gone.</summary>
-    public async ValueTask<bool> WriteAsync(IReadOnlyList<ChatStreamEvent> events, long firstId, CancellationToken cancellationToken)
+    public ValueTask<bool> WriteAsync(IReadOnlyList<ChatStreamEvent> events, long firstId, CancellationToken cancellationToken)
+        => WriteFramesAsync((Events: events, FirstId: firstId, Framing: _framing), static (output, state) =>
+        {
+            for (var i = 0; i < state.Events.Count; i++)
+            {
+                state.Framing.WriteEvent(output, state.FirstId + i, state.Events[i]);
+                if (state.Events[i].IsTerminal)
+                {
+                    return true; // nothing, not even a heartbeat, follows the terminal event
+                }
+            }
+
+            return false;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Writes what <paramref name="write"/> puts into the response (true when it wrote the last frame, after which nothing
+    /// more is written) and flushes once. False when the caller has gone.
+    /// </summary>
+    public async ValueTask<bool> WriteFramesAsync<TState>(TState state, Func<IBufferWriter<byte>, TState, bool> write, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -43,17 +63,7 @@ internal sealed class AnswerOutput : IAsyncDisposable
                 return false;
             }
 
-            for (var i = 0; i < events.Count; i++)
-            {
-                _framing.WriteEvent(_output, firstId + i, events[i]);
-                if (events[i].IsTerminal)
-                {
-                    // Nothing, not even a heartbeat, follows the terminal event.
-                    _closed = true;
-                    break;
-                }
-            }
-
+            _closed = write(_output, state);
             var flushed = await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
             _lastWrite = _time.GetTimestamp();
             if (flushed.IsCompleted || flushed.IsCanceled)

@@ -27,8 +27,10 @@ public static class StreamingChatServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton<StreamingChatMarker>();
         services.TryAddSingleton<StreamingChatDrain>();
-        services.AddOptions<DrainOptions>().Bind(configuration.GetSection(DrainOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<RateLimitingOptions>().Bind(configuration.GetSection(RateLimitingOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DrainOptions>().Bind(configuration.GetSection(DrainOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DrainOptions>, DrainOptionsValidator>());
+        services.AddOptions<RateLimitingOptions>().Bind(configuration.GetSection(RateLimitingOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RateLimitingOptions>, RateLimitingOptionsValidator>());
         services.TryAddSingleton<ChatAdmission>();
         AddCallers(services, configuration);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DrainOnShutdown>());
@@ -46,7 +48,8 @@ public static class StreamingChatServiceCollectionExtensions
             }
         });
         services.TryAddSingleton<ProcessFigures>();
-        services.AddOptions<HealthOptions>().Bind(configuration.GetSection(HealthOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<HealthOptions>().Bind(configuration.GetSection(HealthOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthOptions>, HealthOptionsValidator>());
         services.AddHealthChecks().AddCheck<StreamingHealthCheck>("streaming", tags: [StreamingChatHealthTags.Ready]);
         services.AddProblemDetails(options =>
         {
@@ -77,7 +80,8 @@ public static class StreamingChatServiceCollectionExtensions
     /// </summary>
     private static void AddCallers(IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<SessionsOptions>().Bind(configuration.GetSection(SessionsOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SessionsOptions>().Bind(configuration.GetSection(SessionsOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SessionsOptions>, SessionsOptionsValidator>());
         services.TryAddSingleton<SessionKeys>();
         services.TryAddSingleton<SessionAccess>();
         services.TryAddSingleton<ResumeTokens>();

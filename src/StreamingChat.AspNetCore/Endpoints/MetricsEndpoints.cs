@@ -87,7 +87,7 @@ internal static class MetricsEndpoints
         return ChatJson.WriteResponseAsync(context, json =>
         {
             json.WriteStartObject();
-            WriteSummaryFields(json, metrics.Window.Read(), metrics.Window.Length, metrics.ActiveStreams);
+            WriteSummaryFields(json, metrics.ReadWindow(), metrics.WindowLength, metrics.ActiveStreams);
             json.WriteEndObject();
         });
     }
@@ -98,11 +98,11 @@ internal static class MetricsEndpoints
         var metrics = services.GetRequiredService<StreamingChatMetrics>();
         var instance = services.GetRequiredService<StreamingChatInstance>();
         var process = services.GetRequiredService<ProcessFigures>();
-        var figures = metrics.Window.Read();
+        var figures = metrics.ReadWindow();
         return ChatJson.WriteResponseAsync(context, json =>
         {
             json.WriteStartObject();
-            WriteSummaryFields(json, figures, metrics.Window.Length, metrics.ActiveStreams);
+            WriteSummaryFields(json, figures, metrics.WindowLength, metrics.ActiveStreams);
 
             var totals = metrics.Totals;
             json.WriteStartObject("totals"u8);
@@ -117,22 +117,22 @@ internal static class MetricsEndpoints
             foreach (var (chatbotId, chatbot) in metrics.ReadByChatbot())
             {
                 json.WriteStartObject(chatbotId);
-                WriteSummaryFields(json, chatbot, metrics.Window.Length, activeStreams: null);
+                WriteSummaryFields(json, chatbot, metrics.WindowLength, activeStreams: null);
                 json.WriteEndObject();
             }
 
             json.WriteEndObject();
 
             json.WriteStartObject("errorsByCode"u8);
-            for (var i = 0; i < StreamingMetricsWindow.ErrorCodes.Count; i++)
+            for (var i = 0; i < WindowFigures.ErrorCodes.Count; i++)
             {
-                json.WriteNumber(StreamingMetricsWindow.ErrorCodes[i], figures.ErrorsByCode[i]);
+                json.WriteNumber(WindowFigures.ErrorCodes[i], figures.ErrorsByCode[i]);
             }
 
             json.WriteEndObject();
 
             json.WriteStartArray("firstTokenHistogram"u8);
-            var bounds = StreamingMetricsWindow.LatencyBucketBoundsMs;
+            var bounds = WindowFigures.LatencyBucketBoundsMs;
             for (var i = 0; i < figures.Histogram.Length; i++)
             {
                 json.WriteStartObject();

@@ -17,7 +17,7 @@ internal sealed class StreamingHealthCheck(
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var limits = options.CurrentValue;
-        var figures = metrics.Window.Read();
+        var figures = metrics.ReadWindow();
         var p95 = figures.FirstTokenPercentileMs(0.95);
         var active = metrics.ActiveStreams;
         var memoryShare = (double)ProcessFigures.WorkingSetBytes / Math.Max(1, process.MemoryLimitBytes);
@@ -67,7 +67,7 @@ internal sealed class StreamingHealthCheck(
         }
 
         return Task.FromResult(reasons.Count == 0
-            ? HealthCheckResult.Healthy($"Streaming within limits over the last {metrics.Window.Length.TotalSeconds:F0} s.", data)
+            ? HealthCheckResult.Healthy($"Streaming within limits over the last {metrics.WindowLength.TotalSeconds:F0} s.", data)
             : HealthCheckResult.Degraded(string.Join("; ", reasons) + ".", data: data));
     }
 }

@@ -4,7 +4,7 @@ namespace StreamingChat.Core;
 /// An answer log that every instance of the service reads (Redis with <c>AddRedis()</c>): an answer produced on one
 /// instance is read, resumed and stopped from any, and one whose producing instance died is noticed and ended.
 /// </summary>
-public interface ISharedAnswerLog : IAnswerLog
+internal interface ISharedAnswerLog : IAnswerLog
 {
     /// <summary>
     /// Connects the log to the pipeline that produces answers on this instance: <paramref name="stopRequested"/> is called

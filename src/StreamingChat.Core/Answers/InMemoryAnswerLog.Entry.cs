@@ -1,7 +1,7 @@
 namespace StreamingChat.Core;
 
 /// <summary>One answer's log inside <see cref="InMemoryAnswerLog"/>.</summary>
-public sealed partial class InMemoryAnswerLog
+internal sealed partial class InMemoryAnswerLog
 {
     /// <summary>One answer's log: its events as appended while it runs; once ended, compacted.</summary>
     private sealed class Entry

@@ -9,7 +9,7 @@ namespace StreamingChat.Core;
 /// oldest first), and an ended answer is kept <see cref="AnswerOptions.RetentionSeconds"/>. A reader waiting for the next event
 /// costs one task, made only while it waits; appending wakes it.
 /// </summary>
-public sealed partial class InMemoryAnswerLog : IAnswerLog
+internal sealed partial class InMemoryAnswerLog : IAnswerLog
 {
     private readonly ConcurrentDictionary<string, Entry> _answers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Entry> _latestBySession = new(StringComparer.Ordinal);

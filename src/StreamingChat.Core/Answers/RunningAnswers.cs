@@ -8,6 +8,10 @@ public sealed class RunningAnswers
     private readonly ConcurrentDictionary<string, ChatAnswer> _byMessage = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ChatAnswer> _bySession = new(StringComparer.Ordinal);
 
+    internal RunningAnswers()
+    {
+    }
+
     /// <summary>How many answers run now.</summary>
     public int Count => _byMessage.Count;
 

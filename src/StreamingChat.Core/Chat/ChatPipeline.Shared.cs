@@ -32,7 +32,7 @@ public sealed partial class ChatPipeline
     /// or, when <paramref name="stopped"/>, as <see cref="MessageStatus.Stopped"/> with <c>done</c> <c>stopped</c>. Null
     /// when another instance is ending it, it has ended, or the log is not shared.
     /// </summary>
-    public async Task<AnswerEnding?> EndLostAsync(AnswerSnapshot answer, bool stopped = false)
+    internal async Task<AnswerEnding?> EndLostAsync(AnswerSnapshot answer, bool stopped = false)
     {
         ArgumentNullException.ThrowIfNull(answer);
         if (Answers is not ISharedAnswerLog shared || !answer.IsRunning || !await shared.TryClaimAsync(answer.Info.MessageId).ConfigureAwait(false))

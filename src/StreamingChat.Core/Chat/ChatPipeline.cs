@@ -209,7 +209,7 @@ public sealed partial class ChatPipeline
     /// <paramref name="deadline"/> (the instance is stopping and its drain time is over) ends the answer with an
     /// <c>error</c> event of code <c>server_draining</c>, what was said stored as <see cref="MessageStatus.Interrupted"/>.
     /// </summary>
-    public async IAsyncEnumerable<ChatStreamEvent> StreamAsync(PreparedChat chat, bool streaming, CancellationToken deadline, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    internal async IAsyncEnumerable<ChatStreamEvent> StreamAsync(PreparedChat chat, bool streaming, CancellationToken deadline, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var answer = await StartAsync(chat, streaming, deadline).ConfigureAwait(false);
         using var reader = answer.AttachReader();
@@ -223,7 +223,7 @@ public sealed partial class ChatPipeline
     internal static readonly ChatStreamError Draining = new(ChatErrorCodes.ServerDraining, "The server is restarting; ask again to get a complete answer.", Retryable: true);
 
     /// <summary>The error an answer ends with when no reader stayed for it.</summary>
-    internal static readonly ChatStreamError NoReader = new(ChatErrorCodes.AnswerLost, "No reader stayed for the answer, so it was not finished; ask again.", Retryable: true);
+    public static readonly ChatStreamError NoReader = new(ChatErrorCodes.AnswerLost, "No reader stayed for the answer, so it was not finished; ask again.", Retryable: true);
 
     internal IChatClient ChatClient => _chatClient;
 

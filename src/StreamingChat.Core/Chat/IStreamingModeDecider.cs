@@ -11,7 +11,7 @@ public interface IStreamingModeDecider
 }
 
 /// <summary>Streams for every caller: the default <see cref="IStreamingModeDecider"/>.</summary>
-public sealed class AlwaysStreamingModeDecider : IStreamingModeDecider
+internal sealed class AlwaysStreamingModeDecider : IStreamingModeDecider
 {
     /// <inheritdoc/>
     public ValueTask<bool> IsStreamingEnabledAsync(ChatQuery query, CancellationToken cancellationToken = default) => new(true);

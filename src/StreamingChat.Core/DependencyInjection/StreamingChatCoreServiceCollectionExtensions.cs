@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -22,19 +23,32 @@ public static class StreamingChatCoreServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
 
-        services.AddOptions<ChatStreamOptions>().Bind(configuration.GetSection(ChatStreamOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<OfflineModelOptions>().Bind(configuration.GetSection(OfflineModelOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ChatStreamOptions>().Bind(configuration.GetSection(ChatStreamOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatStreamOptions>, ChatStreamOptionsValidator>());
+        services.AddOptions<OfflineModelOptions>().Bind(configuration.GetSection(OfflineModelOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OfflineModelOptions>, OfflineModelOptionsValidator>());
         services.AddOptions<ChatbotSeedOptions>().Bind(configuration.GetSection(ChatbotSeedOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatbotSeedOptions>, ChatbotSeedOptionsValidator>());
-        services.AddOptions<OutboxOptions>().Bind(configuration.GetSection(OutboxOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddSingleton<TurnOutbox>();
+        services.AddOptions<OutboxOptions>().Bind(configuration.GetSection(OutboxOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OutboxOptions>, OutboxOptionsValidator>());
+        services.TryAddSingleton(sp => new TurnOutbox(
+            sp.GetRequiredService<IConversationStore>(),
+            sp.GetRequiredService<IOptionsMonitor<OutboxOptions>>(),
+            sp.GetRequiredService<IOptionsMonitor<ChatStreamOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<TurnOutbox>>(),
+            sp.GetService<IMeterFactory>(),
+            sp.GetService<ITurnOutboxCopy>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TurnOutboxFlusher>());
         services.AddHealthChecks().AddCheck<TurnOutboxHealthCheck>("store-outbox", HealthStatus.Degraded, [StreamingChatBuilder.ReadyTag]);
-        services.AddOptions<AnswerOptions>().Bind(configuration.GetSection(AnswerOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<MetricsOptions>().Bind(configuration.GetSection(MetricsOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AnswerOptions>().Bind(configuration.GetSection(AnswerOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AnswerOptions>, AnswerOptionsValidator>());
+        services.AddOptions<MetricsOptions>().Bind(configuration.GetSection(MetricsOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>());
 
 
-        services.AddOptions<ChatbotCacheOptions>().Bind(configuration.GetSection(ChatbotCacheOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ChatbotCacheOptions>().Bind(configuration.GetSection(ChatbotCacheOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatbotCacheOptions>, ChatbotCacheOptionsValidator>());
         services.AddHybridCache();
         services.AddHealthChecks();
 
@@ -43,8 +57,10 @@ public static class StreamingChatCoreServiceCollectionExtensions
         services.TryAddSingleton<StreamingChatInstance>();
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<SpeechOptions>().Bind(configuration.GetSection(SpeechOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<EmbeddedSpeechOptions>().Bind(configuration.GetSection(EmbeddedSpeechOptions.SectionName));
+        services.AddOptions<SpeechOptions>().Bind(configuration.GetSection(SpeechOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SpeechOptions>, SpeechOptionsValidator>());
+        services.AddOptions<EmbeddedSpeechOptions>().Bind(configuration.GetSection(EmbeddedSpeechOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EmbeddedSpeechOptions>, EmbeddedSpeechOptionsValidator>());
         services.TryAddKeyedSingleton<ITextToSpeechClient>(StreamingChatBuilder.SpeechClientKey, (sp, _) => ActivatorUtilities.CreateInstance<EspeakNgTextToSpeechClient>(sp));
         services.TryAddSingleton(sp => new SpeechSynthesis(
             sp.GetKeyedService<ITextToSpeechClient>(StreamingChatBuilder.SpeechClientKey),

@@ -6,8 +6,12 @@ namespace StreamingChat.Core;
 /// tokens, the first-token histogram and the most streams open at once. Keeps <see cref="Intervals"/> of them. Written
 /// per stream, never per token.
 /// </summary>
-internal sealed class MetricsSeries(TimeProvider time)
+public sealed class MetricsSeries
 {
+    private readonly TimeProvider time;
+
+    internal MetricsSeries(TimeProvider time) => this.time = time;
+
     /// <summary>The length of one interval.</summary>
     public const int IntervalSeconds = 5;
 
@@ -19,7 +23,7 @@ internal sealed class MetricsSeries(TimeProvider time)
     /// <summary>The interval that holds now: seconds since the epoch over <see cref="IntervalSeconds"/>.</summary>
     public long CurrentIndex => time.GetUtcNow().ToUnixTimeSeconds() / IntervalSeconds;
 
-    public void RecordStarted(long activeStreams)
+    internal void RecordStarted(long activeStreams)
     {
         var slot = Current();
         Interlocked.Increment(ref slot.Counts[SeriesCounts.Requests]);
@@ -30,7 +34,7 @@ internal sealed class MetricsSeries(TimeProvider time)
         }
     }
 
-    public void RecordFinished(StreamOutcome outcome, double? firstTokenMs, long tokens)
+    internal void RecordFinished(StreamOutcome outcome, double? firstTokenMs, long tokens)
     {
         var slot = Current();
         Interlocked.Increment(ref slot.Counts[outcome switch
@@ -47,6 +51,7 @@ internal sealed class MetricsSeries(TimeProvider time)
     }
 
     /// <summary>The counts of interval <paramref name="index"/>; all zero when it is not kept (or nothing happened in it).</summary>
+    /// <returns>A new array of <see cref="SeriesCounts.Length"/> counts, laid out as <see cref="SeriesCounts"/> says.</returns>
     public long[] Read(long index)
     {
         var counts = new long[SeriesCounts.Length];
@@ -91,18 +96,36 @@ internal sealed class MetricsSeries(TimeProvider time)
 }
 
 /// <summary>Where each figure is in an interval's counts (as kept, and as shared through Redis).</summary>
-internal static class SeriesCounts
+public static class SeriesCounts
 {
+    /// <summary>Streams started.</summary>
     public const int Requests = 0;
+
+    /// <summary>Streams that sent <c>done</c>.</summary>
     public const int Succeeded = 1;
+
+    /// <summary>Streams that sent <c>error</c>.</summary>
     public const int Failed = 2;
+
+    /// <summary>Streams whose caller left first.</summary>
     public const int ClientAborted = 3;
+
+    /// <summary>Tokens relayed.</summary>
     public const int Tokens = 4;
+
+    /// <summary>The most streams open at once.</summary>
     public const int PeakActive = 5;
+
+    /// <summary>Where the first-token histogram starts: one count per bucket of <see cref="WindowFigures.LatencyBucketBoundsMs"/>, and one past the last.</summary>
     public const int HistogramStart = 6;
-    public static readonly int Length = HistogramStart + StreamingMetricsWindow.LatencyBucketBoundsMs.Count + 1;
+
+    /// <summary>How many counts an interval has.</summary>
+    public static readonly int Length = HistogramStart + WindowFigures.LatencyBucketBoundsMs.Count + 1;
 
     /// <summary>The first-token percentile of an interval's histogram; null when no stream had a first token.</summary>
+    /// <param name="counts">An interval's counts, as <see cref="MetricsSeries.Read(long)"/> gives them.</param>
+    /// <param name="quantile">Between 0 and 1: 0.95 is the 95th percentile.</param>
+    /// <returns>The percentile in milliseconds, or null.</returns>
     public static double? Percentile(long[] counts, double quantile)
     {
         var histogram = counts[HistogramStart..];

@@ -23,9 +23,6 @@ public sealed class StreamingChatMetrics
     private readonly Histogram<double> _timeToFirstToken;
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _tokens;
-    private readonly Counter<long> _rolloutDecisions;
-    private readonly Counter<long> _guardTrips;
-    private readonly Counter<long> _scheduleChanges;
     private readonly CohortCounters _streamingCohort = new();
     private readonly CohortCounters _otherCohort = new();
     private readonly Histogram<double> _speechDuration;
@@ -53,28 +50,38 @@ public sealed class StreamingChatMetrics
         Window = new StreamingMetricsWindow(_windowLength, timeProvider);
         Series = new MetricsSeries(timeProvider);
 
-        var meter = meterFactory.Create(StreamingChatTelemetry.Name);
+        var meter = Meter = meterFactory.Create(StreamingChatTelemetry.Name);
         _started = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.StreamsStarted, "{stream}", "Streams started.");
         _finished = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.StreamsFinished, "{stream}", "Streams finished, by outcome and error type.");
         _active = meter.CreateUpDownCounter<long>(StreamingChatTelemetry.Instruments.StreamsActive, "{stream}", "Streams open now.");
         _timeToFirstToken = meter.CreateHistogram(StreamingChatTelemetry.Instruments.TimeToFirstToken, "s", "Time from the question to the first token.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         _duration = meter.CreateHistogram(StreamingChatTelemetry.Instruments.StreamDuration, "s", "Time from the question to the end of the stream.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         _tokens = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.Tokens, "{token}", "Tokens relayed to callers.");
-        _rolloutDecisions = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.RolloutDecisions, "{decision}", "Rollout decisions, by feature and result.");
-        _guardTrips = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.RolloutGuardTrips, "{trip}", "Times the rollout guard set a feature to 0 %.");
-        _scheduleChanges = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.RolloutScheduleChanges, "{change}", "Changes of rollout schedules, by feature and action.");
         _speechDuration = meter.CreateHistogram(StreamingChatTelemetry.Instruments.SpeechDuration, "s", "Time to speak one sentence.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         _speechFailures = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.SpeechFailures, "{sentence}", "Sentences that could not be spoken, by error type.");
     }
 
+    /// <summary>
+    /// The <c>StreamingChat</c> meter, from the application's <see cref="IMeterFactory"/>: the other StreamingChat packages, and an
+    /// application's own endpoints, add their instruments to it, so one <c>AddMeter("StreamingChat")</c> exports them all.
+    /// </summary>
+    public Meter Meter { get; }
+
     /// <summary>The service-wide window of this instance.</summary>
-    public StreamingMetricsWindow Window { get; }
+    internal StreamingMetricsWindow Window { get; }
+
+    /// <summary>How long a window is (<see cref="MetricsOptions.WindowSeconds"/>).</summary>
+    public TimeSpan WindowLength => _windowLength;
+
+    /// <summary>This instance's figures over the last <see cref="WindowLength"/>: what <c>GET /api/metrics/streaming/summary</c> shows.</summary>
+    /// <returns>A copy; it does not change as streams go on.</returns>
+    public WindowFigures ReadWindow() => Window.Read();
 
     /// <summary>Streams open now.</summary>
     public long ActiveStreams => Volatile.Read(ref _activeStreams);
 
     /// <summary>The figures per interval of wall-clock time (<c>GET /api/metrics/streaming/series</c>).</summary>
-    internal MetricsSeries Series { get; }
+    public MetricsSeries Series { get; }
 
     /// <summary>Counts since this instance started.</summary>
     public MetricsTotals Totals => new(
@@ -85,17 +92,18 @@ public sealed class StreamingChatMetrics
         Volatile.Read(ref _totalTokens));
 
     /// <summary>First tokens since this instance started, with their summed latency: what a service-wide window adds up.</summary>
-    public FirstTokenTotals FirstTokens => new(Volatile.Read(ref _totalFirstTokens), Volatile.Read(ref _totalFirstTokenMicros));
+    internal FirstTokenTotals FirstTokens => new(Volatile.Read(ref _totalFirstTokens), Volatile.Read(ref _totalFirstTokenMicros));
 
     /// <summary>The window figures of every chatbot that had a stream, by chatbot id.</summary>
     public IReadOnlyDictionary<string, WindowFigures> ReadByChatbot()
         => _byChatbot.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value.Read(), StringComparer.Ordinal);
 
     /// <summary>Counts since start of the streams answered streaming (<paramref name="streaming"/>) or in one piece: the rollout's cohorts.</summary>
-    internal CohortTotals CohortTotals(bool streaming) => (streaming ? _streamingCohort : _otherCohort).Read();
+    /// <returns>A copy of the counts.</returns>
+    public CohortTotals ReadCohort(bool streaming) => (streaming ? _streamingCohort : _otherCohort).Read();
 
     /// <summary>Records a stream that started.</summary>
-    public void StreamStarted(string chatbotId, string model, bool streaming)
+    internal void StreamStarted(string chatbotId, string model, bool streaming)
     {
         Interlocked.Increment(ref _activeStreams);
         Interlocked.Increment(ref _totalRequests);
@@ -115,7 +123,7 @@ public sealed class StreamingChatMetrics
     }
 
     /// <summary>Records a stream that ended.</summary>
-    public void StreamFinished(string chatbotId, string model, bool streaming, StreamOutcome outcome, string? errorCode, TimeSpan? timeToFirstToken, TimeSpan duration, long tokens)
+    internal void StreamFinished(string chatbotId, string model, bool streaming, StreamOutcome outcome, string? errorCode, TimeSpan? timeToFirstToken, TimeSpan duration, long tokens)
     {
         Interlocked.Decrement(ref _activeStreams);
         var cohort = streaming ? _streamingCohort : _otherCohort;
@@ -183,17 +191,8 @@ public sealed class StreamingChatMetrics
         }
     }
 
-    /// <summary>Records a rollout decision for a caller.</summary>
-    public void RolloutDecision(string feature, bool enabled)
-    {
-        if (_rolloutDecisions.Enabled)
-        {
-            _rolloutDecisions.Add(1, new(StreamingChatTelemetry.Tags.Feature, feature), new(StreamingChatTelemetry.Tags.FeatureEnabled, enabled));
-        }
-    }
-
     /// <summary>Records one sentence spoken, or not (<paramref name="errorType"/> says why).</summary>
-    public void SentenceSpoken(string chatbotId, TimeSpan duration, string? errorType)
+    internal void SentenceSpoken(string chatbotId, TimeSpan duration, string? errorType)
     {
         if (_speechDuration.Enabled)
         {
@@ -206,15 +205,8 @@ public sealed class StreamingChatMetrics
         }
     }
 
-    /// <summary>Counts the guard setting <paramref name="feature"/> to 0 %.</summary>
-    public void GuardTripped(string feature) => _guardTrips.Add(1, new KeyValuePair<string, object?>(StreamingChatTelemetry.Tags.Feature, feature));
-
-    /// <summary>Counts a rollout schedule's change of <paramref name="feature"/> (<paramref name="action"/>: started, advanced, completed, …).</summary>
-    public void ScheduleChanged(string feature, string action)
-        => _scheduleChanges.Add(1, new KeyValuePair<string, object?>(StreamingChatTelemetry.Tags.Feature, feature), new KeyValuePair<string, object?>(StreamingChatTelemetry.Tags.ScheduleAction, action));
-
     /// <summary>The outcome's tag value.</summary>
-    public static string OutcomeName(StreamOutcome outcome) => outcome switch
+    internal static string OutcomeName(StreamOutcome outcome) => outcome switch
     {
         StreamOutcome.Succeeded => StreamingChatTelemetry.Outcomes.Succeeded,
         StreamOutcome.Failed => StreamingChatTelemetry.Outcomes.Failed,
@@ -247,7 +239,7 @@ public sealed record MetricsTotals(long Requests, long Succeeded, long Failed, l
 /// <param name="ClientAborted">Streams whose caller left first.</param>
 /// <param name="FirstTokens">Streams that had a first token.</param>
 /// <param name="FirstTokenMicros">Their first-token latencies added up, in microseconds.</param>
-internal readonly record struct CohortTotals(long Requests, long Succeeded, long Failed, long ClientAborted, long FirstTokens, long FirstTokenMicros);
+public readonly record struct CohortTotals(long Requests, long Succeeded, long Failed, long ClientAborted, long FirstTokens, long FirstTokenMicros);
 
 /// <summary>The counters behind <see cref="CohortTotals"/>, added to with <see cref="Interlocked"/>.</summary>
 internal sealed class CohortCounters
@@ -267,4 +259,4 @@ internal sealed class CohortCounters
 /// <summary>First tokens since an instance started.</summary>
 /// <param name="Count">Streams that had a first token.</param>
 /// <param name="TotalMicroseconds">Their first-token latencies added up, in microseconds.</param>
-public sealed record FirstTokenTotals(long Count, long TotalMicroseconds);
+internal sealed record FirstTokenTotals(long Count, long TotalMicroseconds);

@@ -9,15 +9,13 @@ namespace StreamingChat.Core;
 /// stream), so recording costs a few atomic additions. Readers sum the intervals still inside the window. One file over
 /// 300 lines: the ring, its interval type and the figures read from it share the same lock-free layout.
 /// </summary>
-public sealed class StreamingMetricsWindow
+internal sealed class StreamingMetricsWindow
 {
-    /// <summary>Upper bounds (ms) of the first-token latency histogram's buckets; the last bucket is unbounded.</summary>
-    public static readonly IReadOnlyList<double> LatencyBucketBoundsMs =
-        [10, 25, 50, 75, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500, 10_000, 15_000, 30_000, 60_000];
+    /// <summary>The first-token histogram's bucket bounds: <see cref="WindowFigures.LatencyBucketBoundsMs"/>.</summary>
+    public static readonly IReadOnlyList<double> LatencyBucketBoundsMs = WindowFigures.LatencyBucketBoundsMs;
 
-    /// <summary>The error codes counted one by one; any other code counts as <see cref="ChatErrorCodes.InternalError"/>.</summary>
-    public static readonly IReadOnlyList<string> ErrorCodes =
-        [ChatErrorCodes.UpstreamRateLimited, ChatErrorCodes.UpstreamUnavailable, ChatErrorCodes.UpstreamTimeout, ChatErrorCodes.ServerDraining, ChatErrorCodes.InternalError];
+    /// <summary>The error codes counted one by one: <see cref="WindowFigures.ErrorCodes"/>.</summary>
+    public static readonly IReadOnlyList<string> ErrorCodes = WindowFigures.ErrorCodes;
 
     private const int Intervals = 60;
     private readonly Interval[] _ring = new Interval[Intervals];
@@ -194,6 +192,14 @@ public sealed class StreamingMetricsWindow
 /// <summary>The sums of a window's intervals, and the figures derived from them.</summary>
 public sealed class WindowFigures
 {
+    /// <summary>Upper bounds (ms) of the first-token latency histogram's buckets; the last bucket is unbounded.</summary>
+    public static readonly IReadOnlyList<double> LatencyBucketBoundsMs =
+        [10, 25, 50, 75, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500, 10_000, 15_000, 30_000, 60_000];
+
+    /// <summary>The error codes counted one by one; any other code counts as <see cref="ChatErrorCodes.InternalError"/>.</summary>
+    public static readonly IReadOnlyList<string> ErrorCodes =
+        [ChatErrorCodes.UpstreamRateLimited, ChatErrorCodes.UpstreamUnavailable, ChatErrorCodes.UpstreamTimeout, ChatErrorCodes.ServerDraining, ChatErrorCodes.InternalError];
+
     internal WindowFigures(long[] histogram, long[] errorsByCode)
     {
         Histogram = histogram;

@@ -3,7 +3,7 @@ using StackExchange.Redis;
 namespace StreamingChat.Core;
 
 /// <summary>The instances' part of the shared log: leases, stops asked elsewhere, and answers whose producer is gone.</summary>
-public sealed partial class RedisAnswerLog
+internal sealed partial class RedisAnswerLog
 {
     /// <inheritdoc/>
     public async ValueTask<bool> IsProducerAliveAsync(string messageId, CancellationToken cancellationToken = default)

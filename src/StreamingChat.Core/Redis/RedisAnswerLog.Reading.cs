@@ -4,7 +4,7 @@ using StackExchange.Redis;
 namespace StreamingChat.Core;
 
 /// <summary>Reading answers produced on other instances from Redis.</summary>
-public sealed partial class RedisAnswerLog
+internal sealed partial class RedisAnswerLog
 {
     private readonly ConcurrentDictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
 

@@ -4,7 +4,7 @@ using StackExchange.Redis;
 namespace StreamingChat.Core;
 
 /// <summary>Writing answers produced here to Redis, behind the producer.</summary>
-public sealed partial class RedisAnswerLog
+internal sealed partial class RedisAnswerLog
 {
     // KEYS: record hash, stream. ARGV: info JSON, producer, lifetime (ms). Opens an answer's record unless it exists.
     private const string CreateScript = """

@@ -32,7 +32,7 @@ namespace StreamingChat.Core;
 /// instance), and the ones running go on here, written to Redis when it is back.
 /// </para>
 /// </remarks>
-public sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
+internal sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
 {
     private static readonly RedisValue[] MetaFields = ["info", "count", "status", "producer"];
     private readonly StreamingChatRedis _redis;

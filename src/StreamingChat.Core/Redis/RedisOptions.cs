@@ -49,7 +49,7 @@ public sealed class RedisOptions
 }
 
 /// <summary>Reads the two ways Redis locations are written: StackExchange.Redis's own string and the <c>redis://</c> URL.</summary>
-public static class RedisConnectionString
+internal static class RedisConnectionString
 {
     /// <summary>
     /// Returns a StackExchange.Redis configuration string for <paramref name="value"/>: a <c>redis://</c> or

@@ -8,7 +8,7 @@ namespace StreamingChat.Core;
 /// Where the turns an outbox keeps are copied so they outlive the instance that keeps them. Without one, a turn waits in
 /// that instance's memory only.
 /// </summary>
-public interface ITurnOutboxCopy
+internal interface ITurnOutboxCopy
 {
     /// <summary>Copies a kept turn, after those kept before it.</summary>
     Task KeepAsync(ConversationMessage turn);

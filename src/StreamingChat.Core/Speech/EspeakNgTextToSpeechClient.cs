@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
@@ -14,9 +15,11 @@ public sealed class EmbeddedSpeechOptions
     public const string SectionName = "StreamingChat:Speech:Embedded";
 
     /// <summary>The <c>espeak-ng</c> program (default <c>espeak-ng</c> on the PATH; Debian's package <c>espeak-ng</c>).</summary>
+    [Required(AllowEmptyStrings = false)]
     public string Executable { get; set; } = "espeak-ng";
 
-    /// <summary>Words per minute at speed 1 (default 175, espeak-ng's own).</summary>
+    /// <summary>Words per minute at speed 1 (default 175, espeak-ng's own; espeak-ng takes 80 to 500).</summary>
+    [Range(80, 500)]
     public int WordsPerMinute { get; set; } = 175;
 }
 
@@ -26,7 +29,7 @@ public sealed class EmbeddedSpeechOptions
 /// (<c>en-US</c> → <c>en-us</c>). espeak-ng writes WAV to a pipe with placeholder sizes; the header is corrected so every
 /// player reads the length.
 /// </summary>
-public sealed class EspeakNgTextToSpeechClient(IOptions<EmbeddedSpeechOptions> options) : ITextToSpeechClient
+internal sealed class EspeakNgTextToSpeechClient(IOptions<EmbeddedSpeechOptions> options) : ITextToSpeechClient
 {
     private readonly EmbeddedSpeechOptions _options = options.Value;
 

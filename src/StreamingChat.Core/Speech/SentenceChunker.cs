@@ -13,7 +13,7 @@ namespace StreamingChat.Core;
 /// One file over 300 lines: the rules that decide where a sentence ends (abbreviations, numbers, lists, ellipses,
 /// quotes, code, CJK stops) read one another's state over the same buffer, so they are kept together.
 /// </summary>
-public sealed class SentenceChunker
+internal sealed class SentenceChunker
 {
     private static readonly HashSet<string> Abbreviations = new(StringComparer.OrdinalIgnoreCase)
     {

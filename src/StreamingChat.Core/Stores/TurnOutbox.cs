@@ -29,7 +29,7 @@ public sealed class TurnOutbox
     private readonly ILogger _logger;
 
     /// <summary>Creates the outbox in front of <paramref name="store"/>.</summary>
-    public TurnOutbox(IConversationStore store, IOptionsMonitor<OutboxOptions> options, IOptionsMonitor<ChatStreamOptions> chat, TimeProvider timeProvider, ILogger<TurnOutbox> logger, IMeterFactory? meterFactory = null, ITurnOutboxCopy? copy = null)
+    internal TurnOutbox(IConversationStore store, IOptionsMonitor<OutboxOptions> options, IOptionsMonitor<ChatStreamOptions> chat, TimeProvider timeProvider, ILogger<TurnOutbox> logger, IMeterFactory? meterFactory = null, ITurnOutboxCopy? copy = null)
     {
         _copy = copy;
         ArgumentNullException.ThrowIfNull(store);
@@ -78,7 +78,7 @@ public sealed class TurnOutbox
     /// Stores <paramref name="turn"/>, or keeps it for later when the store fails or other turns wait already; never
     /// throws, and waits at most the persist timeout.
     /// </summary>
-    public async Task WriteAsync(ConversationMessage turn)
+    internal async Task WriteAsync(ConversationMessage turn)
     {
         ArgumentNullException.ThrowIfNull(turn);
         lock (_pending)
@@ -111,7 +111,7 @@ public sealed class TurnOutbox
     /// Writes the waiting turns to the store in order, a batch at a time, until none waits (true) or the store fails
     /// (false: the turns stay, to be tried again).
     /// </summary>
-    public async Task<bool> FlushAsync(CancellationToken cancellationToken = default)
+    internal async Task<bool> FlushAsync(CancellationToken cancellationToken = default)
     {
         await _flushing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -165,7 +165,7 @@ public sealed class TurnOutbox
     /// Takes over the copied turns of instances that are gone, to be written with this instance's own; how many. None
     /// without a copy.
     /// </summary>
-    public async Task<int> AdoptAsync()
+    internal async Task<int> AdoptAsync()
     {
         if (_copy is null)
         {

@@ -21,7 +21,8 @@ public static class StreamingRolloutExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        services.AddOptions<RolloutOptions>().Bind(builder.Configuration.GetSection(RolloutOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RolloutOptions>().Bind(builder.Configuration.GetSection(RolloutOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RolloutOptions>, RolloutOptionsAnnotationsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RolloutOptions>, RolloutOptionsValidator>());
 
         // Redis when AddRedis() was called (before or after this), else this process. Decided when first resolved.

@@ -27,7 +27,7 @@ internal static partial class RolloutEndpoints
             features.Add((state, (await DecideAsync(services, state, context.RequestAborted).ConfigureAwait(false)).Decision));
         }
 
-        await ChatJson.WriteResponseAsync(context, json =>
+        await StreamingChatResults.Json(json =>
         {
             json.WriteStartObject();
             json.WriteStartArray("features"u8);
@@ -38,7 +38,7 @@ internal static partial class RolloutEndpoints
 
             json.WriteEndArray();
             json.WriteEndObject();
-        }).ConfigureAwait(false);
+        }).ExecuteAsync(context).ConfigureAwait(false);
     }
 
     /// <summary><c>GET /api/metrics/feature-flags/decision?feature=streaming</c>.</summary>
@@ -48,12 +48,12 @@ internal static partial class RolloutEndpoints
         var services = context.RequestServices;
         if (services.GetRequiredService<IRolloutStore>().Get(feature) is not { } state)
         {
-            await ChatProblems.Problem(StatusCodes.Status404NotFound, "feature_not_found", "The feature was not found.", $"No feature is named '{feature}'.").ExecuteAsync(context).ConfigureAwait(false);
+            await StreamingChatResults.Problem(StatusCodes.Status404NotFound, "feature_not_found", "The feature was not found.", $"No feature is named '{feature}'.").ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
 
         var (decision, reading) = await DecideAsync(services, state, context.RequestAborted).ConfigureAwait(false);
-        await ChatJson.WriteResponseAsync(context, json =>
+        await StreamingChatResults.Json(json =>
         {
             json.WriteStartObject();
             json.WriteString("feature"u8, decision.Feature);
@@ -91,7 +91,7 @@ internal static partial class RolloutEndpoints
             json.WriteString("from"u8, reading.From);
             json.WriteEndObject();
             json.WriteEndObject();
-        }).ConfigureAwait(false);
+        }).ExecuteAsync(context).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -102,7 +102,7 @@ internal static partial class RolloutEndpoints
     {
         var services = context.RequestServices;
         var by = context.User.Identity?.Name ?? "admin";
-        var (root, problem) = await JsonBody.ReadObjectAsync(context.Request, MaxBodyBytes, optional: false, context.RequestAborted).ConfigureAwait(false);
+        var (root, problem) = await StreamingChatRequests.ReadJsonObjectAsync(context.Request, MaxBodyBytes, optional: false, context.RequestAborted).ConfigureAwait(false);
         if (problem is not null)
         {
             await problem.ExecuteAsync(context).ConfigureAwait(false);
@@ -113,7 +113,7 @@ internal static partial class RolloutEndpoints
         var (change, errors) = ReadChange(root!.Value, store);
         if (errors.Count > 0)
         {
-            await ChatProblems.Invalid(errors).ExecuteAsync(context).ConfigureAwait(false);
+            await StreamingChatResults.ValidationProblem(errors).ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
 
@@ -141,7 +141,7 @@ internal static partial class RolloutEndpoints
 
         if (state is null)
         {
-            await ChatProblems.Problem(StatusCodes.Status409Conflict, "rollout_conflict", "The rollout kept changing.", "Other writers changed the feature while this change was made; try again.").ExecuteAsync(context).ConfigureAwait(false);
+            await StreamingChatResults.Problem(StatusCodes.Status409Conflict, "rollout_conflict", "The rollout kept changing.", "Other writers changed the feature while this change was made; try again.").ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
 
@@ -153,14 +153,14 @@ internal static partial class RolloutEndpoints
     internal static IResult StoreUnavailable(HttpContext context)
     {
         context.Response.Headers.RetryAfter = "5";
-        return ChatProblems.Problem(StatusCodes.Status503ServiceUnavailable, "rollout_store_unavailable", "The rollout state cannot be changed now.", "The shared rollout state (Redis) cannot be reached; nothing was changed. Try again.");
+        return StreamingChatResults.Problem(StatusCodes.Status503ServiceUnavailable, "rollout_store_unavailable", "The rollout state cannot be changed now.", "The shared rollout state (Redis) cannot be reached; nothing was changed. Try again.");
     }
 
     /// <summary>Answers a feature's state (as in the GET) with its decision.</summary>
     internal static async Task WriteStateAsync(HttpContext context, RolloutState state)
     {
         var (decision, _) = await DecideAsync(context.RequestServices, state, context.RequestAborted).ConfigureAwait(false);
-        await ChatJson.WriteResponseAsync(context, json => WriteFeature(json, state, decision, context.RequestServices)).ConfigureAwait(false);
+        await StreamingChatResults.Json(json => WriteFeature(json, state, decision, context.RequestServices)).ExecuteAsync(context).ConfigureAwait(false);
     }
 
     internal static (RolloutChangeRequest Change, Dictionary<string, string[]> Errors) ReadChange(JsonElement root, IRolloutStore store)

@@ -14,13 +14,13 @@ internal static class ScheduleEndpoints
     private const int MaxSteps = 20;
 
     /// <summary><c>409 schedule_active</c>: a schedule steers the feature, so manual changes wait until it ends.</summary>
-    public static IResult ScheduleActive(string feature) => ChatProblems.Problem(StatusCodes.Status409Conflict, "schedule_active", "A schedule is active.",
+    public static IResult ScheduleActive(string feature) => StreamingChatResults.Problem(StatusCodes.Status409Conflict, "schedule_active", "A schedule is active.",
         $"A rollout schedule steers '{feature}'; pause and abort it (POST {SchedulePath}/abort) before changing the percentage by hand.");
 
     /// <summary><c>POST /api/metrics/feature-flags/schedule</c>: starts a schedule at its first step.</summary>
     public static async Task<IResult> StartAsync(HttpContext context, RolloutScheduler scheduler, IRolloutStore store, IOptionsMonitor<RolloutOptions> options)
     {
-        var (root, problem) = await JsonBody.ReadObjectAsync(context.Request, MaxBodyBytes, optional: false, context.RequestAborted).ConfigureAwait(false);
+        var (root, problem) = await StreamingChatRequests.ReadJsonObjectAsync(context.Request, MaxBodyBytes, optional: false, context.RequestAborted).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;
@@ -76,7 +76,7 @@ internal static class ScheduleEndpoints
 
         if (errors.Count > 0)
         {
-            return ChatProblems.Invalid(errors);
+            return StreamingChatResults.ValidationProblem(errors);
         }
 
         return await RunAsync(context, () => ScheduleActive(feature!), () => scheduler.StartAsync(feature!, steps!, soak!.Value, minSamples ?? options.CurrentValue.Criteria.MinSampleSize, By(context), reason, context.RequestAborted)).ConfigureAwait(false);
@@ -85,7 +85,7 @@ internal static class ScheduleEndpoints
     /// <summary><c>POST …/schedule/pause|resume|abort|promote</c> with an optional <c>{"feature"}</c> (abort: <c>"keepPercentage"</c>, default true).</summary>
     public static Func<HttpContext, RolloutScheduler, IRolloutStore, Task<IResult>> Command(ScheduleCommand command) => async (context, scheduler, store) =>
     {
-        var (root, problem) = await JsonBody.ReadObjectAsync(context.Request, MaxBodyBytes, optional: true, context.RequestAborted).ConfigureAwait(false);
+        var (root, problem) = await StreamingChatRequests.ReadJsonObjectAsync(context.Request, MaxBodyBytes, optional: true, context.RequestAborted).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;
@@ -112,11 +112,11 @@ internal static class ScheduleEndpoints
 
         feature = CheckFeature(feature, store, errors);
         return errors.Count > 0
-            ? ChatProblems.Invalid(errors)
+            ? StreamingChatResults.ValidationProblem(errors)
             : await RunAsync(context, () => NotActive(feature!, command), () => scheduler.CommandAsync(feature!, command, By(context), keep, context.RequestAborted)).ConfigureAwait(false);
     };
 
-    private static IResult NotActive(string feature, ScheduleCommand command) => ChatProblems.Problem(StatusCodes.Status409Conflict, "schedule_not_active", "No schedule can take that.",
+    private static IResult NotActive(string feature, ScheduleCommand command) => StreamingChatResults.Problem(StatusCodes.Status409Conflict, "schedule_not_active", "No schedule can take that.",
         $"'{feature}' has no {(command == ScheduleCommand.Resume ? "paused" : command == ScheduleCommand.Pause ? "running" : "running or paused")} schedule.");
 
     private static async Task<IResult> RunAsync(HttpContext context, Func<IResult> conflict, Func<Task<(RolloutState? State, ScheduleRefusal Refusal)>> change)

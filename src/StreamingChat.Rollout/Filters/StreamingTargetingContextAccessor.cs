@@ -9,7 +9,7 @@ namespace StreamingChat.Rollout;
 /// <c>X-User-Id</c> header, else the <c>X-Session-Id</c> header. These are the ids the chat endpoints bucket on
 /// (<c>userId</c>, else <c>sessionId</c>), so the same caller gets the same answer everywhere.
 /// </summary>
-public sealed class StreamingTargetingContextAccessor(IHttpContextAccessor httpContextAccessor) : ITargetingContextAccessor
+internal sealed class StreamingTargetingContextAccessor(IHttpContextAccessor httpContextAccessor) : ITargetingContextAccessor
 {
     /// <summary>The header that names the user when nobody is signed in.</summary>
     public const string UserIdHeader = "X-User-Id";
@@ -26,7 +26,7 @@ public sealed class StreamingTargetingContextAccessor(IHttpContextAccessor httpC
             return ValueTask.FromResult(new TargetingContext());
         }
 
-        var id = StreamingChat.AspNetCore.ChatCallers.UserId(context.User);
+        var id = StreamingChat.AspNetCore.StreamingChatRequests.UserId(context.User);
         id ??= NonEmpty(context.Request.Headers[UserIdHeader].ToString()) ?? NonEmpty(context.Request.Headers[SessionIdHeader].ToString());
         return ValueTask.FromResult(new TargetingContext { UserId = id });
     }

@@ -12,7 +12,7 @@ namespace StreamingChat.Rollout;
 /// <param name="Decision">The decision it last made, or null before the first evaluation.</param>
 /// <param name="Reasons">Why.</param>
 /// <param name="CheckedAt">When, or null before the first evaluation.</param>
-public sealed record GuardStatus(string State, string? Decision, IReadOnlyList<string> Reasons, DateTimeOffset? CheckedAt)
+internal sealed record GuardStatus(string State, string? Decision, IReadOnlyList<string> Reasons, DateTimeOffset? CheckedAt)
 {
     /// <summary>The guard is not enabled.</summary>
     public const string Off = "off";
@@ -39,13 +39,13 @@ public sealed record GuardStatus(string State, string? Decision, IReadOnlyList<s
 /// writes only over the version it evaluated, so an operator's change made meanwhile stands. The same loop, under the
 /// same lock, steps every running schedule (<see cref="RolloutScheduler"/>), whether or not the guard is enabled.
 /// </summary>
-public sealed class RolloutGuard : BackgroundService
+internal sealed class RolloutGuard : BackgroundService
 {
     private readonly IRolloutStore _store;
     private readonly RolloutScheduler _scheduler;
     private readonly ServiceWindow _window;
     private readonly IGuardLock _lock;
-    private readonly StreamingChatMetrics _metrics;
+    private readonly RolloutMetrics _metrics;
     private readonly IOptionsMonitor<RolloutOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<RolloutGuard> _logger;
@@ -57,7 +57,7 @@ public sealed class RolloutGuard : BackgroundService
         _scheduler = scheduler;
         _window = window;
         _lock = guardLock;
-        _metrics = metrics;
+        _metrics = new RolloutMetrics(metrics);
         _options = options;
         _time = time;
         _logger = logger;

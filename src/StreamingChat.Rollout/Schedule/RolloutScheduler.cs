@@ -4,7 +4,7 @@ using StreamingChat.Core;
 namespace StreamingChat.Rollout;
 
 /// <summary>What an operator asks of a schedule.</summary>
-public enum ScheduleCommand
+internal enum ScheduleCommand
 {
     /// <summary>Hold the schedule at its step.</summary>
     Pause,
@@ -20,7 +20,7 @@ public enum ScheduleCommand
 }
 
 /// <summary>Why a schedule command was refused.</summary>
-public enum ScheduleRefusal
+internal enum ScheduleRefusal
 {
     /// <summary>Nothing was refused.</summary>
     None,
@@ -38,17 +38,17 @@ public enum ScheduleRefusal
 /// Every change is a compare-and-set write of the feature's state and schedule together; every step change is in the
 /// audit trail as made by <c>schedule</c>, logged, and counted in <c>streamingchat.rollout.schedule.changes</c>.
 /// </summary>
-public sealed class RolloutScheduler
+internal sealed class RolloutScheduler
 {
     private readonly IRolloutStore _store;
-    private readonly StreamingChatMetrics _metrics;
+    private readonly RolloutMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<RolloutScheduler> _logger;
 
     internal RolloutScheduler(IRolloutStore store, StreamingChatMetrics metrics, TimeProvider time, ILogger<RolloutScheduler> logger)
     {
         _store = store;
-        _metrics = metrics;
+        _metrics = new RolloutMetrics(metrics);
         _time = time;
         _logger = logger;
     }

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace StreamingChat.Rollout;
 
 /// <summary>Rollout state in this process: the single-machine default, starting from configuration.</summary>
-public sealed class InMemoryRolloutStore : IRolloutStore
+internal sealed class InMemoryRolloutStore : IRolloutStore
 {
     private readonly Dictionary<string, RolloutState> _states = new(StringComparer.Ordinal);
     private readonly int _historyLength;

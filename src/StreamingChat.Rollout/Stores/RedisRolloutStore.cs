@@ -18,7 +18,7 @@ namespace StreamingChat.Rollout;
 /// default, which every client handles). A Redis that comes back empty is seeded again with the highest version an
 /// instance holds; from configuration only when no instance knows better. If Redis is away, the last known state stands.
 /// </summary>
-public sealed class RedisRolloutStore : IRolloutStore
+internal sealed class RedisRolloutStore : IRolloutStore
 {
     // KEYS: state hash, history list. ARGV: expected version, '1' when the percentage is set, percentage, now (unix ms),
     // by, reason, history length, schedule (JSON or ''), channel, feature. Returns the new version; 0 when the feature is
@@ -115,7 +115,7 @@ public sealed class RedisRolloutStore : IRolloutStore
         return version > 0 && now?.Version >= version ? now : null;
     }
     /// <summary>Keeps this instance's copy current until <paramref name="stoppingToken"/>: the change channel, and a re-read every <paramref name="period"/>.</summary>
-    public async Task RunAsync(TimeSpan period, CancellationToken stoppingToken)
+    internal async Task RunAsync(TimeSpan period, CancellationToken stoppingToken)
     {
         var subscribed = false;
         using var timer = new PeriodicTimer(period, _time);

@@ -9,7 +9,7 @@ namespace StreamingChat.Rollout;
 /// <param name="Scope"><c>service</c> (every instance, through Redis) or <c>instance</c> (this process only).</param>
 /// <param name="From">The start of the window: its length back from now, or the start of the feature's current phase if later.</param>
 /// <param name="Other">The other cohort's figures (answered in one piece) over the same window; null when only this instance's whole window could be read.</param>
-public sealed record ServiceWindowReading(WindowFigures Figures, string Scope, DateTimeOffset From, WindowFigures? Other = null);
+internal sealed record ServiceWindowReading(WindowFigures Figures, string Scope, DateTimeOffset From, WindowFigures? Other = null);
 
 /// <summary>
 /// The service-wide metrics window the rollout decision and the guard read. Each instance adds what its streams did
@@ -20,7 +20,7 @@ public sealed record ServiceWindowReading(WindowFigures Figures, string Scope, D
 /// while Redis was away waits under the interval it happened in, and is added there when Redis is back, or dropped
 /// once that interval has left the window: never poured into one interval.
 /// </summary>
-public sealed class ServiceWindow
+internal sealed class ServiceWindow
 {
     private readonly StreamingChatMetrics _metrics;
     private readonly IWindowBuckets _buckets;
@@ -62,7 +62,7 @@ public sealed class ServiceWindow
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             RolloutLog.WindowUnavailable(_logger, ex);
-            return new ServiceWindowReading(_metrics.Window.Read(), "instance", now - _metrics.Window.Length);
+            return new ServiceWindowReading(_metrics.ReadWindow(), "instance", now - _metrics.WindowLength);
         }
     }
 

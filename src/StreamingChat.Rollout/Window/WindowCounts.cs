@@ -33,7 +33,7 @@ internal readonly record struct WindowCounts(CohortCounts Streaming, CohortCount
     public bool IsZero => this == default;
 
     public static WindowCounts Of(StreamingChatMetrics metrics)
-        => new(CohortCounts.Of(metrics.CohortTotals(streaming: true)), CohortCounts.Of(metrics.CohortTotals(streaming: false)));
+        => new(CohortCounts.Of(metrics.ReadCohort(streaming: true)), CohortCounts.Of(metrics.ReadCohort(streaming: false)));
 
     public static WindowCounts operator +(WindowCounts a, WindowCounts b) => new(a.Streaming + b.Streaming, a.Other + b.Other);
 

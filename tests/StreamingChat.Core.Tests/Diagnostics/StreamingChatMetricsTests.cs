@@ -58,19 +58,4 @@ public sealed class StreamingChatMetricsTests
         Assert.Equal(1, byChatbot["b"].ClientAborted);
         Assert.Equal(new MetricsTotals(2, 1, 0, 1, 3), metrics.Totals);
     }
-
-    [Fact]
-    public void RolloutAndGuard_AreCounted()
-    {
-        using var factory = new TestMeterFactory();
-        var metrics = TestMeterFactory.CreateMetrics(factory: factory);
-        using var decisions = new MetricCollector<long>(factory, StreamingChatTelemetry.Name, StreamingChatTelemetry.Instruments.RolloutDecisions);
-        using var trips = new MetricCollector<long>(factory, StreamingChatTelemetry.Name, StreamingChatTelemetry.Instruments.RolloutGuardTrips);
-
-        metrics.RolloutDecision("streaming", enabled: false);
-        metrics.GuardTripped("streaming");
-
-        Assert.Equal(false, Assert.Single(decisions.GetMeasurementSnapshot()).Tags[StreamingChatTelemetry.Tags.FeatureEnabled]);
-        Assert.Equal("streaming", Assert.Single(trips.GetMeasurementSnapshot()).Tags[StreamingChatTelemetry.Tags.Feature]);
-    }
 }
