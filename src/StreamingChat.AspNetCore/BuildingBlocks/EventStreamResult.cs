@@ -110,13 +110,21 @@ internal sealed class EventStreamResult<T>(IAsyncEnumerable<SseItem<T>> events) 
     }
 }
 
-/// <summary>A running answer relayed as the stream endpoint relays it, from after the request's <c>Last-Event-ID</c>.</summary>
-internal sealed class AnswerResult(ChatAnswer answer) : IResult
+/// <summary>An answer relayed as the stream endpoint relays it, from after the request's <c>Last-Event-ID</c>.</summary>
+internal sealed class AnswerResult(string messageId, ChatAnswer? running, AnswerSnapshot? ended) : IResult
 {
     public Task ExecuteAsync(HttpContext httpContext)
     {
+        var services = httpContext.RequestServices;
         var from = long.TryParse(httpContext.Request.Headers["Last-Event-ID"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var last) ? last + 1 : 0;
-        var retryMs = httpContext.RequestServices.GetRequiredService<IOptionsMonitor<ChatStreamOptions>>().CurrentValue.RetryMilliseconds;
-        return AnswerRelay.RelayAsync(httpContext, new SseFraming(retryMs, withSessionKey: false), answer.MessageId, from, answer);
+        if (ended is { IsRunning: false } && from > ended.LastEventId)
+        {
+            httpContext.Response.StatusCode = StatusCodes.Status204NoContent;
+            return Task.CompletedTask;
+        }
+
+        var retryMs = services.GetRequiredService<IOptionsMonitor<ChatStreamOptions>>().CurrentValue.RetryMilliseconds;
+        var reader = running ?? services.GetRequiredService<ChatPipeline>().Running.Find(messageId);
+        return AnswerRelay.RelayAsync(httpContext, new SseFraming(retryMs, withSessionKey: false), messageId, from, reader);
     }
 }

@@ -1,4 +1,5 @@
 using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using StreamingChat.Core;
 
@@ -50,12 +51,26 @@ public static partial class StreamingChatResults
     public static IResult Answer(ChatAnswer answer)
     {
         ArgumentNullException.ThrowIfNull(answer);
-        return new AnswerResult(answer);
+        return new AnswerResult(answer.MessageId, answer, ended: null);
     }
 
-    private static async IAsyncEnumerable<SseItem<T>> Items<T>(IAsyncEnumerable<T> events, string? eventType)
+    /// <summary>
+    /// Relays an answer found in the answer log (<c>ChatPipeline.Answers.GetAsync(messageId)</c>), running or ended, as
+    /// <see cref="Answer(ChatAnswer)"/> does: from after the request's <c>Last-Event-ID</c>, and <c>204</c> when the caller
+    /// already has its terminal event. With <c>AddRedis()</c> the log is shared, so any instance resumes any answer.
+    /// Whose answer it is stays the endpoint's to check.
+    /// </summary>
+    /// <param name="answer">The answer as the log has it.</param>
+    /// <returns>The result to return from an endpoint.</returns>
+    public static IResult Answer(AnswerSnapshot answer)
     {
-        await foreach (var item in events.ConfigureAwait(false))
+        ArgumentNullException.ThrowIfNull(answer);
+        return new AnswerResult(answer.Info.MessageId, running: null, answer);
+    }
+
+    private static async IAsyncEnumerable<SseItem<T>> Items<T>(IAsyncEnumerable<T> events, string? eventType, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var item in events.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             yield return new SseItem<T>(item, eventType);
         }

@@ -47,10 +47,7 @@ public static class StreamingChatServiceCollectionExtensions
                 host.ShutdownTimeout = needed;
             }
         });
-        services.TryAddSingleton<ProcessFigures>();
-        services.AddOptions<HealthOptions>().Bind(configuration.GetSection(HealthOptions.SectionName)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthOptions>, HealthOptionsValidator>());
-        services.AddHealthChecks().AddCheck<StreamingHealthCheck>("streaming", tags: [StreamingChatHealthTags.Ready]);
+        services.AddHealthChecks().AddStreamingChatHealthCheck(configuration);
         services.AddProblemDetails(options =>
         {
             var previous = options.CustomizeProblemDetails;

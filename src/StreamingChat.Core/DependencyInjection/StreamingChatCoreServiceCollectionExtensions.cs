@@ -43,20 +43,12 @@ public static class StreamingChatCoreServiceCollectionExtensions
         services.AddHealthChecks().AddCheck<TurnOutboxHealthCheck>("store-outbox", HealthStatus.Degraded, [StreamingChatBuilder.ReadyTag]);
         services.AddOptions<AnswerOptions>().Bind(configuration.GetSection(AnswerOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AnswerOptions>, AnswerOptionsValidator>());
-        services.AddOptions<MetricsOptions>().Bind(configuration.GetSection(MetricsOptions.SectionName)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>());
-
-
+        services.AddStreamingChatMetrics(configuration);
         services.AddOptions<ChatbotCacheOptions>().Bind(configuration.GetSection(ChatbotCacheOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatbotCacheOptions>, ChatbotCacheOptionsValidator>());
         services.AddHybridCache();
         services.AddHealthChecks();
 
-        services.AddMetrics();
-        services.TryAddSingleton<StreamingChatMetrics>();
-        services.TryAddSingleton<StreamingChatInstance>();
-
-        services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<SpeechOptions>().Bind(configuration.GetSection(SpeechOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SpeechOptions>, SpeechOptionsValidator>());
         services.AddOptions<EmbeddedSpeechOptions>().Bind(configuration.GetSection(EmbeddedSpeechOptions.SectionName)).ValidateOnStart();
@@ -85,5 +77,33 @@ public static class StreamingChatCoreServiceCollectionExtensions
             sp.GetRequiredService<IAnswerLog>(),
             sp.GetRequiredService<TurnOutbox>()));
         return new StreamingChatBuilder(services, configuration);
+    }
+
+    /// <summary>
+    /// Registers StreamingChat's meters on their own: <see cref="StreamingChatMetrics"/> (the <c>StreamingChat</c> meter's
+    /// instruments and the sliding windows behind the summary), <see cref="StreamingChatInstance"/> and a
+    /// <see cref="TimeProvider"/>, with <see cref="MetricsOptions"/> bound from <c>StreamingChat:Metrics</c> of
+    /// <paramref name="configuration"/> when given. <c>AddStreamingChatCore()</c> calls it; calling it again changes nothing.
+    /// Export the instruments with OpenTelemetry's <c>AddMeter(StreamingChatTelemetry.Name)</c>.
+    /// </summary>
+    /// <param name="services">The application's services.</param>
+    /// <param name="configuration">Where <c>StreamingChat:Metrics</c> is read from; null keeps the defaults.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    public static IServiceCollection AddStreamingChatMetrics(this IServiceCollection services, IConfiguration? configuration = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<MetricsOptions>();
+        if (configuration is not null)
+        {
+            options.Bind(configuration.GetSection(MetricsOptions.SectionName));
+        }
+
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>());
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<StreamingChatMetrics>();
+        services.TryAddSingleton<StreamingChatInstance>();
+        return services;
     }
 }
