@@ -12,6 +12,7 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Scalar.AspNetCore;
 using StreamingChat.Core;
 
 namespace ChatbotHost;
@@ -63,12 +64,27 @@ public static class ChatbotHostApp
         app.MapStreamingChatConsole("/");
         app.MapStreamingChatConsole("/console");
         app.MapPrometheusScrapingEndpoint("/metrics").ProtectOperatorReads();
+
+        // The HTTP contract as OpenAPI, generated from the endpoints' metadata; in Development, a page to read and try it.
+        app.MapOpenApi().ProtectOperatorReads();
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapScalarApiReference("/api-reference", options => options.WithTitle("StreamingChat API"));
+        }
+
         return app;
     }
 
     /// <summary>Registers the service's parts, chosen by configuration: the model provider, and in time the stores.</summary>
     public static void AddServices(IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "StreamingChat";
+            document.Info.Description = "Questions in, answers out as Server-Sent Events; sessions, answers that outlive their connection, the front-end protocols, metrics, health and the streaming rollout.";
+            document.Info.Version = typeof(ChatbotHostApp).Assembly.GetName().Version?.ToString(3) ?? "1.0.0";
+            return Task.CompletedTask;
+        }));
         services.AddOptions<ModelOptions>()
             .Bind(configuration.GetSection(ModelOptions.SectionName))
             .PostConfigure(options =>
