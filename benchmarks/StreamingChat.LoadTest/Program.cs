@@ -269,20 +269,47 @@ internal sealed class Args
             string Next() => args[++i];
             switch (args[i])
             {
-                case "--standard": parsed.Standard = true; break;
-                case "--write-readme": parsed.WriteReadme = true; break;
-                case "--gc": parsed.Gc = Next(); break;
-                case "--idle": parsed.Idle = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-                case "--hold-seconds": parsed.HoldSeconds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-                case "--warmup-seconds": parsed.WarmupSeconds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-                case "--concurrency": concurrency = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-                case "--requests": requests = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-                case "--tokens": tokens = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-                case "--interval-ms": interval = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-                case "--first-delay-ms": firstDelay = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-                case "--host-setting": parsed.HostSettings.Add(Next()); break;
-                case "--variant": parsed.Variants.Add(Variant.Parse(Next())); break;
-                default: throw new ArgumentException($"Unknown argument {args[i]}.");
+                case "--standard":
+                    parsed.Standard = true;
+                    break;
+                case "--write-readme":
+                    parsed.WriteReadme = true;
+                    break;
+                case "--gc":
+                    parsed.Gc = Next();
+                    break;
+                case "--idle":
+                    parsed.Idle = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
+                case "--hold-seconds":
+                    parsed.HoldSeconds = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
+                case "--warmup-seconds":
+                    parsed.WarmupSeconds = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
+                case "--concurrency":
+                    concurrency = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
+                case "--requests":
+                    requests = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
+                case "--tokens":
+                    tokens = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
+                case "--interval-ms":
+                    interval = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
+                case "--first-delay-ms":
+                    firstDelay = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
+                case "--host-setting":
+                    parsed.HostSettings.Add(Next());
+                    break;
+                case "--variant":
+                    parsed.Variants.Add(Variant.Parse(Next()));
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown argument {args[i]}.");
             }
         }
 

@@ -109,7 +109,7 @@ public static class ChatbotHostCli
         AggregateException aggregate => aggregate.InnerExceptions.SelectMany(Failures),
         // A value that cannot be converted (for example a word where a number belongs) fails while binding.
         InvalidOperationException { InnerException: { } inner } when exception.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase)
-            => [exception.Message.Split(". ")[0] + ".", ..Failures(inner).Where(m => !m.Contains("not a valid value", StringComparison.Ordinal))],
+            => [exception.Message.Split(". ")[0] + ".", .. Failures(inner).Where(m => !m.Contains("not a valid value", StringComparison.Ordinal))],
         _ => [exception.Message],
     };
 

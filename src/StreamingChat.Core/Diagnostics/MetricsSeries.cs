@@ -8,9 +8,9 @@ namespace StreamingChat.Core;
 /// </summary>
 public sealed class MetricsSeries
 {
-    private readonly TimeProvider time;
+    private readonly TimeProvider _time;
 
-    internal MetricsSeries(TimeProvider time) => this.time = time;
+    internal MetricsSeries(TimeProvider time) => _time = time;
 
     /// <summary>The length of one interval.</summary>
     public const int IntervalSeconds = 5;
@@ -21,7 +21,7 @@ public sealed class MetricsSeries
     private readonly Slot[] _ring = [.. Enumerable.Range(0, Intervals).Select(_ => new Slot())];
 
     /// <summary>The interval that holds now: seconds since the epoch over <see cref="IntervalSeconds"/>.</summary>
-    public long CurrentIndex => time.GetUtcNow().ToUnixTimeSeconds() / IntervalSeconds;
+    public long CurrentIndex => _time.GetUtcNow().ToUnixTimeSeconds() / IntervalSeconds;
 
     internal void RecordStarted(long activeStreams)
     {

@@ -1,5 +1,5 @@
-using StackExchange.Redis;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using StackExchange.Redis;
 
 namespace StreamingChat.Core;
 
