@@ -103,7 +103,16 @@ public static class ChatbotHostApp
 
         // Every instance must read every instance's session keys: one application name for the Data Protection key ring
         // (kept in Redis with AddRedis(), below), whatever folder each instance runs from.
-        services.AddDataProtection().SetApplicationName("StreamingChat");
+        var dataProtection = services.AddDataProtection().SetApplicationName("StreamingChat");
+
+        // The key ring at rest: with a certificate (a PKCS#12 file, the same on every instance), keys kept in Redis are
+        // encrypted with it; without one they are kept as they are, and Data Protection says so once at start-up.
+        if (configuration["StreamingChat:DataProtection:CertificatePath"] is { Length: > 0 } certificatePath)
+        {
+            var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(
+                certificatePath, configuration["StreamingChat:DataProtection:CertificatePassword"]);
+            dataProtection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
+        }
 
         var chat = services.AddStreamingChat(configuration)
             .AddErrorClassifier(new OpenAIErrorClassifier())
