@@ -19,7 +19,8 @@ internal static partial class ChatEndpoints
     /// <param name="context">The request.</param>
     /// <param name="validate">Reads the question from the body's JSON object; null for our own body (API.md), whose
     /// clients may also resume an answer by asking its question again with <c>Last-Event-ID</c>.</param>
-    internal static async Task<Admitted?> AdmitAsync(HttpContext context, Func<System.Text.Json.JsonElement, int, ChatQueryReadResult>? validate = null)
+    /// <param name="spoken">False where the answer has no place for audio (one JSON document): the question is taken as not asking for it.</param>
+    internal static async Task<Admitted?> AdmitAsync(HttpContext context, Func<System.Text.Json.JsonElement, int, ChatQueryReadResult>? validate = null, bool spoken = true)
     {
         var services = context.RequestServices;
         var cancellationToken = context.RequestAborted;
@@ -64,7 +65,8 @@ internal static partial class ChatEndpoints
             return null;
         }
 
-        var query = read.Query!;
+        // One JSON answer has no place for audio: the question is taken as not asking for it.
+        var query = spoken ? read.Query! : read.Query! with { EnableTts = false };
 
         // A question for no chatbot is refused before it can claim a session.
         if (await services.GetRequiredService<IChatbotStore>().GetAsync(query.ChatbotId, cancellationToken).ConfigureAwait(false) is not { Enabled: true })

@@ -48,7 +48,7 @@ internal static partial class ChatEndpoints
     /// <summary><c>POST /api/chat/query</c>: the whole answer as one JSON document, read from the same answer log.</summary>
     public static async Task QueryAsync(HttpContext context)
     {
-        var admitted = await AdmitAsync(context).ConfigureAwait(false);
+        var admitted = await AdmitAsync(context, spoken: false).ConfigureAwait(false);
         if (admitted is null)
         {
             return;
@@ -62,7 +62,6 @@ internal static partial class ChatEndpoints
         }
 
         var prepared = admitted.Prepared!;
-        prepared.SpeakAnswer = false; // one JSON answer has no place for audio
         var answer = await admitted.StartAsync(context.RequestServices, streaming: false).ConfigureAwait(false);
         var log = context.RequestServices.GetRequiredService<ChatPipeline>().Answers;
         var text = new StringBuilder();

@@ -21,7 +21,7 @@ public sealed class PreparedChat
     public ChatQuery Query { get; }
 
     /// <summary>Whether the answer is spoken as well (<c>audio</c> events); the caller's <c>enableTTS</c> unless turned off.</summary>
-    public bool SpeakAnswer { get; set; }
+    public bool SpeakAnswer { get; }
 
     /// <summary>The chatbot that answers.</summary>
     public ChatbotDefinition Chatbot { get; }

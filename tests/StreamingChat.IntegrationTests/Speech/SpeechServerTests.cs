@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using StreamingChat.Core;
 using StreamingChat.Testing;
 
@@ -91,6 +93,20 @@ public sealed class SpeechServerTests
             Assert.Equal("wav", r.Body["response_format"]!.GetValue<string>());
             Assert.Equal("Bearer test-key", r.Authorization);
         });
+    }
+
+    [Fact]
+    public async Task OnePieceAnswer_WithEnableTts_AsksForNoSpeech()
+    {
+        await using var upstream = await FakeOpenAIServer.StartAsync();
+        upstream.Default = new FakeCompletion { Tokens = ["Hello", " there."] };
+        await using var host = await HostInstance.StartWithUpstreamAsync(upstream, "--StreamingChat:Speech:Provider=OpenAI");
+
+        using var response = await host.Client.PostAsJsonAsync("/api/chat/query", new { query = "Hi", chatbotId = "demo", sessionId = "one-piece-tts", enableTTS = true });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Hello there.", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("answer").GetString());
+        Assert.Empty(upstream.SpeechRequests); // one JSON document has no place for audio, so none is made
     }
 
     [Fact]
