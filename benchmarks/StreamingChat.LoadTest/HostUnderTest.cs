@@ -23,7 +23,7 @@ internal sealed class HostUnderTest : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
-    public static async Task<HostUnderTest> StartAsync(string hostDll, Uri upstream, string gc, IEnumerable<string> extra, IReadOnlyDictionary<string, string>? environment = null)
+    public static Task<HostUnderTest> StartAsync(string hostDll, Uri upstream, string gc, IEnumerable<string> extra, IReadOnlyDictionary<string, string>? environment = null)
     {
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(hostDll)! };
@@ -69,6 +69,53 @@ internal sealed class HostUnderTest : IAsyncDisposable
             }
         }
         info.Environment["DOTNET_NOLOGO"] = "1";
+        return LaunchAsync(info, port);
+    }
+
+    /// <summary>The framework-only relay (benchmarks/StreamingChat.FrameworkRelay) as its own process.</summary>
+    public static Task<HostUnderTest> StartFrameworkRelayAsync(string relayDll, Uri upstream)
+    {
+        var port = FreePort();
+        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(relayDll)! };
+        info.ArgumentList.Add(relayDll);
+        info.ArgumentList.Add($"--urls=http://127.0.0.1:{port}");
+        info.ArgumentList.Add($"--upstream={upstream}");
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        return LaunchAsync(info, port);
+    }
+
+    /// <summary>The plain Node relay (node-relay/relay.mjs, Express + fetch), its pinned packages installed first if they are not.</summary>
+    public static async Task<HostUnderTest> StartNodeRelayAsync(string folder, Uri upstream)
+    {
+        if (!Directory.Exists(Path.Combine(folder, "node_modules", "express")))
+        {
+            var install = new ProcessStartInfo("npm") { UseShellExecute = false, WorkingDirectory = folder };
+            foreach (var arg in (string[])["install", "--no-audit", "--no-fund", "--loglevel=error"])
+            {
+                install.ArgumentList.Add(arg);
+            }
+
+            using var npm = Process.Start(install)!;
+            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+            await npm.WaitForExitAsync(limit.Token);
+            if (npm.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"npm install in {folder} exited with {npm.ExitCode}.");
+            }
+        }
+
+        var port = FreePort();
+        var info = new ProcessStartInfo("node") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
+        foreach (var arg in (string[])["relay.mjs", "--port", port.ToString(CultureInfo.InvariantCulture), "--upstream", upstream.ToString()])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return await LaunchAsync(info, port);
+    }
+
+    private static async Task<HostUnderTest> LaunchAsync(ProcessStartInfo info, int port)
+    {
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) { Console.Error.WriteLine("host: " + e.Data); } };
@@ -94,7 +141,7 @@ internal sealed class HostUnderTest : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        throw new InvalidOperationException("The host did not start.");
+        throw new InvalidOperationException($"{info.FileName} {string.Join(' ', info.ArgumentList)} did not start.");
     }
 
     /// <summary>User + system CPU time the host has used.</summary>

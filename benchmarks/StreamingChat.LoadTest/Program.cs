@@ -13,6 +13,7 @@ using StreamingChat.LoadTest;
 //   dotnet run -c Release --project benchmarks/StreamingChat.LoadTest -- --idle 5000
 //   ... --standard --variant "label:DOTNET_SOME_SETTING=1"   (each point also run with the host under that environment)
 //   ... --standard --variant "before:@/path/to/an/older/build/ChatbotHost.dll"   (each point also run with another build)
+//   ... --peers   (each point also run with the framework-only relay and the plain Node relay, the yardsticks)
 var options = Args.Parse(args);
 var root = FindRoot();
 var hostDll = Path.Combine(root, "samples", "ChatbotHost", "bin", "Release", "net10.0", "ChatbotHost.dll");
@@ -21,6 +22,9 @@ if (!File.Exists(hostDll))
     Console.Error.WriteLine($"Build the host first: dotnet build -c Release samples/ChatbotHost ({hostDll} not found).");
     return 1;
 }
+
+var relayDll = Path.Combine(root, "benchmarks", "StreamingChat.FrameworkRelay", "bin", "Release", "net10.0", "StreamingChat.FrameworkRelay.dll");
+var nodeRelay = Path.Combine(root, "benchmarks", "StreamingChat.LoadTest", "node-relay");
 
 await using var upstream = await FakeUpstream.StartAsync();
 using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, UseProxy = false, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) };
@@ -34,10 +38,9 @@ if (options.Standard || options.Points.Count > 0)
     var points = options.Standard ? Point.Standard : options.Points;
     foreach (var point in points)
     {
-        rows.AddRange(await RunPointAsync(point, null));
-        foreach (var variant in options.Variants)
+        foreach (var (label, start) in Targets())
         {
-            rows.AddRange(await RunPointAsync(point, variant));
+            rows.AddRange(await RunPointAsync(point, label, start));
         }
     }
 }
@@ -45,10 +48,9 @@ if (options.Standard || options.Points.Count > 0)
 var idleRows = new List<string>();
 if (options.Standard || options.Idle > 0)
 {
-    idleRows.Add(await RunIdleAsync(options.Idle > 0 ? options.Idle : 5000, null));
-    foreach (var variant in options.Variants)
+    foreach (var (label, start) in Targets())
     {
-        idleRows.Add(await RunIdleAsync(options.Idle > 0 ? options.Idle : 5000, variant));
+        idleRows.Add(await RunIdleAsync(options.Idle > 0 ? options.Idle : 5000, label, start));
     }
 }
 
@@ -61,11 +63,28 @@ if (options.WriteReadme)
 
 return 0;
 
-// Each point gets a fresh host process, so its memory figures are its own.
-async Task<List<string>> RunPointAsync(Point point, Variant? variant)
+// What each point is measured on: the host, each variant of it, and with --peers the two yardsticks.
+IEnumerable<(string Label, Func<Task<HostUnderTest>> Start)> Targets()
 {
-    await using var host = await HostUnderTest.StartAsync(variant?.HostDll ?? hostDll, upstream.Endpoint, options.Gc, options.HostSettings, variant?.Environment);
-    Console.WriteLine($"   host pid {host.ProcessId}");
+    yield return ("host", () => HostUnderTest.StartAsync(hostDll, upstream.Endpoint, options.Gc, options.HostSettings));
+    foreach (var variant in options.Variants)
+    {
+        yield return ($"host, {variant.Label}", () => HostUnderTest.StartAsync(variant.HostDll ?? hostDll, upstream.Endpoint, options.Gc, options.HostSettings, variant.Environment));
+    }
+
+    if (options.Peers)
+    {
+        yield return ("framework-only relay", () => HostUnderTest.StartFrameworkRelayAsync(relayDll, upstream.Endpoint));
+        yield return ("plain Node relay", () => HostUnderTest.StartNodeRelayAsync(nodeRelay, upstream.Endpoint));
+    }
+}
+
+// Each point gets a fresh process, so its memory figures are its own.
+async Task<List<string>> RunPointAsync(Point point, string label, Func<Task<HostUnderTest>> start)
+{
+    await using var host = await start();
+    var isHost = label.StartsWith("host", StringComparison.Ordinal);
+    Console.WriteLine($"   {label}: pid {host.ProcessId}");
     upstream.Pace = new UpstreamPace(point.Tokens, TimeSpan.FromMilliseconds(point.IntervalMs), TimeSpan.FromMilliseconds(point.FirstDelayMs));
     var limit = TimeSpan.FromSeconds(point.TimeLimitSeconds);
     // Warm-up until the JIT has tiered the hot path up (a long-running service's steady state): a time, not a count.
@@ -79,17 +98,17 @@ async Task<List<string>> RunPointAsync(Point point, Variant? variant)
     var floor = await runner.RunAsync(upstreamRoot, floor: true, point.Concurrency, point.Requests, limit);
     floorClock.Stop();
 
-    Console.WriteLine($"== {point.Name}: host");
+    Console.WriteLine($"== {point.Name}: {label}");
     GC.Collect();
     host.ResetPeak();
     var cpuBefore = host.CpuTime;
-    var logBefore = await AnswerLogWritesAsync(host.Address);
+    var logBefore = isHost ? await AnswerLogWritesAsync(host.Address) : default;
     var hostClock = Stopwatch.StartNew();
     var measured = await runner.RunAsync(host.Address, floor: false, point.Concurrency, point.Requests, limit);
     hostClock.Stop();
     var cpu = host.CpuTime - cpuBefore;
     var peak = host.PeakRss;
-    var logAfter = await AnswerLogWritesAsync(host.Address);
+    var logAfter = isHost ? await AnswerLogWritesAsync(host.Address) : default;
     if (logAfter.Writes > logBefore.Writes)
     {
         // The shared (Redis) answer log's batching: events the producer appended per write to Redis.
@@ -110,15 +129,15 @@ async Task<List<string>> RunPointAsync(Point point, Variant? variant)
 
     return
     [
-        Row(point.Name, variant is null ? "host" : $"host, {variant.Label}", measured, hostClock.Elapsed, $"{F(added.Item1)} / {F(added.Item2)} / {F(added.Item3)}", F(cpuPer1000), $"{peak / 1048576.0:0} MB"),
+        Row(point.Name, label, measured, hostClock.Elapsed, $"{F(added.Item1)} / {F(added.Item2)} / {F(added.Item3)}", F(cpuPer1000), $"{peak / 1048576.0:0} MB"),
         Row(point.Name, "floor", floor, floorClock.Elapsed, "—", "—", "—"),
     ];
 }
 
-async Task<string> RunIdleAsync(int count, Variant? variant)
+async Task<string> RunIdleAsync(int count, string label, Func<Task<HostUnderTest>> start)
 {
-    await using var host = await HostUnderTest.StartAsync(variant?.HostDll ?? hostDll, upstream.Endpoint, options.Gc, options.HostSettings, variant?.Environment);
-    Console.WriteLine($"== idle: {count} open streams{(variant is null ? "" : ", " + variant.Label)}");
+    await using var host = await start();
+    Console.WriteLine($"== idle: {count} open streams, {label}");
     upstream.Pace = new UpstreamPace(1, TimeSpan.Zero, TimeSpan.FromMinutes(10));
     await runner.RunAsync(host.Address, floor: false, 1, 1, TimeSpan.FromSeconds(1)); // warm path, answered later
     await Task.Delay(500);
@@ -140,7 +159,7 @@ async Task<string> RunIdleAsync(int count, Variant? variant)
     Console.WriteLine($"   {open} open in {clock.Elapsed.TotalSeconds:0.0} s; RSS {before / 1048576.0:0} MB → {after / 1048576.0:0} MB");
     await hold.CancelAsync();
     await Task.WhenAll(running);
-    var name = $"{count} streams open and idle (first token 10 min away){(variant is null ? "" : ", host " + variant.Label)}";
+    var name = $"{count} streams open and idle (first token 10 min away), {label}";
     return string.Create(CultureInfo.InvariantCulture, $"| {name} | {open} of {count} open | RSS {before / 1048576.0:0} MB → {after / 1048576.0:0} MB | **{perStream / 1024:0.0} KiB per stream** |");
 }
 
@@ -260,6 +279,9 @@ internal sealed class Args
 
     public List<Variant> Variants { get; } = [];
 
+    /// <summary>Whether every point is also run with the framework-only relay and the plain Node relay.</summary>
+    public bool Peers { get; set; }
+
     public static Args Parse(string[] args)
     {
         var parsed = new Args();
@@ -269,6 +291,9 @@ internal sealed class Args
             string Next() => args[++i];
             switch (args[i])
             {
+                case "--peers":
+                    parsed.Peers = true;
+                    break;
                 case "--standard":
                     parsed.Standard = true;
                     break;

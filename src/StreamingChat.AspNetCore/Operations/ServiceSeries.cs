@@ -17,6 +17,12 @@ internal sealed class ServiceSeries(StreamingChatMetrics metrics, StreamingChatI
 {
     private static readonly TimeSpan Kept = TimeSpan.FromSeconds((MetricsSeries.Intervals * MetricsSeries.IntervalSeconds) + 60);
 
+    /// <summary>The most intervals one share writes: a minute's.</summary>
+    private const int MaxCatchUp = 60 / MetricsSeries.IntervalSeconds;
+
+    /// <summary>The current interval of the last share that went through; long.MaxValue before the first.</summary>
+    private long _publishedUpTo = long.MaxValue;
+
     private StreamingChatRedis? Redis => services.GetService<StreamingChatRedis>();
 
     /// <summary>The intervals of the last <paramref name="seconds"/>, oldest first, service-wide when <paramref name="service"/>.</summary>
@@ -61,7 +67,11 @@ internal sealed class ServiceSeries(StreamingChatMetrics metrics, StreamingChatI
         }
     }
 
-    /// <summary>Shares this instance's current and previous intervals (the previous one is final now).</summary>
+    /// <summary>
+    /// Shares this instance's intervals since the last share that went through (at least the previous one, which is final
+    /// now, and the current one; at most a minute's): a report that comes late on a busy machine, or after Redis was away,
+    /// still shares the intervals it skipped.
+    /// </summary>
     public async Task PublishAsync()
     {
         if (Redis is not { IsConnected: true } redis)
@@ -71,8 +81,9 @@ internal sealed class ServiceSeries(StreamingChatMetrics metrics, StreamingChatI
 
         var database = redis.Database;
         var current = metrics.Series.CurrentIndex;
+        var from = Math.Max(Math.Min(Interlocked.Read(ref _publishedUpTo), current - 1), current - MaxCatchUp);
         var writes = new List<Task>();
-        foreach (var index in new[] { current - 1, current })
+        for (var index = from; index <= current; index++)
         {
             var key = Key(redis, index);
             writes.Add(database.HashSetAsync(key, self.InstanceId, string.Join(',', metrics.Series.Read(index).Select(c => c.ToString(CultureInfo.InvariantCulture)))));
@@ -80,6 +91,7 @@ internal sealed class ServiceSeries(StreamingChatMetrics metrics, StreamingChatI
         }
 
         await Task.WhenAll(writes).ConfigureAwait(false);
+        Interlocked.Exchange(ref _publishedUpTo, current);
     }
 
     private static RedisKey Key(StreamingChatRedis redis, long index) => redis.Key("{series}:" + index.ToString(CultureInfo.InvariantCulture));
