@@ -37,11 +37,6 @@ app.MapPost("/api/chat/query/stream", async (HttpContext context) =>
         request.WriteEndObject();
     }
 
-    using var call = new HttpRequestMessage(HttpMethod.Post, completions) { Content = new ByteArrayContent(body.GetBuffer(), 0, (int)body.Length) };
-    call.Content.Headers.ContentType = new("application/json");
-    using var answer = await http.SendAsync(call, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
-    answer.EnsureSuccessStatusCode();
-
     var response = context.Response;
     response.ContentType = "text/event-stream";
     response.Headers.CacheControl = "no-cache";
@@ -65,6 +60,11 @@ app.MapPost("/api/chat/query/stream", async (HttpContext context) =>
 
     Event("start"u8, w => w.WriteString("model"u8, "fake-model"u8));
     await output.FlushAsync(context.RequestAborted);
+    using var call = new HttpRequestMessage(HttpMethod.Post, completions) { Content = new ByteArrayContent(body.GetBuffer(), 0, (int)body.Length) };
+    call.Content.Headers.ContentType = new("application/json");
+    using var answer = await http.SendAsync(call, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
+    answer.EnsureSuccessStatusCode();
+
     var parser = SseParser.Create(await answer.Content.ReadAsStreamAsync(context.RequestAborted), static (_, data) => Content(data));
     await foreach (var item in parser.EnumerateAsync(context.RequestAborted))
     {

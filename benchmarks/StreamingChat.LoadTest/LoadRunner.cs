@@ -58,7 +58,15 @@ internal sealed class LoadRunner(HttpClient client)
         using var gate = new SemaphoreSlim(64);
         for (var i = 0; i < count; i++)
         {
-            await gate.WaitAsync(limit.Token);
+            try
+            {
+                await gate.WaitAsync(limit.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break; // the time is up: report the streams that opened
+            }
+
             var n = i;
             running.Add(Task.Run(async () =>
             {

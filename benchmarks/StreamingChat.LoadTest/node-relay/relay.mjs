@@ -14,19 +14,7 @@ app.get('/healthz/ready', (_req, res) => res.send('ok'));
 app.post('/api/chat/query/stream', async (req, res) => {
   const aborted = new AbortController();
   res.on('close', () => aborted.abort());
-  let upstream;
-  try {
-    upstream = await fetch(completions, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'fake-model', stream: true, messages: [{ role: 'user', content: req.body.query }] }),
-      signal: aborted.signal,
-    });
-  } catch (error) {
-    res.status(502).end();
-    return;
-  }
-
+  // The stream opens (start) before the model answers, as the product's does.
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   let id = 0;
   const send = (event, data) => res.write(`id: ${id++}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -34,6 +22,12 @@ app.post('/api/chat/query/stream', async (req, res) => {
   const decoder = new TextDecoder();
   let buffer = '';
   try {
+    const upstream = await fetch(completions, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'fake-model', stream: true, messages: [{ role: 'user', content: req.body.query }] }),
+      signal: aborted.signal,
+    });
     for await (const chunk of upstream.body) {
       buffer += decoder.decode(chunk, { stream: true });
       let end;
