@@ -43,8 +43,8 @@ public sealed class StreamingMetricsWindowTests
         Assert.Equal((100 + 110 + 120 + 130 + 140 + 150 + 160 + 200 + 120) / 9.0, figures.AverageFirstTokenMs!.Value, 3);
         Assert.Equal(((7 * 1000) + 5000 + 300 + 400) / 10.0, figures.AverageTotalMs!.Value, 3);
         Assert.Equal(357 / 59.0, figures.TokensPerSecond, 6); // over the 59 s this window has lived
-        Assert.Equal(1, figures.ErrorsByCode[StreamingMetricsWindow.ErrorCodes.ToList().IndexOf(ChatErrorCodes.UpstreamTimeout)]);
-        Assert.Equal(1, figures.ErrorsByCode[StreamingMetricsWindow.ErrorCodes.ToList().IndexOf(ChatErrorCodes.InternalError)]);
+        Assert.Equal(1, figures.ErrorsByCode[WindowFigures.ErrorCodes.ToList().IndexOf(ChatErrorCodes.UpstreamTimeout)]);
+        Assert.Equal(1, figures.ErrorsByCode[WindowFigures.ErrorCodes.ToList().IndexOf(ChatErrorCodes.InternalError)]);
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public sealed class StreamingMetricsWindowTests
         var window = new StreamingMetricsWindow(TimeSpan.FromSeconds(60), _time);
         window.RecordFinished(StreamOutcome.Succeeded, null, 90_000, 90_000, 1);
 
-        Assert.Equal(StreamingMetricsWindow.LatencyBucketBoundsMs[^1], window.Read().FirstTokenPercentileMs(0.5));
+        Assert.Equal(WindowFigures.LatencyBucketBoundsMs[^1], window.Read().FirstTokenPercentileMs(0.5));
     }
 
     [Fact]
