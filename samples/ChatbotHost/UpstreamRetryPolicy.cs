@@ -30,8 +30,8 @@ internal sealed partial class UpstreamRetryPolicy(int maxRetries, ILogger logger
         => ValueTask.FromResult(ShouldRetry(message, exception));
 
     [LoggerMessage(5001, LogLevel.Warning, "Upstream rate limit (429) from the model provider; {Action} (Retry-After: {RetryAfter}).")]
-    private static partial void RateLimited(ILogger logger, string action, string retryAfter);
+    internal static partial void RateLimited(ILogger logger, string action, string retryAfter);
 
     [LoggerMessage(5002, LogLevel.Warning, "Model provider answered {Status}; retrying before the first token.")]
-    private static partial void Retrying(ILogger logger, string status);
+    internal static partial void Retrying(ILogger logger, string status);
 }

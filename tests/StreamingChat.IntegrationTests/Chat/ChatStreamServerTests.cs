@@ -7,11 +7,21 @@ using StreamingChat.Testing;
 
 namespace StreamingChat.IntegrationTests;
 
-/// <summary>The sample host on Kestrel, answering through the real OpenAI client from a fake OpenAI-compatible server.</summary>
-public sealed class ChatStreamServerTests : IAsyncLifetime
+/// <summary>
+/// The sample host on Kestrel, answering from a fake OpenAI-compatible server through each of its streaming clients: the
+/// host's own (<see cref="DirectClientChatStreamServerTests"/>) and the OpenAI SDK's (<see cref="SdkClientChatStreamServerTests"/>).
+/// Both must pass every test here.
+/// </summary>
+public abstract class ChatStreamServerTests : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
     private FakeOpenAIServer _upstream = null!;
+
+    /// <summary><c>StreamingChat:Model:OpenAI:StreamingClient</c>: <c>Direct</c> or <c>Sdk</c>.</summary>
+    protected abstract string StreamingClient { get; }
+
+    private Task<HostInstance> StartHostAsync(params string[] settings)
+        => HostInstance.StartWithUpstreamAsync(_upstream, [$"--StreamingChat:Model:OpenAI:StreamingClient={StreamingClient}", .. settings]);
 
     public async Task InitializeAsync() => _upstream = await FakeOpenAIServer.StartAsync();
 
@@ -22,7 +32,7 @@ public sealed class ChatStreamServerTests : IAsyncLifetime
     {
         using var gate = new SemaphoreSlim(0);
         var completion = _upstream.Enqueue(new FakeCompletion { Tokens = ["one", " two", " three", " four"], Gate = gate });
-        await using var host = await HostInstance.StartWithUpstreamAsync(_upstream);
+        await using var host = await StartHostAsync();
         using var response = await host.PostStreamAsync(new { query = "Count", chatbotId = "demo", sessionId = "s1" });
         var tokens = new List<string>();
 
@@ -45,7 +55,7 @@ public sealed class ChatStreamServerTests : IAsyncLifetime
     [Fact]
     public async Task Stream_Answer_HasTheContractsHeadersEventsAndUsage()
     {
-        await using var host = await HostInstance.StartWithUpstreamAsync(_upstream);
+        await using var host = await StartHostAsync();
         using var response = await host.PostStreamAsync(new { query = "Hello", chatbotId = "demo", sessionId = "s1", enableTTS = false });
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -80,7 +90,7 @@ public sealed class ChatStreamServerTests : IAsyncLifetime
     [Fact]
     public async Task Stream_SecondQuestion_SendsTheFirstTurnUpstream()
     {
-        await using var host = await HostInstance.StartWithUpstreamAsync(_upstream);
+        await using var host = await StartHostAsync();
 
         await host.AskAsync("First?", sessionId: "conversation");
         await host.AskAsync("Second?", sessionId: "conversation");
@@ -93,7 +103,7 @@ public sealed class ChatStreamServerTests : IAsyncLifetime
     [Fact]
     public async Task Stream_ChatbotWithItsOwnModel_AsksUpstreamForThatModel()
     {
-        await using var host = await HostInstance.StartWithUpstreamAsync(_upstream, "--StreamingChat:Chatbots:special:Model=special-model");
+        await using var host = await StartHostAsync("--StreamingChat:Chatbots:special:Model=special-model");
 
         var events = await host.AskAsync("Hi", chatbotId: "special");
 
@@ -110,7 +120,7 @@ public sealed class ChatStreamServerTests : IAsyncLifetime
     public async Task Stream_UpstreamRefuses_EndsWithOneErrorEventAndStoresFailed(int status, string code)
     {
         _upstream.Enqueue(new FakeCompletion { FailStatus = status });
-        await using var host = await HostInstance.StartWithUpstreamAsync(_upstream);
+        await using var host = await StartHostAsync();
 
         var events = await host.AskAsync("Hi");
 
@@ -125,14 +135,14 @@ public sealed class ChatStreamServerTests : IAsyncLifetime
     public async Task Stream_Upstream429ThenSuccess_IsRetriedBeforeTheFirstToken()
     {
         _upstream.Enqueue(new FakeCompletion { FailStatus = 429, RetryAfter = "0" });
-        await using var host = await HostInstance.StartWithUpstreamAsync(_upstream, "--StreamingChat:Model:OpenAI:MaxRetries=2");
+        await using var host = await StartHostAsync("--StreamingChat:Model:OpenAI:MaxRetries=2");
 
         var events = await host.AskAsync("Hi");
 
         Assert.Equal("done", events[^1].Type);
         Assert.Equal("Hello from the fake!", string.Concat(events.Select(e => e.Text)));
         Assert.Equal(2, _upstream.Requests.Count);
-        // The retry resends the body the first try sent (the client's copy of it, CompactRequestBodyPolicy).
+        // The retry resends the body the first try sent.
         Assert.Equal(_upstream.Requests[0].Body.ToJsonString(), _upstream.Requests[1].Body.ToJsonString());
         Assert.Equal(("user", "Hi"), _upstream.Requests[1].Messages[^1]);
     }
@@ -142,7 +152,7 @@ public sealed class ChatStreamServerTests : IAsyncLifetime
     {
         using var gate = new SemaphoreSlim(0);
         _upstream.Enqueue(new FakeCompletion { AbortAfterTokens = 2, Gate = gate });
-        await using var host = await HostInstance.StartWithUpstreamAsync(_upstream, "--StreamingChat:Model:OpenAI:MaxRetries=2");
+        await using var host = await StartHostAsync("--StreamingChat:Model:OpenAI:MaxRetries=2");
         using var response = await host.PostStreamAsync(new { query = "Hi", chatbotId = "demo", sessionId = "s1" });
         var events = new List<ReceivedEvent>();
 
@@ -167,7 +177,7 @@ public sealed class ChatStreamServerTests : IAsyncLifetime
     public async Task Stream_SilentUpstream_SendsHeartbeatCommentsWithoutBlankLines()
     {
         _upstream.Enqueue(new FakeCompletion { FirstTokenDelay = TimeSpan.FromMilliseconds(1200) });
-        await using var host = await HostInstance.StartWithUpstreamAsync(_upstream, "--StreamingChat:Chat:HeartbeatSeconds=0.25");
+        await using var host = await StartHostAsync("--StreamingChat:Chat:HeartbeatSeconds=0.25");
         using var response = await host.PostStreamAsync(new { query = "Hi", chatbotId = "demo", sessionId = "s1" });
 
         var raw = await response.Content.ReadAsStringAsync();
@@ -182,7 +192,7 @@ public sealed class ChatStreamServerTests : IAsyncLifetime
     [Fact]
     public async Task Query_Json_ReturnsTheWholeAnswer()
     {
-        await using var host = await HostInstance.StartWithUpstreamAsync(_upstream);
+        await using var host = await StartHostAsync();
 
         using var response = await host.Client.PostAsJsonAsync("/api/chat/query", new { query = "Hello", chatbotId = "demo", sessionId = "s1" });
 
@@ -200,7 +210,7 @@ public sealed class ChatStreamServerTests : IAsyncLifetime
     public async Task Query_UpstreamFails_IsAProblemWithTheErrorCode()
     {
         _upstream.Enqueue(new FakeCompletion { FailStatus = 500 });
-        await using var host = await HostInstance.StartWithUpstreamAsync(_upstream);
+        await using var host = await StartHostAsync();
 
         using var response = await host.Client.PostAsJsonAsync("/api/chat/query", new { query = "Hello", chatbotId = "demo", sessionId = "s1" });
 
@@ -209,4 +219,68 @@ public sealed class ChatStreamServerTests : IAsyncLifetime
         var body = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
         Assert.Equal("upstream_unavailable", body.GetProperty("code").GetString());
     }
+
+    [Theory]
+    [InlineData("length", "length")]
+    [InlineData("content_filter", "content_filter")]
+    public async Task Stream_FinishReason_IsTheUpstreamsOwn(string upstreamReason, string finishReason)
+    {
+        _upstream.Enqueue(new FakeCompletion { FinishReason = upstreamReason });
+        await using var host = await StartHostAsync();
+
+        var events = await host.AskAsync("Hi");
+
+        Assert.Equal("done", events[^1].Type);
+        Assert.Equal(finishReason, events[^1].Data.GetProperty("finishReason").GetString());
+        Assert.Equal("Hello from the fake!", string.Concat(events.Select(e => e.Text)));
+    }
+
+    [Fact]
+    public async Task Stream_CallerGone_ClosesTheUpstreamConnection()
+    {
+        using var gate = new SemaphoreSlim(0);
+        var completion = _upstream.Enqueue(new FakeCompletion { Tokens = [.. Enumerable.Repeat("x", 50)], Gate = gate });
+        await using var host = await StartHostAsync("--StreamingChat:Chat:DisconnectGraceSeconds=0");
+        using (var response = await host.PostStreamAsync(new { query = "Talk", chatbotId = "demo", sessionId = "leaver" }))
+        {
+            gate.Release();
+            await foreach (var e in SseTestClient.ReadEventsAsync(await response.Content.ReadAsStreamAsync()).WithCancellation(new CancellationTokenSource(Patience).Token))
+            {
+                if (e.Type == "token")
+                {
+                    break;
+                }
+            }
+        }
+
+        await completion.ConnectionClosed.Task.WaitAsync(Patience);
+        Assert.True(completion.Sent < 50);
+    }
+
+    [Fact]
+    public async Task Stream_ChatbotSettings_AreSentUpstream()
+    {
+        await using var host = await StartHostAsync("--StreamingChat:Chatbots:tuned:Temperature=0.25", "--StreamingChat:Chatbots:tuned:MaxOutputTokens=64");
+
+        var events = await host.AskAsync("Hi", chatbotId: "tuned");
+
+        Assert.Equal("done", events[^1].Type);
+        var body = _upstream.Requests[^1].Body;
+        Assert.Equal(0.25, body["temperature"]!.GetValue<double>());
+        Assert.Equal(64, body["max_completion_tokens"]!.GetValue<int>());
+        Assert.True(body["stream"]!.GetValue<bool>());
+        Assert.True(body["stream_options"]!["include_usage"]!.GetValue<bool>());
+    }
+}
+
+/// <summary>Every chat stream test through the host's own streaming client (the default).</summary>
+public sealed class DirectClientChatStreamServerTests : ChatStreamServerTests
+{
+    protected override string StreamingClient => "Direct";
+}
+
+/// <summary>Every chat stream test through the OpenAI SDK's client (<c>StreamingClient=Sdk</c>).</summary>
+public sealed class SdkClientChatStreamServerTests : ChatStreamServerTests
+{
+    protected override string StreamingClient => "Sdk";
 }
