@@ -140,9 +140,12 @@ public static class ChatbotHostApp
         // StreamingChat:Telemetry:RecordContent says so. Set here either way, so the GenAI conventions' environment variable
         // (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT) cannot switch content on behind the operator's back.
         var recordContent = configuration.GetValue<bool>("StreamingChat:Telemetry:RecordContent");
-        Action<ChatClientBuilder>? Instrument = model.InstrumentModelCalls
-            ? builder => builder.UseOpenTelemetry(sourceName: StreamingChatTelemetry.ModelCallSourceName, configure: telemetry => telemetry.EnableSensitiveData = recordContent)
-            : null;
+        // With spans exported, Microsoft.Extensions.AI's UseOpenTelemetry() records the model call's spans and metrics; without,
+        // the same metrics are recorded by ModelCallMetricsChatClient, which keeps nothing of the answer (it says why).
+        Action<ChatClientBuilder>? Instrument = !model.InstrumentModelCalls ? null
+            : TracesExported(configuration)
+                ? builder => builder.UseOpenTelemetry(sourceName: StreamingChatTelemetry.ModelCallSourceName, configure: telemetry => telemetry.EnableSensitiveData = recordContent)
+                : builder => builder.Use((inner, sp) => new ModelCallMetricsChatClient(inner, sp.GetRequiredService<IMeterFactory>()));
         if (model.EffectiveProvider == ModelOptions.OpenAIProvider)
         {
             services.TryAddSingleton(CreateOpenAIClient);
@@ -230,7 +233,7 @@ public static class ChatbotHostApp
         // Spans are recorded only when something receives them: with no exporter, every open stream would still hold
         // its request's and its model call's activities for nothing (benchmarks/README.md measures it).
         var otlp = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
-        if (otlp || configuration.GetValue<bool>("StreamingChat:Telemetry:Traces"))
+        if (TracesExported(configuration))
         {
             telemetry.WithTracing(tracing => tracing
                 .AddSource(StreamingChatTelemetry.Name, StreamingChatTelemetry.ModelCallSourceName)
@@ -243,6 +246,10 @@ public static class ChatbotHostApp
             telemetry.UseOtlpExporter();
         }
     }
+
+    /// <summary>Whether spans are recorded: with an OTLP endpoint, or <c>StreamingChat:Telemetry:Traces</c>.</summary>
+    private static bool TracesExported(IConfiguration configuration)
+        => !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]) || configuration.GetValue<bool>("StreamingChat:Telemetry:Traces");
 
     /// <summary>
     /// Drops <c>gen_ai.client.operation.time_per_output_chunk</c> unless <c>StreamingChat:Telemetry:PerTokenMetrics</c> is

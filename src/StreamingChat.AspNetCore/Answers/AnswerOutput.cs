@@ -17,6 +17,12 @@ internal sealed class AnswerOutput : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly TimeSpan _heartbeat;
     private readonly ITimer? _heartbeatTimer;
+    private const int ScratchBytes = 4096;
+    private const int MaxScratchBytes = 64 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_scratch;
+
     private long _lastWrite;
     private bool _closed;
 
@@ -63,7 +69,20 @@ internal sealed class AnswerOutput : IAsyncDisposable
                 return false;
             }
 
-            _closed = write(_output, state);
+            // The frames are written into this thread's scratch buffer first and copied into the response in one
+            // piece: the response's writer (Kestrel's chunked body) does its bookkeeping on every GetSpan/Advance, and a
+            // framing makes five or six of those per event (2-3 % of the host's CPU at 200 chats in a perf profile).
+            // Nothing awaits between the framing and the copy, so one buffer per thread serves every stream, and a
+            // quiet stream holds none.
+            var scratch = t_scratch ??= new ArrayBufferWriter<byte>(ScratchBytes);
+            scratch.ResetWrittenCount();
+            _closed = write(scratch, state);
+            _output.Write(scratch.WrittenSpan);
+            if (scratch.Capacity > MaxScratchBytes)
+            {
+                t_scratch = null; // one large batch does not keep its buffer on the thread
+            }
+
             var flushed = await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
             _lastWrite = _time.GetTimestamp();
             if (flushed.IsCompleted || flushed.IsCanceled)
@@ -87,7 +106,11 @@ internal sealed class AnswerOutput : IAsyncDisposable
 
     /// <summary>Writes one event and flushes.</summary>
     public ValueTask<bool> WriteAsync(ChatStreamEvent streamEvent, long id, CancellationToken cancellationToken)
-        => WriteAsync([streamEvent], id, cancellationToken);
+        => WriteFramesAsync((Event: streamEvent, Id: id, Framing: _framing), static (output, state) =>
+        {
+            state.Framing.WriteEvent(output, state.Id, state.Event);
+            return state.Event.IsTerminal;
+        }, cancellationToken);
 
     private void OnHeartbeatTimer() => _ = HeartbeatAsync();
 

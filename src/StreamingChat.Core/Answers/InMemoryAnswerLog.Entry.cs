@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace StreamingChat.Core;
 
 /// <summary>One answer's log inside <see cref="InMemoryAnswerLog"/>.</summary>
@@ -15,7 +17,13 @@ internal sealed partial class InMemoryAnswerLog
         public MessageStatus? Status;
         public readonly List<AnswerWaiter> Waiters = [];
 
-        private List<ChatStreamEvent>? _events = [];
+        // While the answer runs: its events in a small array of its own (a waiting answer holds its start event, no
+        // more), then in arrays from the shared pool, grown by renting a larger one and handed back when the answer is
+        // compacted, so appending a token allocates nothing once the pool is warm (AnswerLogBenchmarks). Null once
+        // compacted.
+        private ChatStreamEvent[]? _events = new ChatStreamEvent[4];
+        private bool _pooled;
+        private int _count;
 
         // Compacted: the tokens' text in one string, each event's end in it (tokens) or its place in _others (the rest,
         // as ~index).
@@ -23,7 +31,7 @@ internal sealed partial class InMemoryAnswerLog
         private int[] _ends = [];
         private ChatStreamEvent[] _others = [];
 
-        public int Count => _events?.Count ?? _ends.Length;
+        public int Count => _events is null ? _ends.Length : _count;
 
         public Entry(AnswerInfo info)
         {
@@ -37,13 +45,26 @@ internal sealed partial class InMemoryAnswerLog
             };
         }
 
-        public void Add(in ChatStreamEvent streamEvent) => _events!.Add(streamEvent);
+        public void Add(in ChatStreamEvent streamEvent)
+        {
+            var events = _events!;
+            if (_count == events.Length)
+            {
+                var larger = ArrayPool<ChatStreamEvent>.Shared.Rent(Math.Max(32, events.Length * 2));
+                events.AsSpan(0, _count).CopyTo(larger);
+                Release(events);
+                _pooled = true;
+                _events = events = larger;
+            }
+
+            events[_count++] = streamEvent;
+        }
 
         public void CopyTo(int from, List<ChatStreamEvent> into)
         {
             if (_events is { } events)
             {
-                for (var i = from; i < events.Count; i++)
+                for (var i = from; i < _count; i++)
                 {
                     into.Add(events[i]);
                 }
@@ -72,10 +93,10 @@ internal sealed partial class InMemoryAnswerLog
         {
             var events = _events!;
             var text = new System.Text.StringBuilder();
-            var ends = new int[events.Count];
+            var ends = new int[_count];
             var others = new List<ChatStreamEvent>();
             long bytes = 0;
-            for (var i = 0; i < events.Count; i++)
+            for (var i = 0; i < _count; i++)
             {
                 if (events[i].Kind == ChatStreamEventKind.Token)
                 {
@@ -94,7 +115,16 @@ internal sealed partial class InMemoryAnswerLog
             _ends = ends;
             _others = [.. others];
             _events = null;
+            Release(events);
             return bytes + (2L * _text.Length) + (4L * ends.Length) + 64;
+        }
+
+        private void Release(ChatStreamEvent[] events)
+        {
+            if (_pooled)
+            {
+                ArrayPool<ChatStreamEvent>.Shared.Return(events, clearArray: true);
+            }
         }
 
         public AnswerSnapshot Snapshot()
