@@ -21,6 +21,10 @@ internal sealed partial class InMemoryAnswerLog : IAnswerLog
     private readonly TimeProvider _time;
     private long _bytes;
 
+    // The answers kept, counted here: ConcurrentDictionary.Count takes every one of its locks, and Trim asks after each
+    // answer (9 % of the host's CPU in a profile of one-token answers).
+    private int _count;
+
     /// <summary>Creates an empty log.</summary>
     public InMemoryAnswerLog(IOptionsMonitor<AnswerOptions> options, TimeProvider? timeProvider = null)
     {
@@ -36,7 +40,7 @@ internal sealed partial class InMemoryAnswerLog : IAnswerLog
     }
 
     /// <summary>Answers whose logs are kept now, running or ended.</summary>
-    public int Count => _answers.Count;
+    public int Count => Volatile.Read(ref _count);
 
     /// <summary>Bytes of events kept now (an estimate: text as UTF-16, audio as its bytes).</summary>
     public long Bytes => Interlocked.Read(ref _bytes);
@@ -51,6 +55,7 @@ internal sealed partial class InMemoryAnswerLog : IAnswerLog
             throw new InvalidOperationException($"An answer with id '{answer.MessageId}' is logged already.");
         }
 
+        Interlocked.Increment(ref _count);
         _latestBySession[answer.SessionId] = entry;
         Trim();
         return ValueTask.CompletedTask;
@@ -204,10 +209,14 @@ internal sealed partial class InMemoryAnswerLog : IAnswerLog
         {
             var options = _options.CurrentValue;
             while (_ended.TryPeek(out var oldest)
-                && (IsExpired(oldest) || _answers.Count > options.MaxAnswers || Interlocked.Read(ref _bytes) > options.MaxBytes)
+                && (IsExpired(oldest) || Volatile.Read(ref _count) > options.MaxAnswers || Interlocked.Read(ref _bytes) > options.MaxBytes)
                 && _ended.TryDequeue(out oldest))
             {
-                _answers.TryRemove(new KeyValuePair<string, Entry>(oldest.Info.MessageId, oldest));
+                if (_answers.TryRemove(new KeyValuePair<string, Entry>(oldest.Info.MessageId, oldest)))
+                {
+                    Interlocked.Decrement(ref _count);
+                }
+
                 _latestBySession.TryRemove(new KeyValuePair<string, Entry>(oldest.Info.SessionId, oldest));
                 Interlocked.Add(ref _bytes, -oldest.Bytes);
             }
