@@ -88,32 +88,62 @@ internal sealed partial class InMemoryAnswerLog
             }
         }
 
-        /// <summary>Turns the events into the compact form; returns what it costs now.</summary>
+        /// <summary>
+        /// Turns the events into the compact form; returns what it costs now. The tokens' text is copied once into a string
+        /// of its exact length, so compacting allocates that text, one offset per event and the few other events.
+        /// </summary>
         public long Compact()
         {
             var events = _events!;
-            var text = new System.Text.StringBuilder();
-            var ends = new int[_count];
-            var others = new List<ChatStreamEvent>();
-            long bytes = 0;
-            for (var i = 0; i < _count; i++)
+            var count = _count;
+            var ends = new int[count];
+            var length = 0;
+            var others = 0;
+            for (var i = 0; i < count; i++)
             {
                 if (events[i].Kind == ChatStreamEventKind.Token)
                 {
-                    text.Append(events[i].Text);
-                    ends[i] = text.Length;
+                    length += events[i].Text!.Length;
                 }
                 else
                 {
-                    ends[i] = ~others.Count;
-                    others.Add(events[i]);
+                    others++;
+                }
+            }
+
+            var kept = new ChatStreamEvent[others];
+            long bytes = 0;
+            var end = 0;
+            var other = 0;
+            for (var i = 0; i < count; i++)
+            {
+                if (events[i].Kind == ChatStreamEventKind.Token)
+                {
+                    end += events[i].Text!.Length;
+                    ends[i] = end;
+                }
+                else
+                {
+                    ends[i] = ~other;
+                    kept[other++] = events[i];
                     bytes += SizeOf(events[i]);
                 }
             }
 
-            _text = text.ToString();
+            _text = string.Create(length, (Events: events, Count: count), static (span, state) =>
+            {
+                for (var i = 0; i < state.Count; i++)
+                {
+                    if (state.Events[i].Kind == ChatStreamEventKind.Token)
+                    {
+                        var token = state.Events[i].Text!;
+                        token.CopyTo(span);
+                        span = span[token.Length..];
+                    }
+                }
+            });
             _ends = ends;
-            _others = [.. others];
+            _others = kept;
             _events = null;
             Release(events);
             return bytes + (2L * _text.Length) + (4L * ends.Length) + 64;
