@@ -21,7 +21,7 @@ internal sealed class AnswerOutput : IAsyncDisposable
     private const int MaxScratchBytes = 64 * 1024;
 
     [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_scratch;
+    private static ArrayBufferWriter<byte>? _threadScratch;
 
     private long _lastWrite;
     private bool _closed;
@@ -74,13 +74,13 @@ internal sealed class AnswerOutput : IAsyncDisposable
             // framing makes five or six of those per event (2-3 % of the host's CPU at 200 chats in a perf profile).
             // Nothing awaits between the framing and the copy, so one buffer per thread serves every stream, and a
             // quiet stream holds none.
-            var scratch = t_scratch ??= new ArrayBufferWriter<byte>(ScratchBytes);
+            var scratch = _threadScratch ??= new ArrayBufferWriter<byte>(ScratchBytes);
             scratch.ResetWrittenCount();
             _closed = write(scratch, state);
             _output.Write(scratch.WrittenSpan);
             if (scratch.Capacity > MaxScratchBytes)
             {
-                t_scratch = null; // one large batch does not keep its buffer on the thread
+                _threadScratch = null; // one large batch does not keep its buffer on the thread
             }
 
             var flushed = await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
