@@ -37,7 +37,8 @@ public sealed class TelemetryContentServerTests : IAsyncLifetime
             },
         };
         ActivitySource.AddActivityListener(listener);
-        await using var host = await HostInstance.StartWithUpstreamAsync(_upstream, settings);
+        // Spans are recorded when traces are exported (or asked for); the model call's then come from UseOpenTelemetry().
+        await using var host = await HostInstance.StartWithUpstreamAsync(_upstream, ["--StreamingChat:Telemetry:Traces=true", .. settings]);
         Assert.Equal("done", (await host.AskAsync(question, sessionId: Guid.NewGuid().ToString()))[^1].Type);
         return string.Join('\n', recorded);
     }
