@@ -45,9 +45,7 @@ app.MapPost("/api/chat/query/stream", async (HttpContext context) =>
     long id = 0;
     void Event(ReadOnlySpan<byte> name, Action<Utf8JsonWriter> data)
     {
-        output.Write("id: "u8);
-        output.Write(Encoding.ASCII.GetBytes(id++.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        output.Write("\nevent: "u8);
+        output.Write("event: "u8);
         output.Write(name);
         output.Write("\ndata: "u8);
         json.Reset(output);
@@ -55,6 +53,8 @@ app.MapPost("/api/chat/query/stream", async (HttpContext context) =>
         data(json);
         json.WriteEndObject();
         json.Flush();
+        output.Write("\nid: "u8);
+        output.Write(Encoding.ASCII.GetBytes(id++.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         output.Write("\n\n"u8);
     }
 

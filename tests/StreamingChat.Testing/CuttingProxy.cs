@@ -5,24 +5,26 @@ using System.Text;
 namespace StreamingChat.Testing;
 
 /// <summary>
-/// A TCP proxy on 127.0.0.1 that cuts a connection once, mid-answer: the first time the bytes from the server contain
-/// <c>cutAfter</c>, both sides of that connection are closed after those bytes went through, as a phone switching networks
-/// or a proxy dropping a connection would. Every other connection is relayed whole.
+/// A TCP proxy on 127.0.0.1 that cuts connections mid-answer, as a phone switching networks or a proxy dropping a
+/// connection would: either once, the first time the bytes from the server contain <c>cutAfter</c> (both sides are closed
+/// after those bytes went through), or (<see cref="StartCuttingRequests"/>) every request that asks for it with an
+/// <c>X-Cut-After: N</c> header and carries no <c>Last-Event-ID</c>: its response is cut after exactly N bytes of its body.
+/// Every other connection, and every retry, is relayed whole.
 /// </summary>
-public sealed class CuttingProxy : IAsyncDisposable
+public sealed partial class CuttingProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly Uri _target;
-    private readonly byte[] _cutAfter;
+    private readonly byte[]? _cutAfter;
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _connections = [];
     private int _cut;
     private int _accepted;
 
-    private CuttingProxy(Uri target, string cutAfter)
+    private CuttingProxy(Uri target, string? cutAfter)
     {
         _target = target;
-        _cutAfter = Encoding.UTF8.GetBytes(cutAfter);
+        _cutAfter = cutAfter is null ? null : Encoding.UTF8.GetBytes(cutAfter);
         _listener.Start();
         Address = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
         _ = AcceptAsync();
@@ -39,6 +41,12 @@ public sealed class CuttingProxy : IAsyncDisposable
 
     /// <summary>Starts a proxy to <paramref name="target"/> that cuts the first connection whose server bytes contain <paramref name="cutAfter"/>.</summary>
     public static CuttingProxy Start(Uri target, string cutAfter) => new(target, cutAfter);
+
+    /// <summary>
+    /// Starts a proxy to <paramref name="target"/> that cuts the response of every request carrying <c>X-Cut-After: N</c>
+    /// (and no <c>Last-Event-ID</c>) after exactly N bytes of its body, as they come off the wire (chunk sizes included).
+    /// </summary>
+    public static CuttingProxy StartCuttingRequests(Uri target) => new(target, cutAfter: null);
 
     private async Task AcceptAsync()
     {
@@ -71,8 +79,19 @@ public sealed class CuttingProxy : IAsyncDisposable
             {
                 await server.ConnectAsync(_target.Host, _target.Port, _stopping.Token);
                 using var done = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-                var up = PumpAsync(client.GetStream(), server.GetStream(), watch: false, done);
-                var down = PumpAsync(server.GetStream(), client.GetStream(), watch: true, done);
+                Task up, down;
+                if (_cutAfter is null)
+                {
+                    var cut = new RequestCut();
+                    up = WatchRequestsAsync(client.GetStream(), server.GetStream(), cut, done);
+                    down = CutResponsesAsync(server.GetStream(), client.GetStream(), cut, done);
+                }
+                else
+                {
+                    up = PumpAsync(client.GetStream(), server.GetStream(), watch: false, done);
+                    down = PumpAsync(server.GetStream(), client.GetStream(), watch: true, done);
+                }
+
                 await Task.WhenAny(up, down);
                 await done.CancelAsync();
             }
@@ -101,7 +120,7 @@ public sealed class CuttingProxy : IAsyncDisposable
                 if (watch && Volatile.Read(ref _cut) == 0)
                 {
                     seen.AddRange(buffer.AsSpan(0, read));
-                    if (seen.ToArray().AsSpan().IndexOf(_cutAfter) >= 0 && Interlocked.Exchange(ref _cut, 1) == 0)
+                    if (seen.ToArray().AsSpan().IndexOf(_cutAfter!) >= 0 && Interlocked.Exchange(ref _cut, 1) == 0)
                     {
                         return; // the caller closes both sockets
                     }

@@ -17,7 +17,7 @@ app.post('/api/chat/query/stream', async (req, res) => {
   // The stream opens (start) before the model answers, as the product's does.
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   let id = 0;
-  const send = (event, data) => res.write(`id: ${id++}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  const send = (event, data) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\nid: ${id++}\n\n`);
   send('start', { model: 'fake-model' });
   const decoder = new TextDecoder();
   let buffer = '';

@@ -64,7 +64,7 @@ internal sealed class EventStreamResult<T>(IAsyncEnumerable<SseItem<T>> events) 
         }
     }
 
-    /// <summary>Frames one item: <c>retry:</c> (the first time, or the item's own), <c>id:</c>, <c>event:</c>, <c>data:</c> lines, blank line.</summary>
+    /// <summary>Frames one item: <c>retry:</c> (the first time, or the item's own), <c>event:</c>, <c>data:</c> and <c>id:</c> lines, blank line.</summary>
     private sealed class Frame(JsonSerializerOptions json, int retryMs)
     {
         private long _next;
@@ -81,8 +81,6 @@ internal sealed class EventStreamResult<T>(IAsyncEnumerable<SseItem<T>> events) 
                 Line(output, "retry: "u8, retry.ToString(CultureInfo.InvariantCulture));
             }
 
-            Line(output, "id: "u8, Item.EventId ?? _next.ToString(CultureInfo.InvariantCulture));
-            _next++;
             if (Item.EventType is { Length: > 0 } type && type != SseParser.EventTypeDefault)
             {
                 Line(output, "event: "u8, type);
@@ -94,6 +92,10 @@ internal sealed class EventStreamResult<T>(IAsyncEnumerable<SseItem<T>> events) 
                 Line(output, "data: "u8, line);
             }
 
+            // The id is the last field (API.md): a client that takes an id as soon as it reads its line
+            // (@microsoft/fetch-event-source) would otherwise resume after an event cut off before its blank line.
+            Line(output, "id: "u8, Item.EventId ?? _next.ToString(CultureInfo.InvariantCulture));
+            _next++;
             output.Write("\n"u8);
             return false;
         }

@@ -7,7 +7,7 @@ using StreamingChat.Core;
 namespace StreamingChat.AspNetCore;
 
 /// <summary>
-/// Our Server-Sent Events (API.md): each event as <c>id:</c>, <c>event:</c> and one <c>data:</c> line of JSON, the
+/// Our Server-Sent Events (API.md): each event as <c>event:</c>, one <c>data:</c> line of JSON and <c>id:</c> last, the
 /// <c>retry:</c> hint in the first event's block, and heartbeats as a comment line.
 /// </summary>
 /// <remarks>
@@ -54,7 +54,7 @@ internal sealed class SseFraming(int retryMs, bool withSessionKey = true) : IAns
 
     /// <summary>
     /// Frames one event into <paramref name="output"/>: <c>retry:</c> when <paramref name="retryMs"/> is not negative,
-    /// then <c>id:</c>, <c>event:</c> and one <c>data:</c> line of JSON, then the blank line that ends the event.
+    /// then <c>event:</c>, one <c>data:</c> line of JSON and <c>id:</c>, then the blank line that ends the event.
     /// </summary>
     internal static void WriteEvent(IBufferWriter<byte> output, Utf8JsonWriter json, long id, in ChatStreamEvent streamEvent, int retryMs = -1, bool withSessionKey = true)
     {
@@ -65,20 +65,24 @@ internal sealed class SseFraming(int retryMs, bool withSessionKey = true) : IAns
             output.Write("\n"u8);
         }
 
-        output.Write("id: "u8);
-        WriteNumber(output, id);
         output.Write(streamEvent.Kind switch
         {
-            ChatStreamEventKind.Token => "\nevent: token\ndata: "u8,
-            ChatStreamEventKind.Start => "\nevent: start\ndata: "u8,
-            ChatStreamEventKind.Done => "\nevent: done\ndata: "u8,
-            ChatStreamEventKind.Audio => "\nevent: audio\ndata: "u8,
-            _ => "\nevent: error\ndata: "u8,
+            ChatStreamEventKind.Token => "event: token\ndata: "u8,
+            ChatStreamEventKind.Start => "event: start\ndata: "u8,
+            ChatStreamEventKind.Done => "event: done\ndata: "u8,
+            ChatStreamEventKind.Audio => "event: audio\ndata: "u8,
+            ChatStreamEventKind.Error => "event: error\ndata: "u8,
+            _ => throw new ArgumentOutOfRangeException(nameof(streamEvent), streamEvent.Kind, "An event kind this framing does not know."),
         });
 
         json.Reset(output);
         WriteData(json, streamEvent, withSessionKey);
         json.Flush();
+
+        // The id is the event's last field: @microsoft/fetch-event-source takes an id as soon as it reads its line, so a
+        // connection cut between an id written first and the blank line would resume after an event it never delivered.
+        output.Write("\nid: "u8);
+        WriteNumber(output, id);
         output.Write("\n\n"u8);
     }
 

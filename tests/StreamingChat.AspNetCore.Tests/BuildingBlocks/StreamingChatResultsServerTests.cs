@@ -105,7 +105,7 @@ public sealed class StreamingChatResultsServerTests : IAsyncLifetime
         }
 
         var text = raw.ToString();
-        Assert.StartsWith("retry: 2500\nid: 0\nevent: tick\ndata: {\"n\":0,\"note\":\"tick \\\"0\\\"\"}\n\n", WithoutHeartbeats(text), StringComparison.Ordinal);
+        Assert.StartsWith("retry: 2500\nevent: tick\ndata: {\"n\":0,\"note\":\"tick \\\"0\\\"\"}\nid: 0\n\n", WithoutHeartbeats(text), StringComparison.Ordinal);
         Assert.Equal(1, CountOf(text, "retry:"));
         Assert.Contains(": keep-alive\n", text, StringComparison.Ordinal); // 400 ms between events, heartbeats every 100 ms
         Assert.DoesNotContain(": keep-alive\n\n", text, StringComparison.Ordinal); // no blank line after a heartbeat
@@ -141,7 +141,7 @@ public sealed class StreamingChatResultsServerTests : IAsyncLifetime
         Assert.Equal(["note", "message"], items.Select(i => i.EventType));
         Assert.Equal("first line\nsecond line", items[0].Data);
         Assert.Equal("plain", items[1].Data);
-        Assert.StartsWith("retry: 10000\nid: a-1\nevent: note\ndata: first line\ndata: second line\n\n", WithoutHeartbeats(text), StringComparison.Ordinal);
+        Assert.StartsWith("retry: 10000\nevent: note\ndata: first line\ndata: second line\nid: a-1\n\n", WithoutHeartbeats(text), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -22,26 +22,26 @@ public sealed class SseFramingTests
     }
 
     [Fact]
-    public void WriteEvent_Token_IsIdEventDataAndBlankLine()
-        => Assert.Equal("id: 1\nevent: token\ndata: {\"text\":\"Hel\"}\n\n", Frame(ChatStreamEvent.ForToken("Hel")));
+    public void WriteEvent_Token_IsEventDataIdAndBlankLine()
+        => Assert.Equal("event: token\ndata: {\"text\":\"Hel\"}\nid: 1\n\n", Frame(ChatStreamEvent.ForToken("Hel")));
 
     [Fact]
     public void WriteEvent_StartWithRetry_RetrySharesTheBlock()
         => Assert.Equal(
-            "retry: 3000\nid: 0\nevent: start\ndata: {\"messageId\":\"m1\",\"sessionId\":\"s1\",\"chatbotId\":\"demo\",\"model\":\"gpt\",\"streaming\":true}\n\n",
+            "retry: 3000\nevent: start\ndata: {\"messageId\":\"m1\",\"sessionId\":\"s1\",\"chatbotId\":\"demo\",\"model\":\"gpt\",\"streaming\":true}\nid: 0\n\n",
             Frame(Start, id: 0, retry: 3000));
 
     [Fact]
     public void WriteEvent_DoneAndError_MatchTheContract()
     {
         Assert.Equal(
-            "id: 4\nevent: done\ndata: {\"finishReason\":\"stop\",\"usage\":{\"inputTokens\":12,\"outputTokens\":2},\"firstTokenMs\":183,\"totalMs\":402}\n\n",
+            "event: done\ndata: {\"finishReason\":\"stop\",\"usage\":{\"inputTokens\":12,\"outputTokens\":2},\"firstTokenMs\":183,\"totalMs\":402}\nid: 4\n\n",
             Frame(Done, id: 4));
         Assert.Equal(
-            "id: 2\nevent: error\ndata: {\"code\":\"upstream_timeout\",\"message\":\"slow\",\"retryable\":true}\n\n",
+            "event: error\ndata: {\"code\":\"upstream_timeout\",\"message\":\"slow\",\"retryable\":true}\nid: 2\n\n",
             Frame(ChatStreamEvent.ForError(new ChatStreamError(ChatErrorCodes.UpstreamTimeout, "slow", true)), id: 2));
         Assert.Equal(
-            "id: 3\nevent: done\ndata: {\"finishReason\":\"stop\",\"usage\":null,\"firstTokenMs\":null,\"totalMs\":5}\n\n",
+            "event: done\ndata: {\"finishReason\":\"stop\",\"usage\":null,\"firstTokenMs\":null,\"totalMs\":5}\nid: 3\n\n",
             Frame(ChatStreamEvent.ForDone(new ChatStreamDone("stop", null, null, 5)), id: 3));
     }
 
@@ -49,10 +49,10 @@ public sealed class SseFramingTests
     public void WriteEvent_Audio_CarriesSeqTextFormatAndBase64Data_OrAnError()
     {
         Assert.Equal(
-            "id: 3\nevent: audio\ndata: {\"seq\":0,\"text\":\"Hello!\",\"format\":\"wav\",\"data\":\"UklGRg==\"}\n\n",
+            "event: audio\ndata: {\"seq\":0,\"text\":\"Hello!\",\"format\":\"wav\",\"data\":\"UklGRg==\"}\nid: 3\n\n",
             Frame(ChatStreamEvent.ForAudio(new ChatStreamAudio(0, "Hello!", "wav", "RIFF"u8.ToArray())), id: 3));
         Assert.Equal(
-            "id: 5\nevent: audio\ndata: {\"seq\":1,\"text\":\"Bye.\",\"format\":\"wav\",\"error\":\"The sentence could not be spoken.\"}\n\n",
+            "event: audio\ndata: {\"seq\":1,\"text\":\"Bye.\",\"format\":\"wav\",\"error\":\"The sentence could not be spoken.\"}\nid: 5\n\n",
             Frame(ChatStreamEvent.ForAudio(new ChatStreamAudio(1, "Bye.", "wav", ReadOnlyMemory<byte>.Empty, "The sentence could not be spoken.")), id: 5));
     }
 
@@ -67,7 +67,7 @@ public sealed class SseFramingTests
     {
         var frame = Frame(ChatStreamEvent.ForToken(text));
 
-        Assert.Equal(4, frame.Split('\n').Length - 1); // id, event, data, blank
+        Assert.Equal(4, frame.Split('\n').Length - 1); // event, data, id, blank
         var item = Assert.Single(SseParser.Create(new MemoryStream(Encoding.UTF8.GetBytes(frame))).Enumerate());
         Assert.Equal(text, JsonDocument.Parse(item.Data).RootElement.GetProperty("text").GetString());
     }
@@ -130,7 +130,7 @@ public sealed class SseFramingTests
 
             time.Advance(TimeSpan.FromSeconds(10));
             await writer.WriteAsync(ChatStreamEvent.ForToken("x"), default);
-            Assert.StartsWith("id: 1\n", await ReadAvailableAsync(pipe.Reader), StringComparison.Ordinal);
+            Assert.EndsWith("\nid: 1\n\n", await ReadAvailableAsync(pipe.Reader), StringComparison.Ordinal);
 
             // Silence is counted from the last write: nothing 15 s after the heartbeat, one 15 s after the token.
             time.Advance(TimeSpan.FromSeconds(5));

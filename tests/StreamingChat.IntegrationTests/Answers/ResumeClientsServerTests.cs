@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -118,6 +119,69 @@ public sealed class ResumeClientsServerTests : IAsyncLifetime
         Assert.Equal(string.Concat(Words), text);
         var turns = await host.Services.GetRequiredService<IConversationStore>().GetRecentAsync("browser", 10);
         Assert.Equal(string.Concat(Words), turns[^1].Content);
+    }
+
+    [Fact]
+    public async Task FetchEventSource_CutAtEveryByteOfThreeEvents_ResumesWithTheStoredAnswer_ButForTheOneByteAfterAnIdLine()
+    {
+        // A fast answer, a short retry hint and room for many questions: one question per cut position.
+        _upstream.Default = new FakeCompletion { Tokens = Words[..8] };
+        await using var host = await HostInstance.StartWithUpstreamAsync(
+            _upstream, "--StreamingChat:Chat:RetryMilliseconds=5", "--StreamingChat:RateLimiting:PermitsPerMinutePerClient=0", "--StreamingChat:RateLimiting:PermitsPerMinutePerSession=0");
+        await using var proxy = CuttingProxy.StartCuttingRequests(host.Address);
+
+        // Every byte from the start event's id line (the library resumes with Last-Event-ID from there on; before it, its
+        // retry is a new question) to the end of the third token event, as the body comes off the wire.
+        var body = await RawBodyAsync(host.Address);
+        int IdLineEnd(int id) => body.IndexOf($"\nid: {id}\n\n", StringComparison.Ordinal) + $"\nid: {id}\n".Length;
+        var cuts = Enumerable.Range(IdLineEnd(0), IdLineEnd(3) + 2 - IdLineEnd(0)).ToList();
+
+        // Between an id line and the blank line that ends its event, the library has taken the id (it takes it as it reads
+        // the line; the SSE specification takes it when the event is dispatched) but not the event: a token cut there is
+        // the one loss no order of fields can prevent. With the id written first, every byte of an event was such a place.
+        var gaps = new Dictionary<int, int> { [IdLineEnd(1)] = 1, [IdLineEnd(2)] = 2, [IdLineEnd(3)] = 3 };
+
+        var results = await NodeClients.RunLinesAsync(
+            "fetch-event-source-cuts.mjs",
+            TimeSpan.FromSeconds(240),
+            Path.Combine(NodeClients.NodeModules, "@microsoft", "fetch-event-source"),
+            proxy.Address.ToString(),
+            JsonSerializer.Serialize(cuts));
+
+        Assert.Equal(cuts.Count, results.Count);
+        Assert.Equal(cuts.Count, proxy.Cuts);
+        var store = host.Services.GetRequiredService<IConversationStore>();
+        foreach (var result in results)
+        {
+            var cut = result.GetProperty("cut").GetInt32();
+            var events = result.GetProperty("events").EnumerateArray().ToList();
+            var stored = Assert.Single(await store.GetRecentAsync(result.GetProperty("sessionId").GetString()!, 10), t => t.Role == ConversationRole.Assistant);
+            var tokens = events.Where(e => e.GetProperty("event").GetString() == "token").ToList();
+            var text = string.Concat(tokens.Select(e => JsonDocument.Parse(e.GetProperty("data").GetString()!).RootElement.GetProperty("text").GetString()));
+            var expected = gaps.TryGetValue(cut, out var lost) ? string.Concat(Words[..8].Where((_, i) => i != lost - 1)) : stored.Content;
+            Assert.True(text == expected, $"cut after {cut} bytes: delivered '{text}', stored '{stored.Content}'");
+            Assert.Equal(2, result.GetProperty("opens").GetInt32());
+            Assert.Equal("done", events[^1].GetProperty("event").GetString());
+            Assert.Single(events, e => e.GetProperty("event").GetString() is "done" or "error");
+            var ids = events.Select(e => int.Parse(e.GetProperty("id").GetString()!, CultureInfo.InvariantCulture)).ToList();
+            var missing = cut == IdLineEnd(0) ? 0 : gaps.GetValueOrDefault(cut, -1); // the start event, or a token, as above
+            Assert.Equal(Enumerable.Range(0, ids[^1] + 1).Where(id => id != missing), ids);
+            Assert.Equal(string.Concat(Words[..8]), stored.Content);
+        }
+    }
+
+    /// <summary>An answer's response body as its bytes come off the wire (chunked), read over a plain socket.</summary>
+    private static async Task<string> RawBodyAsync(Uri host)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(host.Host, host.Port);
+        var stream = client.GetStream();
+        var json = """{"query":"Count","chatbotId":"demo"}""";
+        var request = $"POST /api/chat/query/stream HTTP/1.1\r\nHost: {host.Authority}\r\nContent-Type: application/json\r\nContent-Length: {json.Length}\r\nConnection: close\r\n\r\n{json}";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request));
+        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
+        var response = await reader.ReadToEndAsync().WaitAsync(Patience);
+        return response[(response.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..];
     }
 
     private static Task<List<JsonElement>> RunFetchEventSourceAsync(Uri url, object body, string sessionKey)

@@ -184,7 +184,7 @@ public abstract class ChatStreamServerTests : IAsyncLifetime
 
         Assert.Contains("\n\n: keep-alive\n", raw, StringComparison.Ordinal);
         Assert.DoesNotContain(": keep-alive\n\n", raw, StringComparison.Ordinal);
-        Assert.StartsWith("retry: 3000\nid: 0\nevent: start\n", raw, StringComparison.Ordinal);
+        Assert.StartsWith("retry: 3000\nevent: start\n", raw, StringComparison.Ordinal);
         var blocks = raw.Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.All(blocks, b => Assert.Contains("\ndata: {", "\n" + b, StringComparison.Ordinal));
     }

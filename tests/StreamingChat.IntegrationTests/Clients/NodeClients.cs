@@ -22,7 +22,10 @@ internal static class NodeClients
     }
 
     /// <summary>Runs <paramref name="script"/> (a file beside this one) with <paramref name="arguments"/>; its standard output once it exits 0.</summary>
-    public static async Task<string> RunAsync(string script, params string[] arguments)
+    public static Task<string> RunAsync(string script, params string[] arguments) => RunAsync(script, TimeSpan.FromSeconds(60), arguments);
+
+    /// <summary>Runs <paramref name="script"/> as <see cref="RunAsync(string, string[])"/> does, given <paramref name="patience"/> to exit.</summary>
+    public static async Task<string> RunAsync(string script, TimeSpan patience, params string[] arguments)
     {
         var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(TestPorts.RepositoryRoot, "tests", "StreamingChat.IntegrationTests", "Clients", script));
@@ -34,15 +37,27 @@ internal static class NodeClients
         using var node = Process.Start(info)!;
         var output = node.StandardOutput.ReadToEndAsync();
         var error = node.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await node.WaitForExitAsync(timeout.Token);
+        using var timeout = new CancellationTokenSource(patience);
+        try
+        {
+            await node.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            node.Kill(entireProcessTree: true);
+            Assert.Fail($"node did not exit within {patience}: {await error}\n{await output}");
+        }
+
         Assert.True(node.ExitCode == 0, $"node exited {node.ExitCode}: {await error}\n{await output}");
         return await output;
     }
 
     /// <summary>Runs a script that prints one JSON line per message, and parses them.</summary>
-    public static async Task<List<JsonElement>> RunLinesAsync(string script, params string[] arguments)
-        => [.. (await RunAsync(script, arguments)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone())];
+    public static Task<List<JsonElement>> RunLinesAsync(string script, params string[] arguments) => RunLinesAsync(script, TimeSpan.FromSeconds(60), arguments);
+
+    /// <summary>Runs a script that prints one JSON line per message, given <paramref name="patience"/>, and parses them.</summary>
+    public static async Task<List<JsonElement>> RunLinesAsync(string script, TimeSpan patience, params string[] arguments)
+        => [.. (await RunAsync(script, patience, arguments)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone())];
 
     /// <summary>Runs a script that prints one JSON object, and parses it.</summary>
     public static async Task<JsonElement> RunObjectAsync(string script, params string[] arguments)
