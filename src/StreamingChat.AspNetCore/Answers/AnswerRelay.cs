@@ -71,11 +71,17 @@ internal static class AnswerRelay
                 _ => ChatStreamEvent.ForError(new ChatStreamError(turn.ErrorCode ?? ChatErrorCodes.AnswerLost, "The answer was not finished; ask again.", Retryable: true)),
             },
         ];
+        await WriteEndedAsync(context, framing, replay[(int)fromId..], fromId).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes the last events of an ended answer, numbered from <paramref name="firstId"/>, and nothing after them.</summary>
+    public static async Task WriteEndedAsync(HttpContext context, IAnswerFraming framing, IReadOnlyList<ChatStreamEvent> events, long firstId)
+    {
         framing.ApplyHeaders(context.Response);
         var output = new AnswerOutput(context.Response.BodyWriter, framing, TimeSpan.Zero, TimeProvider.System);
         await using (output.ConfigureAwait(false))
         {
-            await output.WriteAsync(replay[(int)fromId..], fromId, context.RequestAborted).ConfigureAwait(false);
+            await output.WriteAsync(events, firstId, context.RequestAborted).ConfigureAwait(false);
         }
     }
 }

@@ -69,19 +69,31 @@ internal static class AnswerEndpoints
         await AnswerRelay.ReplayAsync(context, new SseFraming(retryMs), turn, fromId).ConfigureAwait(false);
     }
 
-    /// <summary>Relays a logged answer from <paramref name="fromId"/>; <c>204</c> when the caller has its terminal event already.</summary>
-    public static Task ResumeAsync(HttpContext context, AnswerSnapshot answer, long fromId, IAnswerFraming framing)
+    /// <summary>
+    /// Relays a logged answer from <paramref name="fromId"/>; <c>204</c> when the caller has its terminal event already. A
+    /// caller past the end of an answer whose producing instance died (it read events the shared log never had) gets the
+    /// terminal event, numbered after what it has (API.md: every reader gets one).
+    /// </summary>
+    public static async Task ResumeAsync(HttpContext context, AnswerSnapshot answer, long fromId, IAnswerFraming framing)
     {
+        var pipeline = context.RequestServices.GetRequiredService<ChatPipeline>();
         if (!answer.IsRunning && fromId > answer.LastEventId)
         {
+            var end = new List<ChatStreamEvent>();
+            if (answer.EndedElsewhere && await pipeline.Answers.ReadAsync(answer.Info.MessageId, fromId, end, context.RequestAborted).ConfigureAwait(false) == AnswerRead.Events)
+            {
+                context.Response.Headers["X-Streaming"] = answer.Info.Streaming ? "on" : "off";
+                await AnswerRelay.WriteEndedAsync(context, framing, end, fromId).ConfigureAwait(false);
+                return;
+            }
+
             framing.Dispose();
             context.Response.StatusCode = StatusCodes.Status204NoContent;
-            return Task.CompletedTask;
+            return;
         }
 
         context.Response.Headers["X-Streaming"] = answer.Info.Streaming ? "on" : "off";
-        var running = context.RequestServices.GetRequiredService<ChatPipeline>().Running.Find(answer.Info.MessageId);
-        return AnswerRelay.RelayAsync(context, framing, answer.Info.MessageId, fromId, running);
+        await AnswerRelay.RelayAsync(context, framing, answer.Info.MessageId, fromId, pipeline.Running.Find(answer.Info.MessageId)).ConfigureAwait(false);
     }
 
     /// <summary>

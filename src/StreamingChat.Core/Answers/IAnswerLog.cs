@@ -71,4 +71,11 @@ public sealed record AnswerSnapshot(AnswerInfo Info, long EventCount, MessageSta
 
     /// <summary>The id of the last event in the log; -1 when it holds none.</summary>
     public long LastEventId => EventCount - 1;
+
+    /// <summary>
+    /// Whether another instance ended the answer because the instance producing it died: a reader may then hold events
+    /// past its terminal event (read before they reached the shared log), and reading on from there gives that reader the
+    /// terminal event once more, numbered after what it holds.
+    /// </summary>
+    public bool EndedElsewhere { get; init; }
 }

@@ -41,7 +41,7 @@ internal sealed partial class RedisAnswerLog
         }
 
         var (field, value) = AnswerEventCodec.Encode(terminal);
-        var count = await AppendScriptAsync(messageId, -1, StatusName(status), [field, value]).ConfigureAwait(false);
+        var count = await AppendScriptAsync(messageId, -1, StatusName(status), [field, value], endedElsewhere: true).ConfigureAwait(false);
         if (count <= 0)
         {
             return null;

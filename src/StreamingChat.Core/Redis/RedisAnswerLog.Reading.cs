@@ -66,7 +66,11 @@ internal sealed partial class RedisAnswerLog
 
                 if (!values[2].IsNull)
                 {
-                    return AnswerRead.Ended;
+                    // Ended by another instance while this reader holds events past that end (read on the producing
+                    // instance before Redis had them): the end again, numbered after what the reader has, once.
+                    return !values[4].IsNull && fromId > 0 && await ReadLostEndAsync(messageId, fromId, events).ConfigureAwait(false)
+                        ? AnswerRead.Events
+                        : AnswerRead.Ended;
                 }
 
                 // Running, nothing new: every reread, make sure its producer lives, and show this reader to it.
@@ -99,6 +103,39 @@ internal sealed partial class RedisAnswerLog
         {
             subscription.Release(_time.GetTimestamp());
         }
+    }
+
+    /// <summary>
+    /// For a reader at <paramref name="fromId"/>, past the terminal event of an answer whose producing instance died: adds
+    /// that terminal event, to be numbered <paramref name="fromId"/>, unless the reader's last id is one this was done at
+    /// already (it has its terminal event then). The ids it was done at are kept with the answer.
+    /// </summary>
+    /// <remarks>
+    /// The producing instance's readers read from its memory while Redis is written behind, so when it dies they may hold
+    /// events (ids) that Redis never had, at or past the id the terminal event was logged at. The ids cannot tell such a
+    /// reader from one that read the terminal event itself when its last id is that event's: it gets the end once more.
+    /// </remarks>
+    private async Task<bool> ReadLostEndAsync(string messageId, long fromId, List<ChatStreamEvent> events)
+    {
+        var database = _redis.Database;
+        if (await database.SetContainsAsync(LostReadKey(messageId), fromId - 1).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        var last = await database.StreamRangeAsync(EventsKey(messageId), "-", "+", count: 1, messageOrder: Order.Descending).ConfigureAwait(false);
+        if (last.Length == 0)
+        {
+            return false;
+        }
+
+        var batch = database.CreateBatch();
+        var added = batch.SetAddAsync(LostReadKey(messageId), fromId);
+        var expiry = batch.KeyExpireAsync(LostReadKey(messageId), TimeSpan.FromMilliseconds(RetentionMs));
+        batch.Execute();
+        await Task.WhenAll(added, expiry).ConfigureAwait(false);
+        events.Add(AnswerEventCodec.Decode(last[0].Values[0]));
+        return true;
     }
 
     /// <summary>This instance's subscription to the answer's channel, made (and confirmed by Redis) if it has none.</summary>

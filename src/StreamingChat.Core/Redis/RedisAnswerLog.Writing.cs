@@ -15,8 +15,9 @@ internal sealed partial class RedisAnswerLog
         """;
 
     // KEYS: record hash, stream. ARGV: id of the first event (-1: the next one), status ('' while running), lifetime (ms),
-    // channel, then field and value of each event. Adds the events whose ids are not taken, in order, while the answer runs;
-    // returns the count of events after it, -1 when the answer has ended, -3 when it is not known, -4 on a gap.
+    // channel, '1' when another instance ends the answer of a producer gone (else '0'), then field and value of each event.
+    // Adds the events whose ids are not taken, in order, while the answer runs; returns the count of events after it, -1
+    // when the answer has ended, -3 when it is not known, -4 on a gap.
     private const string AppendScript = """
         local st = redis.call('HMGET', KEYS[1], 'status', 'count')
         if not st[2] then return -3 end
@@ -25,7 +26,7 @@ internal sealed partial class RedisAnswerLog
         local id = tonumber(ARGV[1])
         if id < 0 then id = count end
         if id > count then return -4 end
-        for i = 5, #ARGV, 2 do
+        for i = 6, #ARGV, 2 do
           if id >= count then
             redis.call('XADD', KEYS[2], id .. '-1', ARGV[i], ARGV[i + 1])
             count = id + 1
@@ -34,6 +35,8 @@ internal sealed partial class RedisAnswerLog
         end
         if ARGV[2] == '' then
           redis.call('HSET', KEYS[1], 'count', count)
+        elseif ARGV[5] == '1' then
+          redis.call('HSET', KEYS[1], 'count', count, 'status', ARGV[2], 'lost', '1')
         else
           redis.call('HSET', KEYS[1], 'count', count, 'status', ARGV[2])
         end
@@ -224,12 +227,12 @@ internal sealed partial class RedisAnswerLog
         var ended = events[^1].IsTerminal ? status ?? _local.StatusOf(messageId) : null;
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _batchedEvents, events.Count);
-        return await AppendScriptAsync(messageId, from, ended is { } end ? StatusName(end) : "", args).ConfigureAwait(false);
+        return await AppendScriptAsync(messageId, from, ended is { } end ? StatusName(end) : "", args, endedElsewhere: false).ConfigureAwait(false);
     }
 
-    private async Task<long> AppendScriptAsync(string messageId, long from, string status, RedisValue[] events)
+    private async Task<long> AppendScriptAsync(string messageId, long from, string status, RedisValue[] events, bool endedElsewhere)
     {
-        RedisValue[] args = [from, status, RetentionMs, AnswerChannel(messageId).ToString(), .. events];
+        RedisValue[] args = [from, status, RetentionMs, AnswerChannel(messageId).ToString(), endedElsewhere ? "1" : "0", .. events];
         return (long)await _redis.Database.ScriptEvaluateAsync(AppendScript, [MetaKey(messageId), EventsKey(messageId)], args).ConfigureAwait(false);
     }
 

@@ -34,7 +34,7 @@ namespace StreamingChat.Core;
 /// </remarks>
 internal sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
 {
-    private static readonly RedisValue[] MetaFields = ["info", "count", "status", "producer"];
+    private static readonly RedisValue[] MetaFields = ["info", "count", "status", "producer", "lost"];
     private readonly StreamingChatRedis _redis;
     private readonly IOptionsMonitor<AnswerOptions> _options;
     private readonly TimeProvider _time;
@@ -206,7 +206,7 @@ internal sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
             return null;
         }
 
-        return new AnswerSnapshot(AnswerEventCodec.DecodeInfo(values[0]), (long)values[1], ParseStatus(values[2]));
+        return new AnswerSnapshot(AnswerEventCodec.DecodeInfo(values[0]), (long)values[1], ParseStatus(values[2])) { EndedElsewhere = !values[4].IsNull };
     }
 
     /// <summary>A Redis call whose failure means "not in Redis": the caller goes on with what this instance holds.</summary>
@@ -251,6 +251,8 @@ internal sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
     private RedisKey ReadKey(string messageId) => _redis.Key("answer:{" + messageId + "}:read");
 
     private RedisKey ClaimKey(string messageId) => _redis.Key("answer:{" + messageId + "}:claim");
+
+    private RedisKey LostReadKey(string messageId) => _redis.Key("answer:{" + messageId + "}:lost-read");
 
     private RedisKey SessionKey(string sessionId) => _redis.Key("session:{" + sessionId + "}:answer");
 

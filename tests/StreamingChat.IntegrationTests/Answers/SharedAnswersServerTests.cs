@@ -293,6 +293,42 @@ public sealed class SharedAnswersServerTests(MongoServerFixture mongo) : SharedA
     }
 
     [Fact]
+    public async Task AKilled_AReaderAheadOfRedis_ResumesOnB_GetsAnswerLostOnce_NumberedAfterWhatItHas()
+    {
+        // A writes its events to Redis every 5 s, so its own reader is far ahead of what Redis holds when A dies.
+        Upstream.Default = Paced(1000, 30);
+        await using var a = await StartAsync("--StreamingChat:Answers:WriteIntervalMilliseconds=5000");
+        await using var b = await StartAsync();
+        using var clientA = Client(a);
+        using var clientB = Client(b);
+        var (messageId, before) = await AskAndCutAsync(clientA, "ahead", afterId: 10);
+        await a.KillAsync();
+
+        // The reader holds ids 0 to 10; the shared log had the start event only. It gets the end, after its own last id.
+        using (var resumed = await ResumeAsync(clientB, messageId, "ahead", lastEventId: 10))
+        {
+            Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
+            var end = Assert.Single(await ReadAsync(resumed));
+            Assert.Equal(("error", "answer_lost", "11"), (end.Type, end.Data.GetProperty("code").GetString(), end.Id));
+        }
+
+        // Resumed again with that id, it has its terminal event; a reader that had nothing reads the shared log to its end.
+        using (var again = await ResumeAsync(clientB, messageId, "ahead", lastEventId: 11))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
+        }
+
+        using var fromStart = await ResumeAsync(clientB, messageId, "ahead", lastEventId: null);
+        var shared = await ReadAsync(fromStart);
+        Assert.Equal([("start", "0"), ("error", "1")], shared.Select(e => (e.Type, e.Id!)));
+        Assert.Equal(" w0 w1 w2 w3 w4 w5 w6 w7 w8 w9", Text(before));
+
+        // What is stored is what the shared log held (API.md, DEPLOYMENT.md: the write-behind window).
+        var stored = await StoredAnswerAsync(clientB, "ahead", messageId);
+        Assert.Equal(("interrupted", ""), (stored.GetProperty("status").GetString(), stored.GetProperty("content").GetString()));
+    }
+
+    [Fact]
     public async Task AKilledMidAnswer_ThenStopSentToB_BEndsItItselfAsStopped()
     {
         Upstream.Default = Paced(1000, 30);
