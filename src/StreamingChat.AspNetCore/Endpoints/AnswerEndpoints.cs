@@ -40,14 +40,15 @@ internal static class AnswerEndpoints
         var retryMs = options.CurrentValue.RetryMilliseconds;
         if (await pipeline.Answers.GetAsync(messageId, context.RequestAborted).ConfigureAwait(false) is { } answer)
         {
-            if (!tokens.Allows(context.Request.Query["resumeToken"].ToString(), messageId) && !Owns(context, answer.Info.SessionId, answer.Info.Owner))
+            var byToken = tokens.Allows(context.Request.Query["resumeToken"].ToString(), messageId);
+            if (!byToken && !Owns(context, answer.Info.SessionId, answer.Info.Owner))
             {
                 await ChatProblems.AnswerNotFound().ExecuteAsync(context).ConfigureAwait(false);
                 return;
             }
 
             // A resumed start event never carries the session key: a resume token reads the answer, not the session.
-            await ResumeAsync(context, answer, fromId, new SseFraming(retryMs, withSessionKey: false)).ConfigureAwait(false);
+            await ResumeAsync(context, answer, fromId, new SseFraming(retryMs, withSessionKey: false), byToken ? messageId : null).ConfigureAwait(false);
             return;
         }
 
@@ -74,7 +75,12 @@ internal static class AnswerEndpoints
     /// caller past the end of an answer whose producing instance died (it read events the shared log never had) gets the
     /// terminal event, numbered after what it has (API.md: every reader gets one).
     /// </summary>
-    public static async Task ResumeAsync(HttpContext context, AnswerSnapshot answer, long fromId, IAnswerFraming framing)
+    /// <param name="context">The request.</param>
+    /// <param name="answer">The answer as its log knows it.</param>
+    /// <param name="fromId">The first event the caller wants.</param>
+    /// <param name="framing">The wire format.</param>
+    /// <param name="tokenFor">The answer whose resume token let the caller in (its readers are counted), or null.</param>
+    public static async Task ResumeAsync(HttpContext context, AnswerSnapshot answer, long fromId, IAnswerFraming framing, string? tokenFor = null)
     {
         var pipeline = context.RequestServices.GetRequiredService<ChatPipeline>();
         if (!answer.IsRunning && fromId > answer.LastEventId)
@@ -92,8 +98,22 @@ internal static class AnswerEndpoints
             return;
         }
 
-        context.Response.Headers["X-Streaming"] = answer.Info.Streaming ? "on" : "off";
-        await AnswerRelay.RelayAsync(context, framing, answer.Info.MessageId, fromId, pipeline.Running.Find(answer.Info.MessageId)).ConfigureAwait(false);
+        // A reader holds a connection for as long as the answer runs: each caller, and each resume token, holds a few at most.
+        var retryAfter = context.RequestServices.GetRequiredService<IOptions<DrainOptions>>().Value.RetryAfterSeconds;
+        var (reader, refused) = await context.RequestServices.GetRequiredService<ChatAdmission>()
+            .AdmitReaderAsync(context, ChatCallers.Resolve(context), tokenFor, retryAfter).ConfigureAwait(false);
+        if (refused is not null)
+        {
+            framing.Dispose();
+            await refused.ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        using (reader)
+        {
+            context.Response.Headers["X-Streaming"] = answer.Info.Streaming ? "on" : "off";
+            await AnswerRelay.RelayAsync(context, framing, answer.Info.MessageId, fromId, pipeline.Running.Find(answer.Info.MessageId)).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

@@ -23,7 +23,11 @@ public sealed class RateLimitingOptions
     [Range(0, 1_000_000)]
     public int PermitsPerMinutePerSession { get; set; }
 
-    /// <summary>Answers one signed-in user may have running at once, on every instance together (default 3; 0: no limit).</summary>
+    /// <summary>
+    /// Answers one signed-in user may have running at once, on every instance together (default 3; 0: no limit). A place is
+    /// held as long as its answer runs (renewed like the answer's lease) and freed when it ends, or within
+    /// <see cref="AnswerOptions.LeaseSeconds"/> when its instance dies.
+    /// </summary>
     [Range(0, 1_000_000)]
     public int MaxConcurrentAnswersPerUser { get; set; } = 3;
 
@@ -33,6 +37,18 @@ public sealed class RateLimitingOptions
     /// </summary>
     [Range(0, 1_000_000)]
     public int MaxConcurrentAnswersPerAddress { get; set; } = 20;
+
+    /// <summary>
+    /// Readers one caller (a signed-in user, else a client address) may hold open at once on resumed answers
+    /// (<c>GET /api/chat/answers/{id}/stream</c>, a retried question, <c>GET /api/chat/ui/{id}/stream</c>), on every instance
+    /// together; past it <c>429 rate_limited</c> (default 20; 0: no limit). Held and freed as the answers' places are.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int MaxReadersPerCaller { get; set; } = 20;
+
+    /// <summary>Readers one resume token (one answer's <c>Location</c> URL) may hold open at once, whoever holds it (default 5; 0: no limit).</summary>
+    [Range(0, 1_000_000)]
+    public int MaxReadersPerResumeToken { get; set; } = 5;
 
     /// <summary>Answer tokens a caller may use per <see cref="TokenBudgetWindowSeconds"/>, then <c>429 quota_exceeded</c> (default 0: no budget).</summary>
     [Range(0, long.MaxValue)]
@@ -69,20 +85,27 @@ internal sealed class ChatAdmission : IDisposable
     private readonly RateLimitingOptions _options;
     private readonly SharedRateLimiter? _perCaller;
     private readonly SharedRateLimiter? _perSession;
-    private readonly SharedRateLimiter? _answersPerUser;
-    private readonly SharedRateLimiter? _answersPerAddress;
+    private readonly HeldPermits? _answersPerUser;
+    private readonly HeldPermits? _answersPerAddress;
+    private readonly HeldPermits? _readersPerCaller;
+    private readonly HeldPermits? _readersPerToken;
     private readonly ConcurrencyLimiter _answers;
     private readonly ILogger<ChatAdmission> _logger;
 
-    public ChatAdmission(IOptions<RateLimitingOptions> options, IServiceProvider services, TimeProvider time, ILogger<ChatAdmission> logger)
+    public ChatAdmission(IOptions<RateLimitingOptions> options, IOptionsMonitor<AnswerOptions> answers, IServiceProvider services, TimeProvider time, ILogger<ChatAdmission> logger)
     {
         _options = options.Value;
         _logger = logger;
         var redis = services.GetService<StreamingChatRedis>();
         _perCaller = SharedRateLimiter.PerMinute("questions", _options.PermitsPerMinutePerClient, redis, logger);
         _perSession = SharedRateLimiter.PerMinute("session", _options.PermitsPerMinutePerSession, redis, logger);
-        _answersPerUser = SharedRateLimiter.Concurrent("answers", _options.MaxConcurrentAnswersPerUser, redis, logger);
-        _answersPerAddress = SharedRateLimiter.Concurrent("answers", _options.MaxConcurrentAnswersPerAddress, redis, logger);
+
+        // Places held for as long as the work: the answers' own lease says how soon a dead instance's places are free.
+        TimeSpan Lifetime() => TimeSpan.FromSeconds(answers.CurrentValue.LeaseSeconds);
+        _answersPerUser = HeldPermits.Create("answers", _options.MaxConcurrentAnswersPerUser, redis, Lifetime, time, logger);
+        _answersPerAddress = HeldPermits.Create("answers", _options.MaxConcurrentAnswersPerAddress, redis, Lifetime, time, logger);
+        _readersPerCaller = HeldPermits.Create("readers", _options.MaxReadersPerCaller, redis, Lifetime, time, logger);
+        _readersPerToken = HeldPermits.Create("token-readers", _options.MaxReadersPerResumeToken, redis, Lifetime, time, logger);
         Budget = new TokenBudget(_options.TokenBudgetPerCaller, TimeSpan.FromSeconds(_options.TokenBudgetWindowSeconds), redis, time, logger);
         _answers = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
@@ -171,12 +194,48 @@ internal sealed class ChatAdmission : IDisposable
             $"{_options.MaxConcurrentAnswers} answers are running and the queue is full; try again shortly."));
     }
 
+    /// <summary>
+    /// Takes a reader's place for the caller, and for the resume token's answer when the reader came with one
+    /// (<paramref name="tokenFor"/>): 429 past either. The lease holds both until disposed.
+    /// </summary>
+    public async Task<(IDisposable? Lease, IResult? Refusal)> AdmitReaderAsync(HttpContext context, ChatCaller caller, string? tokenFor, int retryAfterSeconds)
+    {
+        RateLimitLease? callerLease = null;
+        RateLimitLease? tokenLease = null;
+        if (_readersPerCaller is not null)
+        {
+            callerLease = await _readersPerCaller.AcquireAsync(caller.LimitKey, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        if (callerLease is not { IsAcquired: false } && tokenFor is not null && _readersPerToken is not null)
+        {
+            tokenLease = await _readersPerToken.AcquireAsync(tokenFor, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        if (callerLease is { IsAcquired: false } || tokenLease is { IsAcquired: false })
+        {
+            callerLease?.Dispose();
+            tokenLease?.Dispose();
+            var (most, what) = tokenLease is { IsAcquired: false }
+                ? (_options.MaxReadersPerResumeToken, "This resume token has")
+                : (_options.MaxReadersPerCaller, "This caller has");
+            AdmissionLog.RateLimited(_logger, "readers", caller.IsSignedIn ? "user" : "client", retryAfterSeconds);
+            context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return (null, ChatProblems.Problem(StatusCodes.Status429TooManyRequests, ChatErrorCodes.RateLimited, "Too many readers at once.",
+                $"{what} {most} streams open; close one first."));
+        }
+
+        return (new Leases(callerLease, tokenLease), null);
+    }
+
     public void Dispose()
     {
         _perCaller?.Dispose();
         _perSession?.Dispose();
         _answersPerUser?.Dispose();
         _answersPerAddress?.Dispose();
+        _readersPerCaller?.Dispose();
+        _readersPerToken?.Dispose();
         _answers.Dispose();
     }
 
@@ -221,13 +280,13 @@ internal sealed class ChatAdmission : IDisposable
         _ => 10,
     });
 
-    /// <summary>The caller's place among their running answers and this instance's answer slot, released together.</summary>
-    private sealed class Leases(RateLimitLease? caller, RateLimitLease slot) : IDisposable
+    /// <summary>Places held together (the caller's and an answer slot, or a reader's), released together.</summary>
+    private sealed class Leases(RateLimitLease? first, RateLimitLease? second) : IDisposable
     {
         public void Dispose()
         {
-            slot.Dispose();
-            caller?.Dispose();
+            second?.Dispose();
+            first?.Dispose();
         }
     }
 }

@@ -47,24 +47,6 @@ internal sealed class SharedRateLimiter : IDisposable
         }), StringComparer.Ordinal),
         redis, name, logger);
 
-    /// <summary>
-    /// At most <paramref name="permits"/> held at once per caller; null when 0 (off). The Redis limiter forgets a permit held
-    /// longer than 60 s, so an instance that dies holding permits frees them within a minute.
-    /// </summary>
-    public static SharedRateLimiter? Concurrent(string name, int permits, StreamingChatRedis? redis, ILogger logger) => permits <= 0 ? null : new(
-        redis is null ? null : PartitionedRateLimiter.Create<string, string>(key => RedisRateLimitPartition.GetConcurrencyRateLimiter(key, _ => new RedisConcurrencyRateLimiterOptions
-        {
-            ConnectionMultiplexerFactory = () => redis.Multiplexer,
-            PermitLimit = permits,
-            QueueLimit = 0,
-        }), StringComparer.Ordinal),
-        PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetConcurrencyLimiter(key, _ => new ConcurrencyLimiterOptions
-        {
-            PermitLimit = permits,
-            QueueLimit = 0,
-        }), StringComparer.Ordinal),
-        redis, name, logger);
-
     /// <summary>Takes a permit for <paramref name="callerKey"/>: from Redis when it answers, else from this process's limiter.</summary>
     public async ValueTask<RateLimitLease> AcquireAsync(string callerKey, CancellationToken cancellationToken)
     {

@@ -329,6 +329,50 @@ public sealed class SharedAnswersServerTests(MongoServerFixture mongo) : SharedA
     }
 
     [Fact]
+    public async Task AKilledHoldingACallersPlace_BAdmitsThatCallerAgain_WithinTheLease()
+    {
+        Upstream.Default = Paced(1000, 30);
+        string[] limit = ["--StreamingChat:RateLimiting:MaxConcurrentAnswersPerAddress=1"];
+        await using var a = await StartAsync(limit);
+        await using var b = await StartAsync(limit);
+        using var clientA = Client(a);
+        using var clientB = Client(b);
+
+        using var running = await PostAsync(clientA, "place-1");
+        var reading = ReadAsync(running);
+        using (var refused = await AskOnceAsync(clientB, "place-2"))
+        {
+            Assert.True(refused.StatusCode == HttpStatusCode.TooManyRequests, await refused.Content.ReadAsStringAsync());
+        }
+
+        await a.KillAsync();
+        var killed = Stopwatch.StartNew();
+        for (var attempt = 0; ; attempt++)
+        {
+            using var asked = await AskOnceAsync(clientB, $"place-3-{attempt}");
+            if (asked.StatusCode == HttpStatusCode.OK)
+            {
+                break;
+            }
+
+            Assert.True(asked.StatusCode == HttpStatusCode.TooManyRequests, await asked.Content.ReadAsStringAsync());
+            Assert.True(killed.Elapsed < TimeSpan.FromSeconds(LeaseSeconds + 3), "the dead instance's place was not freed within its lease");
+            await Task.Delay(200);
+        }
+
+        Assert.True(killed.Elapsed < TimeSpan.FromSeconds(LeaseSeconds + 2), $"freed after {killed.Elapsed.TotalMilliseconds:F0} ms");
+        await Assert.ThrowsAnyAsync<Exception>(() => reading);
+    }
+
+    /// <summary>Asks once and answers the response as it came (a refusal is not a failure here).</summary>
+    private async Task<HttpResponseMessage> AskOnceAsync(HttpClient client, string sessionId)
+    {
+        var request = Request(HttpMethod.Post, "/api/chat/query/stream", sessionId);
+        request.Content = JsonContent.Create(new { query = "Count for me", chatbotId = "demo", sessionId });
+        return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+    }
+
+    [Fact]
     public async Task AKilledMidAnswer_ThenStopSentToB_BEndsItItselfAsStopped()
     {
         Upstream.Default = Paced(1000, 30);

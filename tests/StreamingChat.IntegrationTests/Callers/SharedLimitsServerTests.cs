@@ -96,6 +96,97 @@ public sealed class SharedLimitsServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunningAnswers_LongerThanAPermitLivesUnrenewed_StillHoldTheirPlaces_UntilTheyEnd()
+    {
+        // A place lives 3 s unrenewed; the answer runs over a minute (the old permits lapsed at 60 s whatever ran).
+        string[] limit = ["--StreamingChat:RateLimiting:MaxConcurrentAnswersPerAddress=1", "--StreamingChat:Answers:LeaseSeconds=3"];
+        await using var a = await StartAsync(limit);
+        await using var b = await StartAsync(limit);
+        using var gate = new SemaphoreSlim(0);
+        var held = _upstream.Enqueue(new FakeCompletion { Tokens = [.. Enumerable.Range(0, 70).Select(i => $" w{i}")], Gate = gate });
+
+        var running = await AskAsync(a, "203.0.113.9", "long-1", keepOpen: true);
+        await held.Received.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        var refused = new List<HttpStatusCode>();
+        for (var second = 0; second < 62; second++)
+        {
+            gate.Release(); // a token a second keeps the answer running, and read
+            await Task.Delay(1000);
+            if (second % 20 == 19)
+            {
+                refused.Add((await AskAsync(second % 40 == 19 ? b : a, "203.0.113.9", $"long-{second}")).Status);
+            }
+        }
+
+        gate.Release(100);
+        await running.Response.Content.ReadAsStringAsync();
+        running.Response.Dispose();
+        var afterwards = await AskAsync(b, "203.0.113.9", "long-after");
+
+        Assert.Equal(HttpStatusCode.OK, running.Status);
+        Assert.Equal([HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], refused);
+        Assert.Equal(HttpStatusCode.OK, afterwards.Status);
+    }
+
+    [Fact]
+    public async Task Readers_ACallerAndAResumeToken_HoldAFewStreamsEach_OverBothInstances_AndFreeThemWhenTheyClose()
+    {
+        string[] limit = ["--StreamingChat:RateLimiting:MaxReadersPerCaller=5", "--StreamingChat:RateLimiting:MaxReadersPerResumeToken=3"];
+        await using var a = await StartAsync(limit);
+        await using var b = await StartAsync(limit);
+        using var gate = new SemaphoreSlim(0);
+        var held = _upstream.Enqueue(new FakeCompletion { Tokens = ["slow"], Gate = gate });
+        var running = await a.PostChatAsync("/api/chat/query/stream", new { query = "Hi", chatbotId = "demo", sessionId = "read-1" });
+        await held.Received.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        var location = running.Headers.Location!.OriginalString;
+        var messageId = location.Split('/')[4];
+
+        // Through the Location URL (its resume token), on either instance: three readers, then 429.
+        var byToken = new List<HttpResponseMessage>();
+        for (var i = 0; i < 5; i++)
+        {
+            byToken.Add(await (i % 2 == 0 ? a : b).Client.GetAsync(location, HttpCompletionOption.ResponseHeadersRead));
+        }
+
+        // As the session's owner, without the token: the caller's five in all, then 429.
+        var byOwner = new List<HttpResponseMessage>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/chat/answers/{messageId}/stream");
+            request.Headers.Add("X-Session-Key", a.SessionKeys["read-1"]);
+            byOwner.Add(await b.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead));
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], byToken.Select(r => r.StatusCode));
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], byOwner.Select(r => r.StatusCode));
+        var refusal = await byOwner[^1].Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("rate_limited", refusal.GetProperty("code").GetString());
+        Assert.NotNull(byOwner[^1].Headers.RetryAfter);
+
+        // Readers that leave free their places.
+        foreach (var response in byToken.Concat(byOwner))
+        {
+            response.Dispose();
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            using var retried = await a.Client.GetAsync(location, HttpCompletionOption.ResponseHeadersRead);
+            if (retried.StatusCode == HttpStatusCode.OK)
+            {
+                break;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the readers' places were not freed");
+            await Task.Delay(200);
+        }
+
+        gate.Release(10);
+        running.Dispose();
+    }
+
+    [Fact]
     public async Task ASessionKeyIssuedByOneInstance_IsAcceptedByTheOther_ThroughTheKeyRingInRedis()
     {
         await using var a = await StartAsync();
