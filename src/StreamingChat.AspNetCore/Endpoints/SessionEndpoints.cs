@@ -136,8 +136,12 @@ internal static class SessionEndpoints
         });
     }
 
-    /// <summary><c>DELETE /api/chat/sessions/{sessionId}</c>: stops the running answer, then erases every turn (the owner's right to erasure).</summary>
-    public static async Task<IResult> DeleteAsync(string sessionId, HttpContext context, SessionAccess access, IConversationStore store, ChatPipeline pipeline, IOptionsMonitor<ChatStreamOptions> chat)
+    /// <summary>
+    /// <c>DELETE /api/chat/sessions/{sessionId}</c>: stops the running answer, then erases every copy of the session (the
+    /// owner's right to erasure): its answers' logs and pointers on every instance and in Redis, its turns waiting in the
+    /// outbox and their copies, its own limit, then its stored turns. Every URL that served its answers is 404 afterwards.
+    /// </summary>
+    public static async Task<IResult> DeleteAsync(string sessionId, HttpContext context, SessionAccess access, IConversationStore store, ChatPipeline pipeline, ChatAdmission admission, IOptionsMonitor<ChatStreamOptions> chat, IOptions<DrainOptions> drain)
     {
         var session = await access.OpenExistingAsync(context, ChatCallers.Resolve(context), sessionId, context.RequestAborted).ConfigureAwait(false);
         if (session is null)
@@ -162,6 +166,20 @@ internal static class SessionEndpoints
         {
             // Running on another instance (a shared log): stopped there, or ended here if that instance is gone.
             await pipeline.StopElsewhereAsync(elsewhere, patience + AnswerEndpoints.ElsewherePatience(context), context.RequestAborted).ConfigureAwait(false);
+        }
+
+        try
+        {
+            // Before the stored turns: a turn still on its way to the store is refused from here on.
+            await pipeline.EraseSessionAsync(sessionId, context.RequestAborted).ConfigureAwait(false);
+            await admission.ForgetSessionAsync(sessionId).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            // What Redis keeps of the session is still there: the caller asks again (nothing was deleted yet that matters).
+            context.Response.Headers.RetryAfter = drain.Value.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return ChatProblems.Problem(StatusCodes.Status503ServiceUnavailable, ChatErrorCodes.Overloaded, "The session could not be erased now.",
+                "The shared state cannot be reached; ask again shortly.");
         }
 
         await store.DeleteSessionAsync(sessionId, context.RequestAborted).ConfigureAwait(false);

@@ -153,6 +153,9 @@ internal sealed class ChatAdmission : IDisposable
         return lease.IsAcquired ? null : RateLimited(context, lease, "session", "questions per minute");
     }
 
+    /// <summary>Forgets the session's own limit (its window in Redis), once the session is erased.</summary>
+    public Task ForgetSessionAsync(string sessionId) => _perSession?.ForgetAsync(sessionId) ?? Task.CompletedTask;
+
     /// <summary>
     /// Takes the caller's place among their running answers (429 when they have their maximum running), then waits for one
     /// of this instance's answer slots (503 <c>overloaded</c> when the queue is full or the wait too long). The lease holds

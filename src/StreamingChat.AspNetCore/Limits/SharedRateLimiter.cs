@@ -65,6 +65,21 @@ internal sealed class SharedRateLimiter : IDisposable
         return _local.AttemptAcquire(callerKey);
     }
 
+    /// <summary>
+    /// Forgets <paramref name="callerKey"/>'s window in Redis (its two keys, named by the library: <c>rl:sw:{partition}</c>
+    /// and its <c>:stats</c>), so no key names a session that was erased.
+    /// </summary>
+    public async Task ForgetAsync(string callerKey)
+    {
+        if (_shared is null || _redis is not { IsConnected: true } redis)
+        {
+            return;
+        }
+
+        var partition = _prefix + callerKey + "}";
+        await redis.Database.KeyDeleteAsync(["rl:sw:{" + partition + "}", "rl:sw:{" + partition + "}:stats"]).ConfigureAwait(false);
+    }
+
     public void Dispose()
     {
         _shared?.Dispose();

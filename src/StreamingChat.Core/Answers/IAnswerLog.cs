@@ -35,6 +35,13 @@ public interface IAnswerLog
     /// known of the answer.
     /// </summary>
     ValueTask<AnswerRead> ReadAsync(string messageId, long fromId, List<ChatStreamEvent> events, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Forgets every answer of <paramref name="sessionId"/> (running or ended) and the session's pointer to its latest, on
+    /// every instance that keeps a copy, so that nothing serves them again (the owner's right to erasure). A reader waiting
+    /// on one of them finds it missing.
+    /// </summary>
+    ValueTask EraseSessionAsync(string sessionId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>What <see cref="IAnswerLog.ReadAsync"/> found.</summary>

@@ -15,6 +15,9 @@ internal sealed partial class InMemoryAnswerLog
         public long Bytes;
         public long EndedAt;
         public MessageStatus? Status;
+
+        /// <summary>Set when the answer's session was erased: the entry is gone from the log, and its readers are told so.</summary>
+        public bool Erased;
         public readonly List<AnswerWaiter> Waiters = [];
 
         // While the answer runs: its events in a small array of its own (a waiting answer holds its start event, no

@@ -112,6 +112,11 @@ internal sealed partial class InMemoryAnswerLog : IAnswerLog
             AnswerWaiter waiter;
             lock (entry)
             {
+                if (entry.Erased)
+                {
+                    return AnswerRead.Missing;
+                }
+
                 if (fromId < entry.Count)
                 {
                     entry.CopyTo((int)fromId, events);
@@ -132,6 +137,61 @@ internal sealed partial class InMemoryAnswerLog : IAnswerLog
         }
     }
 
+    /// <inheritdoc/>
+    public ValueTask EraseSessionAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sessionId);
+        EraseSession(sessionId);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Forgets every answer of the session kept here, running or ended; returns their ids. A reader waiting on one is woken
+    /// and finds it missing. A scan of the log: erasure is rare, and the log is bounded.
+    /// </summary>
+    internal List<string> EraseSession(string sessionId)
+    {
+        var erased = new List<string>();
+        foreach (var entry in _answers.Values)
+        {
+            if (entry.Info.SessionId != sessionId)
+            {
+                continue;
+            }
+
+            List<(AnswerWaiter Waiter, long Generation)> waiting;
+            long bytes;
+            lock (entry)
+            {
+                if (entry.Erased)
+                {
+                    continue;
+                }
+
+                entry.Erased = true;
+                bytes = entry.Bytes;
+                waiting = [.. entry.Waiters.Select(w => (w, w.Generation))];
+                entry.Waiters.Clear();
+            }
+
+            if (_answers.TryRemove(new KeyValuePair<string, Entry>(entry.Info.MessageId, entry)))
+            {
+                Interlocked.Decrement(ref _count);
+                Interlocked.Add(ref _bytes, -bytes);
+            }
+
+            _latestBySession.TryRemove(new KeyValuePair<string, Entry>(sessionId, entry));
+            foreach (var (waiter, generation) in waiting)
+            {
+                waiter.Signal(generation);
+            }
+
+            erased.Add(entry.Info.MessageId);
+        }
+
+        return erased;
+    }
+
     /// <summary>How the answer ended; null while it runs or when it is not kept.</summary>
     internal MessageStatus? StatusOf(string messageId) => Kept(messageId)?.Snapshot().Status;
 
@@ -145,9 +205,9 @@ internal sealed partial class InMemoryAnswerLog : IAnswerLog
         var size = SizeOf(streamEvent);
         lock (entry)
         {
-            if (entry.Status is not null)
+            if (entry.Status is not null || entry.Erased)
             {
-                throw new InvalidOperationException($"The answer '{entry.Info.MessageId}' has ended; nothing can be appended to it.");
+                throw new InvalidOperationException($"The answer '{entry.Info.MessageId}' has ended or was erased; nothing can be appended to it.");
             }
 
             id = entry.Count;
@@ -215,10 +275,10 @@ internal sealed partial class InMemoryAnswerLog : IAnswerLog
                 if (_answers.TryRemove(new KeyValuePair<string, Entry>(oldest.Info.MessageId, oldest)))
                 {
                     Interlocked.Decrement(ref _count);
+                    Interlocked.Add(ref _bytes, -oldest.Bytes);
                 }
 
                 _latestBySession.TryRemove(new KeyValuePair<string, Entry>(oldest.Info.SessionId, oldest));
-                Interlocked.Add(ref _bytes, -oldest.Bytes);
             }
         }
         finally

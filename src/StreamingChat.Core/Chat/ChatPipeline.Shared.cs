@@ -23,7 +23,8 @@ public sealed partial class ChatPipeline
                 return ValueTask.CompletedTask;
             },
             producerLost: async answer => await EndLostAsync(answer).ConfigureAwait(false),
-            endedElsewhere: id => Running.Find(id)?.EndedElsewhere());
+            endedElsewhere: id => Running.Find(id)?.EndedElsewhere(),
+            sessionErased: _outbox.EraseSession);
     }
 
     /// <summary>

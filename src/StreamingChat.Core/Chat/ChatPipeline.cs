@@ -236,6 +236,18 @@ public sealed partial class ChatPipeline
     internal ILogger Logger => _logger;
 
     /// <summary>
+    /// Erases what this service keeps of a session besides its stored turns, on every instance: its answers' logs and
+    /// pointers (<see cref="IAnswerLog.EraseSessionAsync"/>), and its turns waiting in the outbox (and their copies), which
+    /// are refused from now on. Stop its running answer first; delete its stored turns after.
+    /// </summary>
+    public async Task EraseSessionAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sessionId);
+        _outbox.EraseSession(sessionId);
+        await Answers.EraseSessionAsync(sessionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Stores a turn, or keeps it in the outbox when the store fails (written once it answers again); never throws, never
     /// waits longer than the persist timeout, and is not cancelled by the caller leaving.
     /// </summary>

@@ -210,8 +210,12 @@ internal sealed partial class RedisAnswerLog
         var created = batch.ScriptEvaluateAsync(CreateScript, [MetaKey(messageId), EventsKey(messageId)], [AnswerEventCodec.EncodeInfo(info), InstanceId, RetentionMs]);
         var running = batch.HashSetAsync(RunningKey, messageId, InstanceId);
         var session = batch.StringSetAsync(SessionKey(info.SessionId), messageId, TimeSpan.FromDays(1));
+
+        // Every answer of the session, so its erasure finds them all.
+        var answers = batch.SetAddAsync(SessionAnswersKey(info.SessionId), messageId);
+        var answersExpiry = batch.KeyExpireAsync(SessionAnswersKey(info.SessionId), TimeSpan.FromDays(1));
         batch.Execute();
-        await Task.WhenAll(created, running, session).ConfigureAwait(false);
+        await Task.WhenAll(created, running, session, answers, answersExpiry).ConfigureAwait(false);
     }
 
     /// <summary>Adds the events to the answer in Redis: one script call.</summary>

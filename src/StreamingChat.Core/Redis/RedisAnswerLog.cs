@@ -45,6 +45,7 @@ internal sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
     private Func<string, ValueTask>? _stopRequested;
     private Func<AnswerSnapshot, ValueTask>? _producerLost;
     private Action<string>? _endedElsewhere;
+    private Action<string>? _sessionErased;
     private long _leaseRenewedAt;
 
     /// <summary>Creates the log over the process's Redis connection.</summary>
@@ -61,6 +62,7 @@ internal sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
         _local = new InMemoryAnswerLog(options, _time);
         InstanceId = instance.InstanceId;
         StopChannel = redis.Channel("answers:stop");
+        EraseChannel = redis.Channel("sessions:erase");
         var meter = meterFactory?.Create(StreamingChatTelemetry.Name);
         meter?.CreateObservableCounter(StreamingChatTelemetry.Instruments.AnswerLogWrites, () => WriteCounts.Writes, "{write}", "Writes of answers' events to the shared answer log.");
         meter?.CreateObservableCounter(StreamingChatTelemetry.Instruments.AnswerLogEvents, () => WriteCounts.Events, "{event}", "Events carried by the writes to the shared answer log.");
@@ -76,15 +78,19 @@ internal sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
     /// <summary>The channel stops are asked on (the message is the answer's id).</summary>
     internal RedisChannel StopChannel { get; }
 
+    /// <summary>The channel erased sessions are announced on (the message is the session's id).</summary>
+    internal RedisChannel EraseChannel { get; }
+
     /// <summary>Answers produced here whose events are not all in Redis yet.</summary>
     internal int Unwritten => _mirrors.Count;
 
     /// <inheritdoc/>
-    public void Connect(Func<string, ValueTask> stopRequested, Func<AnswerSnapshot, ValueTask> producerLost, Action<string> endedElsewhere)
+    public void Connect(Func<string, ValueTask> stopRequested, Func<AnswerSnapshot, ValueTask> producerLost, Action<string> endedElsewhere, Action<string> sessionErased)
     {
         _stopRequested = stopRequested ?? throw new ArgumentNullException(nameof(stopRequested));
         _producerLost = producerLost ?? throw new ArgumentNullException(nameof(producerLost));
         _endedElsewhere = endedElsewhere ?? throw new ArgumentNullException(nameof(endedElsewhere));
+        _sessionErased = sessionErased ?? throw new ArgumentNullException(nameof(sessionErased));
     }
 
     /// <inheritdoc/>
@@ -255,6 +261,8 @@ internal sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
     private RedisKey LostReadKey(string messageId) => _redis.Key("answer:{" + messageId + "}:lost-read");
 
     private RedisKey SessionKey(string sessionId) => _redis.Key("session:{" + sessionId + "}:answer");
+
+    private RedisKey SessionAnswersKey(string sessionId) => _redis.Key("session:{" + sessionId + "}:answers");
 
     private RedisKey LeaseKey(string instanceId) => _redis.LeaseKey(instanceId);
 

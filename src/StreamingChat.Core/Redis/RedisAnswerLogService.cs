@@ -90,11 +90,25 @@ internal sealed class RedisAnswerLogService(RedisAnswerLog log, StreamingChatRed
         }
     }
 
-    /// <summary>Listens for stops (the multiplexer subscribes again by itself after a reconnect).</summary>
+    /// <summary>Listens for stops and erased sessions (the multiplexer subscribes again by itself after a reconnect).</summary>
     private async Task SubscribeAsync()
     {
-        await redis.Multiplexer.GetSubscriber().SubscribeAsync(log.StopChannel, (_, message) => OnStop(message.ToString())).ConfigureAwait(false);
+        var subscriber = redis.Multiplexer.GetSubscriber();
+        await subscriber.SubscribeAsync(log.StopChannel, (_, message) => OnStop(message.ToString())).ConfigureAwait(false);
+        await subscriber.SubscribeAsync(log.EraseChannel, (_, message) => OnErased(message.ToString())).ConfigureAwait(false);
         _subscribed = true;
+    }
+
+    private void OnErased(string sessionId)
+    {
+        try
+        {
+            log.OnSessionErased(sessionId);
+        }
+        catch (Exception ex)
+        {
+            Log.AnswerSweepFailed(logger, ex);
+        }
     }
 
     private void OnStop(string messageId) => _ = OnStopAsync(messageId);

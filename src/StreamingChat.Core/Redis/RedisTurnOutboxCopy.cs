@@ -18,6 +18,12 @@ internal interface ITurnOutboxCopy
 
     /// <summary>Takes over the turns of instances that are gone (their lease lapsed), oldest first; none when there are none.</summary>
     Task<IReadOnlyList<ConversationMessage>> AdoptAsync();
+
+    /// <summary>
+    /// Forgets the copies of a session's turns: this instance's (its queue forgot them too) and those of instances that are
+    /// gone (no queue mirrors them any more). A live instance's own are its own to forget.
+    /// </summary>
+    Task EraseSessionAsync(string sessionId);
 }
 
 /// <summary>
@@ -37,6 +43,46 @@ internal sealed class RedisTurnOutboxCopy(StreamingChatRedis redis, StreamingCha
         if #turns > 0 then redis.call('SADD', KEYS[3], ARGV[2]) end
         return turns
         """;
+
+    // KEYS: lists of turns. ARGV: a session's id. Removes that session's turns from each list, keeping the others in order;
+    // returns how many went.
+    private const string EraseScript = """
+        local removed = 0
+        for k = 1, #KEYS do
+          local turns = redis.call('LRANGE', KEYS[k], 0, -1)
+          local kept = {}
+          for i = 1, #turns do
+            local ok, turn = pcall(cjson.decode, turns[i])
+            if ok and type(turn) == 'table' and turn['sessionId'] == ARGV[1] then
+              removed = removed + 1
+            else
+              kept[#kept + 1] = turns[i]
+            end
+          end
+          if #kept < #turns then
+            redis.call('DEL', KEYS[k])
+            for i = 1, #kept do redis.call('RPUSH', KEYS[k], kept[i]) end
+          end
+        end
+        return removed
+        """;
+
+    public async Task EraseSessionAsync(string sessionId)
+    {
+        var database = redis.Database;
+        var lists = new List<RedisKey> { ListKey(instance.InstanceId) };
+        foreach (var owner in await database.SetMembersAsync(OwnersKey).ConfigureAwait(false))
+        {
+            var id = owner.ToString();
+            if (id != instance.InstanceId && !await database.KeyExistsAsync(redis.LeaseKey(id)).ConfigureAwait(false))
+            {
+                lists.Add(ListKey(id));
+            }
+        }
+
+        // Every list shares the {outbox} hash tag: one script, on one Redis or a Redis Cluster.
+        await database.ScriptEvaluateAsync(EraseScript, [.. lists], [sessionId]).ConfigureAwait(false);
+    }
 
     public async Task KeepAsync(ConversationMessage turn)
     {

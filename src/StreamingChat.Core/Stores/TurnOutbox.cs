@@ -81,6 +81,11 @@ public sealed class TurnOutbox
     internal async Task WriteAsync(ConversationMessage turn)
     {
         ArgumentNullException.ThrowIfNull(turn);
+        if (IsErased(turn.SessionId))
+        {
+            return; // its session was erased while the answer ended: nothing of it is stored again
+        }
+
         lock (_pending)
         {
             if (_pending.Count > 0)
@@ -143,13 +148,17 @@ public sealed class TurnOutbox
 
                 lock (_pending)
                 {
-                    for (var i = 0; i < batch.Length; i++)
+                    // The batch's turns still queued, from the head (an erasure meanwhile took its session's out, copies too).
+                    var written = batch.ToHashSet();
+                    var copied = 0;
+                    while (_pending.TryPeek(out var head) && written.Remove(head))
                     {
                         _pending.Dequeue();
+                        copied += head.Copied ? 1 : 0;
                     }
 
                     // The copies of these turns go too: as many as were copied (a copy made while Redis was away is missing).
-                    Copy(copy => copy.WrittenAsync(batch.Count(k => k.Copied)));
+                    Copy(copy => copy.WrittenAsync(copied));
                 }
 
                 Log.OutboxFlushed(_logger, batch.Length);
@@ -198,6 +207,51 @@ public sealed class TurnOutbox
 
         return adopted.Count;
     }
+
+    // Sessions erased lately, and until when their turns are refused: an answer stopped by the erasure may still be ending.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _erased = new(StringComparer.Ordinal);
+    private static readonly TimeSpan ErasedFor = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// Forgets the session's turns waiting here and their copies, and refuses its turns for a while (an answer stopped by
+    /// the erasure may still be ending). Called on every instance when a session is erased.
+    /// </summary>
+    internal void EraseSession(string sessionId)
+    {
+        var now = _time.GetTimestamp();
+        _erased[sessionId] = now;
+        if (_erased.Count > 10_000)
+        {
+            foreach (var (erased, at) in _erased)
+            {
+                if (_time.GetElapsedTime(at) > ErasedFor)
+                {
+                    _erased.TryRemove(erased, out _);
+                }
+            }
+        }
+
+        lock (_pending)
+        {
+            var kept = _pending.Where(k => k.Turn.SessionId != sessionId).ToList();
+            if (kept.Count == _pending.Count)
+            {
+                return;
+            }
+
+            _pending.Clear();
+            foreach (var turn in kept)
+            {
+                _pending.Enqueue(turn);
+            }
+
+            // After the copies written before: the copy loses the same turns as the queue, in the same place.
+            Copy(copy => copy.EraseSessionAsync(sessionId));
+        }
+    }
+
+    private bool IsErased(string sessionId)
+        => _erased.TryGetValue(sessionId, out var at) && _time.GetElapsedTime(at) < ErasedFor;
 
     /// <summary>Queues a turn (under the queue's lock) and has it copied after the turns queued before it.</summary>
     private void Keep(ConversationMessage turn)

@@ -35,6 +35,38 @@ public sealed class InMemoryAnswerLogTests
     }
 
     [Fact]
+    public async Task EraseSession_ForgetsItsAnswers_RunningOrEnded_WakesTheirReaders_AndLeavesTheOthers()
+    {
+        var log = Create();
+        await log.CreateAsync(Info("ended"));
+        await log.AppendAsync("ended", Token("a"));
+        await log.EndAsync("ended", Done, MessageStatus.Complete);
+        await log.CreateAsync(Info("running"));
+        await log.AppendAsync("running", Token("b"));
+        await log.CreateAsync(Info("other", session: "s2"));
+        await log.AppendAsync("other", Token("c"));
+        var waiting = log.ReadAsync("running", 1, []).AsTask();
+
+        await log.EraseSessionAsync("s1");
+
+        Assert.Equal(AnswerRead.Missing, await waiting.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Null(await log.GetAsync("ended"));
+        Assert.Null(await log.GetAsync("running"));
+        Assert.Null(await log.GetLatestAsync("s1"));
+        Assert.Equal(AnswerRead.Missing, await log.ReadAsync("ended", 0, []));
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await log.AppendAsync("running", Token("late")));
+        Assert.Equal("other", (await log.GetLatestAsync("s2"))!.Info.MessageId);
+        Assert.Equal(1, log.Count);
+
+        // Its bytes are counted once: erasing and trimming the same answer does not count it twice.
+        await log.EndAsync("other", Done, MessageStatus.Complete);
+        _time.Advance(TimeSpan.FromSeconds(301));
+        await log.CreateAsync(Info("next", session: "s3"));
+        Assert.Equal(1, log.Count);
+        Assert.True(log.Bytes < 1024, $"{log.Bytes} bytes kept");
+    }
+
+    [Fact]
     public async Task Read_WaitsForTheNextAppend_AndIsWokenByIt()
     {
         var log = Create();

@@ -68,7 +68,7 @@ public sealed class RedisAnswerLogServerTests : IAsyncLifetime
         var (a, _) = Log(prefix, "a");
         var (b, _) = Log(prefix, "b");
         var ended = new TaskCompletionSource<string>();
-        a.Connect(_ => default, _ => default, id => ended.TrySetResult(id));
+        a.Connect(_ => default, _ => default, id => ended.TrySetResult(id), _ => { });
         var info = Info();
         await a.CreateAsync(info);
         await a.AppendAsync(info.MessageId, Start(info));
@@ -93,7 +93,7 @@ public sealed class RedisAnswerLogServerTests : IAsyncLifetime
         var (a, _) = Log(prefix, "a", leaseSeconds: 1);
         var (b, _) = Log(prefix, "b", leaseSeconds: 1);
         var lost = new TaskCompletionSource<AnswerSnapshot>();
-        b.Connect(_ => default, snapshot => { lost.TrySetResult(snapshot); return default; }, _ => { });
+        b.Connect(_ => default, snapshot => { lost.TrySetResult(snapshot); return default; }, _ => { }, _ => { });
         Assert.True(await a.RenewLeaseAsync());
         var info = Info();
         await a.CreateAsync(info);

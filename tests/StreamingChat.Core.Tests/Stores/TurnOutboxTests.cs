@@ -39,6 +39,26 @@ public sealed class TurnOutboxTests
     }
 
     [Fact]
+    public async Task EraseSession_DropsItsWaitingTurns_RefusesItsLaterOnes_AndKeepsTheOthersInOrder()
+    {
+        var outbox = Create();
+        _store.Away = true;
+        await outbox.WriteAsync(Turn("1"));
+        await outbox.WriteAsync(Turn("2", session: "erased"));
+        await outbox.WriteAsync(Turn("3"));
+        await outbox.WriteAsync(Turn("4", session: "erased"));
+
+        outbox.EraseSession("erased");
+        await outbox.WriteAsync(Turn("5", session: "erased")); // an answer stopped by the erasure, ending late
+        _store.Away = false;
+        await outbox.WriteAsync(Turn("6", session: "erased"));
+
+        Assert.Equal(2, outbox.Pending);
+        Assert.True(await outbox.FlushAsync());
+        Assert.Equal(["1", "3"], _store.Written.Select(m => m.MessageId));
+    }
+
+    [Fact]
     public async Task Full_RefusesNewQuestions_AndHealthSaysSo()
     {
         var outbox = Create(maxTurns: 2);

@@ -18,6 +18,9 @@ public abstract class SharedAnswersTests(MongoServerFixture mongo) : IAsyncLifet
     protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private readonly ConcurrentDictionary<string, string> _sessionKeys = new(StringComparer.Ordinal);
     private readonly string _keyPrefix = $"t{Guid.NewGuid():N}:"; // tests that share a Redis share no key
+
+    /// <summary>The prefix of every key this test's instances write.</summary>
+    protected string KeyPrefix => _keyPrefix;
     private string _database = null!;
 
     protected FakeOpenAIServer Upstream { get; private set; } = null!;
@@ -370,6 +373,74 @@ public sealed class SharedAnswersServerTests(MongoServerFixture mongo) : SharedA
         var request = Request(HttpMethod.Post, "/api/chat/query/stream", sessionId);
         request.Content = JsonContent.Create(new { query = "Count for me", chatbotId = "demo", sessionId });
         return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+    }
+
+    [Fact]
+    public async Task SessionDeletedOnB_EveryUrlThatServedItsAnswersIs404OnBothInstances_AndRedisHoldsNothingOfIt()
+    {
+        string[] settings = ["--StreamingChat:RateLimiting:PermitsPerMinutePerSession=50"];
+        await using var a = await StartAsync(settings);
+        await using var b = await StartAsync(settings);
+        using var clientA = Client(a);
+        using var clientB = Client(b);
+
+        // Two answers ended on A, and a third still running there when B is asked to erase the session.
+        Upstream.Default = Paced(3, 5);
+        var urls = new List<string>();
+        var ids = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await PostAsync(clientA, "erase-me");
+            urls.Add(response.Headers.Location!.OriginalString);
+            ids.Add((await ReadAsync(response))[0].Data.GetProperty("messageId").GetString()!);
+        }
+
+        Upstream.Default = Paced(1000, 30);
+        using (var third = await PostAsync(clientA, "erase-me"))
+        {
+            urls.Add(third.Headers.Location!.OriginalString);
+            ids.Add((await ReadAsync(third, e => e.Id == "3"))[0].Data.GetProperty("messageId").GetString()!);
+        }
+
+        using var delete = Request(HttpMethod.Delete, "/api/chat/sessions/erase-me", "erase-me");
+        using var deleted = await clientB.SendAsync(delete);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+
+        // Every URL that served the answers, on both instances, with the session's key or the answer's resume token.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5); // the other instance hears of the erasure within moments
+        foreach (var client in new[] { clientB, clientA })
+        {
+            foreach (var path in urls.Concat(ids.SelectMany(id => new[] { $"/api/chat/answers/{id}", $"/api/chat/answers/{id}/stream" })).Append("/api/chat/sessions/erase-me").Append("/api/chat/ui/erase-me/stream"))
+            {
+                while (true)
+                {
+                    using var request = Request(HttpMethod.Get, path, "erase-me");
+                    using var response = await client.SendAsync(request);
+                    if (response.StatusCode == HttpStatusCode.NotFound || DateTime.UtcNow > deadline)
+                    {
+                        Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{path} on {client.BaseAddress}: {(int)response.StatusCode}");
+                        break;
+                    }
+
+                    await Task.Delay(100);
+                }
+            }
+
+            foreach (var id in ids)
+            {
+                using var stop = Request(HttpMethod.Post, $"/api/chat/answers/{id}/stop", "erase-me");
+                using var stopped = await client.SendAsync(stop);
+                Assert.Equal(HttpStatusCode.NotFound, stopped.StatusCode);
+            }
+        }
+
+        // Redis: no key names the session or any of its answers, and no running answer is left under their ids.
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(RedisConnection);
+        var keys = redis.GetServer(redis.GetEndPoints()[0]).Keys(pattern: "*").Select(k => k.ToString()).ToList();
+        Assert.Contains(keys, k => k.StartsWith(KeyPrefix, StringComparison.Ordinal)); // the instances' own keys are there
+        Assert.DoesNotContain(keys, k => k.Contains("erase-me", StringComparison.Ordinal) || ids.Any(id => k.Contains(id, StringComparison.Ordinal)));
+        var running = await redis.GetDatabase().HashKeysAsync(KeyPrefix + "{answers}:running");
+        Assert.DoesNotContain(running, field => ids.Contains(field.ToString()));
     }
 
     [Fact]
