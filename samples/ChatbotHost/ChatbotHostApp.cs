@@ -4,7 +4,6 @@ using System.Diagnostics.Metrics;
 using ChatbotHost.ChatCompletions;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -50,9 +49,9 @@ public static class ChatbotHostApp
     {
         var app = CreateBuilder(args).Build();
 
-        // Behind nginx on the same machine: the caller's address (rate limits, logs) comes from X-Forwarded-For, trusted
-        // from loopback proxies only (ForwardedHeadersOptions' default).
-        app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });
+        // Behind a proxy: the caller's address (rate limits, logs) comes from X-Forwarded-For, believed from the proxies
+        // StreamingChat:ForwardedHeaders names (loopback when it names none: nginx on the same machine).
+        app.UseStreamingChatForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
 

@@ -36,7 +36,10 @@ public static class ChatbotHostCli
                     Usage: ChatbotHost [verb] [--key=value ...]
 
                       (no verb)         run the service (http://localhost:5000 unless --urls or ASPNETCORE_URLS says otherwise)
-                      validate-config   check every option; prints what is wrong (never a secret); exit 1 on an error
+                      validate-config [--url URL]
+                                        check every option; prints what is wrong (never a secret); exit 1 on an error.
+                                        With --url, also asks that running instance whether forwarded headers came from
+                                        a peer it does not trust (a proxy missing from StreamingChat:ForwardedHeaders)
                       migrate           run the pending MongoDB migrations and match the retention index; idempotent
                       verify-indexes    list every expected MongoDB index and pending migration; exit 1 when any is missing
                       chatbots list                  list the chatbots
@@ -84,6 +87,10 @@ public static class ChatbotHostCli
                 if (failures.Count == 0)
                 {
                     await WriteSummaryAsync(app.Services, output).ConfigureAwait(false);
+                    if (CliArguments.Parse(args).Options.TryGetValue("url", out var url) && url.Length > 0)
+                    {
+                        await CheckRunningInstanceAsync(app.Services, url, output).ConfigureAwait(false);
+                    }
                 }
             }
         }
@@ -140,15 +147,72 @@ public static class ChatbotHostCli
             await output.WriteLineAsync("Warning: StreamingChat:Sessions:Ownership is None outside Development: any caller who knows a session id can read and add to it. Use it only behind a gateway that authorizes callers.").ConfigureAwait(false);
         }
 
+        await WriteForwardedHeadersAsync(services, output).ConfigureAwait(false);
         var keyCount = admin.ApiKeys.Count + admin.NamedApiKeys.Count;
         await output.WriteLineAsync($"Admin: {(keyCount == 0 ? "no key (admin endpoints closed)" : $"{keyCount} key{(keyCount == 1 ? "" : "s")}")}; operator reads {(admin.ProtectReads ? "need the admin key" : "open")}").ConfigureAwait(false);
         var mongo = services.GetService<StreamingChat.Mongo.StreamingChatMongo>();
         var redis = services.GetService<StreamingChatRedis>();
         await output.WriteLineAsync($"Stores: {(mongo is null ? "in memory" : "MongoDB, database " + mongo.Options.EffectiveDatabase)}; shared state: {(redis is null ? "in memory" : "Redis")}").ConfigureAwait(false);
+        if (SharedStateWarning(services) is { } shared)
+        {
+            await output.WriteLineAsync(shared).ConfigureAwait(false);
+        }
         if (mongo is null)
         {
             var chatbots = await services.GetRequiredService<IChatbotStore>().ListAsync().ConfigureAwait(false);
             await output.WriteLineAsync($"Chatbots (in memory): {string.Join(", ", chatbots.Select(c => c.Enabled ? c.Id : c.Id + " (disabled)"))}").ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Answers shared by every instance through Redis while each instance keeps its conversations in its own memory: a
+    /// session's history then depends on which instance answers. Null when that is not so.
+    /// </summary>
+    internal static string? SharedStateWarning(IServiceProvider services)
+        => services.GetService<StreamingChatRedis>() is not null
+            && services.GetRequiredService<IOptions<AnswerOptions>>().Value.Shared
+            && services.GetRequiredService<IConversationStore>() is InMemoryConversationStore
+            ? "Warning: answers are shared through Redis but conversations are kept in each instance's memory: an instance answers a session with only the history it has seen itself. Configure MongoDB (ConnectionStrings:Mongo) for several instances."
+            : null;
+
+    /// <summary>Which proxies' forwarded headers are believed, and a warning where that looks wrong.</summary>
+    private static async Task WriteForwardedHeadersAsync(IServiceProvider services, TextWriter output)
+    {
+        var trusted = services.GetRequiredService<IOptions<TrustedProxyOptions>>().Value;
+        var listed = trusted.KnownNetworks.Concat(trusted.KnownProxies).ToList();
+        await output.WriteLineAsync($"Forwarded headers: believed from {(listed.Count == 0 ? "loopback only" : string.Join(", ", listed))}").ConfigureAwait(false);
+        if (listed.Count == 0 && !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST")))
+        {
+            await output.WriteLineAsync("Warning: this runs in Kubernetes, where the ingress is another pod, but forwarded headers are believed from loopback only: every anonymous caller counts as the ingress's address (one limit for all). Set StreamingChat:ForwardedHeaders:KnownNetworks to the pod network.").ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Asks a running instance whether forwarded headers reached it from peers it does not trust.</summary>
+    private static async Task CheckRunningInstanceAsync(IServiceProvider services, string url, TextWriter output)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/metrics/streaming");
+        var admin = services.GetRequiredService<IOptions<AdminOptions>>().Value;
+        if (admin.ApiKeys.Concat(admin.NamedApiKeys.Values).FirstOrDefault() is { } key)
+        {
+            request.Headers.Add(StreamingChatAdmin.KeyHeader, key);
+        }
+
+        try
+        {
+            using var response = await http.SendAsync(request).ConfigureAwait(false);
+            response.EnsureSuccessStatusCode();
+            using var body = await System.Text.Json.JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync().ConfigureAwait(false)).ConfigureAwait(false);
+            var forwarded = body.RootElement.GetProperty("forwardedHeaders");
+            var count = forwarded.GetProperty("untrustedRequests").GetInt64();
+            var peers = string.Join(", ", forwarded.GetProperty("untrustedPeers").EnumerateArray().Select(p => p.GetString()));
+            await output.WriteLineAsync(count == 0
+                ? $"Running instance {url}: no forwarded headers from an untrusted peer."
+                : $"Warning: the running instance {url} got forwarded headers from peers it does not trust ({count} requests, from {peers}). If these are your proxies, every caller behind them counts as one address: add them to StreamingChat:ForwardedHeaders:KnownNetworks or :KnownProxies.").ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            await output.WriteLineAsync($"Warning: the running instance {url} could not be asked ({ex.GetType().Name}).").ConfigureAwait(false);
         }
     }
 

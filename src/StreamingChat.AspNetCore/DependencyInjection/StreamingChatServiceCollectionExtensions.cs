@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -34,6 +36,7 @@ public static class StreamingChatServiceCollectionExtensions
         services.TryAddSingleton<ChatAdmission>();
         AddCallers(services, configuration);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DrainOnShutdown>());
+        AddTrustedProxies(services, configuration);
         services.TryAddSingleton<InstanceDirectory>();
         services.TryAddSingleton<ServiceSeries>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, InstanceReporter>());
@@ -68,6 +71,38 @@ public static class StreamingChatServiceCollectionExtensions
             };
         });
         return services.AddStreamingChatCore(configuration);
+    }
+
+    /// <summary>
+    /// The proxies whose forwarded headers are believed (<see cref="TrustedProxyOptions"/>), as ASP.NET Core's
+    /// <see cref="ForwardedHeadersOptions"/>: <c>UseStreamingChatForwardedHeaders()</c> applies them.
+    /// </summary>
+    private static void AddTrustedProxies(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<TrustedProxyOptions>().Bind(configuration.GetSection(TrustedProxyOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TrustedProxyOptions>, TrustedProxyOptionsValidator>());
+        services.TryAddSingleton<UntrustedForwardedHeaders>();
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<TrustedProxyOptions>>((forwarded, trusted) =>
+        {
+            var options = trusted.Value;
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            forwarded.ForwardLimit = options.ForwardLimit;
+            if (options.IsConfigured)
+            {
+                // Exactly what is configured: the loopback defaults go (a local proxy is listed like any other).
+                forwarded.KnownIPNetworks.Clear();
+                forwarded.KnownProxies.Clear();
+                foreach (var network in options.Networks)
+                {
+                    forwarded.KnownIPNetworks.Add(network);
+                }
+
+                foreach (var proxy in options.Proxies)
+                {
+                    forwarded.KnownProxies.Add(proxy);
+                }
+            }
+        });
     }
 
     /// <summary>

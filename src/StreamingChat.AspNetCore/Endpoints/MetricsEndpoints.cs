@@ -98,6 +98,7 @@ internal static class MetricsEndpoints
         var metrics = services.GetRequiredService<StreamingChatMetrics>();
         var instance = services.GetRequiredService<StreamingChatInstance>();
         var process = services.GetRequiredService<ProcessFigures>();
+        var untrusted = services.GetRequiredService<UntrustedForwardedHeaders>();
         var figures = metrics.ReadWindow();
         return ChatJson.WriteResponseAsync(context, json =>
         {
@@ -163,6 +164,18 @@ internal static class MetricsEndpoints
             json.WriteNumber("memoryLimitBytes"u8, process.MemoryLimitBytes);
             json.WriteNumber("cpuPercent"u8, Math.Round(process.CpuShare * 100, 1));
             json.WriteNumber("gcHeapBytes"u8, ProcessFigures.GcHeapBytes);
+            json.WriteEndObject();
+
+            // Forwarded headers that were not believed: a proxy missing from StreamingChat:ForwardedHeaders, or a spoof.
+            json.WriteStartObject("forwardedHeaders"u8);
+            json.WriteNumber("untrustedRequests"u8, untrusted.Requests);
+            json.WriteStartArray("untrustedPeers"u8);
+            foreach (var peer in untrusted.Peers.Order(StringComparer.Ordinal).Take(20))
+            {
+                json.WriteStringValue(peer);
+            }
+
+            json.WriteEndArray();
             json.WriteEndObject();
 
             json.WriteEndObject();

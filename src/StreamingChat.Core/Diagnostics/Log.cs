@@ -44,6 +44,9 @@ internal static partial class Log
     [LoggerMessage(1110, LogLevel.Warning, "Reading chatbot {ChatbotId} through the cache failed; reading the store directly.")]
     public static partial void ChatbotCacheFailed(ILogger logger, string chatbotId, Exception exception);
 
+    [LoggerMessage(1111, LogLevel.Warning, "Answers are shared through Redis but conversations are kept in this instance's memory: each instance answers a session with only the history it has seen itself. Configure a conversation store every instance shares (AddMongoStores()).")]
+    public static partial void ConversationsNotShared(ILogger logger);
+
     [LoggerMessage(1007, LogLevel.Error, "Producing an answer failed (chatbot {ChatbotId}); it ends with internal_error.")]
     public static partial void AnswerProducerFailed(ILogger logger, string chatbotId, Exception exception);
 

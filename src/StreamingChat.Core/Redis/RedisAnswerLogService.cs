@@ -10,12 +10,16 @@ namespace StreamingChat.Core;
 /// <see cref="AnswerOptions.LeaseSeconds"/>, listens for stops asked by other instances, sweeps for running answers whose
 /// producer's lease lapsed, writes again what Redis missed while it was away, and drops idle subscriptions.
 /// </summary>
-internal sealed class RedisAnswerLogService(RedisAnswerLog log, StreamingChatRedis redis, IOptionsMonitor<AnswerOptions> options, TimeProvider time, ILogger<RedisAnswerLogService> logger) : BackgroundService
+internal sealed class RedisAnswerLogService(RedisAnswerLog log, StreamingChatRedis redis, IOptionsMonitor<AnswerOptions> options, IConversationStore conversations, TimeProvider time, ILogger<RedisAnswerLogService> logger) : BackgroundService
 {
     private bool _subscribed;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (options.CurrentValue.Shared && conversations is InMemoryConversationStore)
+        {
+            Log.ConversationsNotShared(logger);
+        }
 
         // The lease is held before the first answer starts, so no reader ever finds an answer without a live producer.
         var bound = TimeSpan.FromMilliseconds(redis.Options.TimeoutMilliseconds);

@@ -11,7 +11,7 @@ namespace StreamingChat.IntegrationTests;
 /// Protection key), and what it printed until then read for warnings: none on a fresh clone's settings, and none with
 /// Redis when the key ring is protected by a certificate.
 /// </summary>
-public sealed class CleanStartServerTests
+public sealed class CleanStartServerTests(MongoServerFixture mongo) : IClassFixture<MongoServerFixture>
 {
     [Fact]
     public async Task FreshSettings_StartAndAnswer_WithoutAWarning()
@@ -25,6 +25,9 @@ public sealed class CleanStartServerTests
     public async Task WithRedis_AndTheKeyRingProtectedByACertificate_StartAndAnswer_WithoutAWarning()
     {
         await using var redis = await RedisTestServer.StartAsync();
+        var database = mongo.NewDatabase("clean-start");
+        var (migrated, migrateOutput) = await HostProcess.RunToEndAsync("migrate", $"--ConnectionStrings:Mongo={database}");
+        Assert.True(migrated == 0, migrateOutput);
         var folder = Directory.CreateTempSubdirectory("streamingchat-dp-").FullName;
         try
         {
@@ -36,6 +39,7 @@ public sealed class CleanStartServerTests
 
             await using var host = await HostProcess.StartAsync(
                 $"--StreamingChat:Redis:ConnectionString={redis.ConnectionString}",
+                $"--ConnectionStrings:Mongo={database}",
                 $"--StreamingChat:DataProtection:CertificatePath={path}",
                 "--StreamingChat:DataProtection:CertificatePassword=test-password");
             await AskAsync(host);
@@ -45,6 +49,15 @@ public sealed class CleanStartServerTests
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task WithRedisButConversationsInMemory_WarnsThatEachInstanceKeepsItsOwnHistory()
+    {
+        await using var redis = await RedisTestServer.StartAsync();
+        await using var host = await HostProcess.StartAsync($"--StreamingChat:Redis:ConnectionString={redis.ConnectionString}");
+        await AskAsync(host);
+        Assert.Contains("Answers are shared through Redis but conversations are kept in this instance's memory", host.Output, StringComparison.Ordinal);
     }
 
     private static async Task AskAsync(HostProcess host)

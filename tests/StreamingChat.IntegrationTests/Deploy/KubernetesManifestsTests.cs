@@ -110,6 +110,7 @@ public sealed class KubernetesManifestsTests
             .Select(p => $"--{p.Key.Replace("__", ":", StringComparison.Ordinal)}={p.Value}")
             .ToList();
         Assert.Contains("--StreamingChat:Drain:TimeoutSeconds=30", settings);
+        Assert.Contains("--StreamingChat:ForwardedHeaders:KnownNetworks:0=10.0.0.0/8", settings); // the ingress is another pod
 
         // The secret's keys, with real-looking values instead of the placeholders (the host would refuse those).
         var secret = Map(Load("secret.example.yaml"), "stringData").Children.Select(p => ((YamlScalarNode)p.Key).Value!).ToList();
