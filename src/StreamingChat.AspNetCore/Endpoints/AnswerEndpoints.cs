@@ -18,11 +18,15 @@ internal static class AnswerEndpoints
     public static string ResumeUrl(string messageId, string token)
         => "/api/chat/answers/" + Uri.EscapeDataString(messageId) + "/stream?resumeToken=" + Uri.EscapeDataString(token);
 
+    /// <summary>The highest id an event can have: an answer's log numbers its events with 32-bit indexes.</summary>
+    internal const long MaxEventId = int.MaxValue - 1;
+
     /// <summary>
-    /// The id of the last event the caller has: the <c>Last-Event-ID</c> header, else (when <paramref name="fromQuery"/>)
-    /// the <c>lastEventId</c> query parameter; null when neither is a whole number.
+    /// Reads the id of the last event the caller has: the <c>Last-Event-ID</c> header, else (when <paramref name="fromQuery"/>)
+    /// the <c>lastEventId</c> query parameter; null when neither is a whole number. False, with the 400 to answer, for a
+    /// number no event can have.
     /// </summary>
-    public static long? LastEventId(HttpRequest request, bool fromQuery)
+    public static bool TryReadLastEventId(HttpRequest request, bool fromQuery, out long? lastEventId, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out IResult? refusal)
     {
         var value = request.Headers[LastEventIdHeader].ToString();
         if (value.Length == 0 && fromQuery)
@@ -30,13 +34,32 @@ internal static class AnswerEndpoints
             value = request.Query["lastEventId"].ToString();
         }
 
-        return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+        refusal = null;
+        lastEventId = null;
+        if (value.Length > 0 && value.AsSpan().IndexOfAnyExceptInRange('0', '9') < 0)
+        {
+            if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id > MaxEventId)
+            {
+                refusal = JsonBody.Invalid(LastEventIdHeader, $"The Last-Event-ID must be an event's id: a whole number from 0 to {MaxEventId}.");
+                return false;
+            }
+
+            lastEventId = id;
+        }
+
+        return true;
     }
 
     /// <summary><c>GET /api/chat/answers/{messageId}/stream</c>: the events after <c>Last-Event-ID</c>, then live ones to the end.</summary>
     public static async Task StreamAsync(string messageId, HttpContext context, ChatPipeline pipeline, ResumeTokens tokens, IOptionsMonitor<ChatStreamOptions> options)
     {
-        var fromId = LastEventId(context.Request, fromQuery: true) is { } seen ? seen + 1 : 0;
+        if (!TryReadLastEventId(context.Request, fromQuery: true, out var seen, out var refusal))
+        {
+            await refusal.ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        var fromId = seen is { } last ? last + 1 : 0;
         var retryMs = options.CurrentValue.RetryMilliseconds;
         if (await pipeline.Answers.GetAsync(messageId, context.RequestAborted).ConfigureAwait(false) is { } answer)
         {

@@ -94,11 +94,18 @@ internal static partial class ChatEndpoints
         // One answer at a time per session, so turns are stored in order; a client retrying the question it asked
         // (Last-Event-ID, as fetch-event-source sends it) resumes that answer rather than asking the model again.
         var pipeline = services.GetRequiredService<ChatPipeline>();
+        long? seen = null;
+        if (validate is null && !AnswerEndpoints.TryReadLastEventId(context.Request, fromQuery: false, out seen, out var badLastEventId))
+        {
+            await badLastEventId.ExecuteAsync(context).ConfigureAwait(false);
+            return null;
+        }
+
         if (await pipeline.Answers.GetLatestAsync(session.SessionId, cancellationToken).ConfigureAwait(false) is { } latest)
         {
-            if (validate is null && AnswerEndpoints.LastEventId(context.Request, fromQuery: false) is { } seen && latest.Info.Question == query.Query && latest.Info.Owner == session.Owner)
+            if (seen is { } last && latest.Info.Question == query.Query && latest.Info.Owner == session.Owner)
             {
-                return new Admitted(new AnswerResume(latest, seen + 1));
+                return new Admitted(new AnswerResume(latest, last + 1));
             }
 
             if (latest.IsRunning)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
@@ -51,7 +52,17 @@ internal static partial class ChatQueryReader
         var reader = request.BodyReader;
         while (true)
         {
-            var read = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            ReadResult read;
+            try
+            {
+                read = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (BadHttpRequestException ex)
+            {
+                // The server refused the body as it came (too slow: 408; cut short): the client is told, nothing is logged as a failure.
+                return new(null, JsonBody.BodyRefused(ex));
+            }
+
             var buffer = read.Buffer;
             if (buffer.Length > MaxBodyBytes)
             {
@@ -101,9 +112,14 @@ internal static partial class ChatQueryReader
 
         using (document)
         {
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                ? validate(document.RootElement, maxQueryLength)
-                : Invalid(BodyKey, "The body must be a JSON object.");
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return Invalid(BodyKey, "The body must be a JSON object.");
+            }
+
+            return JsonText.FirstInvalidString(body) is { } where
+                ? Invalid(where, "The text is not valid Unicode (invalid UTF-8, or half a surrogate pair).")
+                : validate(document.RootElement, maxQueryLength);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using StreamingChat.Core;
 
 namespace StreamingChat.AspNetCore;
 
@@ -29,14 +30,21 @@ internal static class JsonBody
 
         using var body = new MemoryStream();
         var buffer = new byte[Math.Min(maxBytes + 1, 16 * 1024)];
-        int read;
-        while ((read = await request.Body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        try
         {
-            body.Write(buffer, 0, read);
-            if (body.Length > maxBytes)
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
-                return (null, ChatProblems.PayloadTooLarge(maxBytes));
+                body.Write(buffer, 0, read);
+                if (body.Length > maxBytes)
+                {
+                    return (null, ChatProblems.PayloadTooLarge(maxBytes));
+                }
             }
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return (null, BodyRefused(ex));
         }
 
         if (body.Length == 0 && optional)
@@ -46,16 +54,31 @@ internal static class JsonBody
 
         try
         {
-            using var document = JsonDocument.Parse(body.GetBuffer().AsMemory(0, (int)body.Length));
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                ? (document.RootElement.Clone(), null)
-                : (null, Invalid("body", "The body must be a JSON object."));
+            var bytes = body.GetBuffer().AsMemory(0, (int)body.Length);
+            using var document = JsonDocument.Parse(bytes);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return (null, Invalid("body", "The body must be a JSON object."));
+            }
+
+            return JsonText.FirstInvalidString(new System.Buffers.ReadOnlySequence<byte>(bytes)) is { } where
+                ? (null, Invalid(where, "The text is not valid Unicode (invalid UTF-8, or half a surrogate pair)."))
+                : (document.RootElement.Clone(), null);
         }
         catch (JsonException)
         {
             return (null, Invalid("body", "The body is not valid JSON."));
         }
     }
+
+    /// <summary>
+    /// The refusal for a body the server stopped reading (Kestrel's <see cref="BadHttpRequestException"/>): its status, 408
+    /// for a body sent too slowly, as <c>invalid_request</c>.
+    /// </summary>
+    public static IResult BodyRefused(BadHttpRequestException exception)
+        => ChatProblems.Problem(exception.StatusCode, ChatErrorCodes.InvalidRequest,
+            exception.StatusCode == StatusCodes.Status408RequestTimeout ? "The body came too slowly." : "The body could not be read.",
+            exception.StatusCode == StatusCodes.Status408RequestTimeout ? "The server stopped waiting for the rest of the body; send it again." : "The request's body was refused by the server.");
 
     /// <summary>A 400 naming one field.</summary>
     public static IResult Invalid(string field, string message)
