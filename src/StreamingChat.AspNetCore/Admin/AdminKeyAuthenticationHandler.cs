@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 using StreamingChat.Core;
 
 namespace StreamingChat.AspNetCore;
@@ -30,22 +31,22 @@ internal sealed class AdminKeyAuthenticationHandler(
 {
     private const string RefusalItem = "StreamingChat.AdminRefusal";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         // Only where an endpoint asks for the admin key: when this is the application's only scheme, ASP.NET Core runs it
         // for every request, and a chat client's own bearer token is not a wrong admin key.
         if (Context.GetEndpoint()?.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => a.Policy == StreamingChatAdmin.Policy) != true)
         {
-            return Task.FromResult(AuthenticateResult.NoResult());
+            return AuthenticateResult.NoResult();
         }
 
         var presented = PresentedKey(Request);
         var address = ChatCallers.AddressKey(Context);
-        if (failedAttempts.IsBlocked(address))
+        if (await failedAttempts.IsBlockedAsync(address).ConfigureAwait(false))
         {
             Context.Items[RefusalItem] = AdminKeyResult.Unauthorized;
             Context.Items[RefusalItem + ".Throttled"] = true;
-            return Task.FromResult(AuthenticateResult.Fail("Too many wrong admin keys from this address."));
+            return AuthenticateResult.Fail("Too many wrong admin keys from this address.");
         }
 
         var (result, name) = verifier.Verify(presented);
@@ -54,13 +55,13 @@ internal sealed class AdminKeyAuthenticationHandler(
         {
             case AdminKeyResult.Accepted:
                 var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, name!)], Scheme.Name);
-                return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name)));
+                return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
             case AdminKeyResult.Unauthorized when presented is not null:
-                failedAttempts.Record(address);
+                await failedAttempts.RecordAsync(address).ConfigureAwait(false);
                 AdminLog.WrongKey(Logger, address, Request.Path.Value ?? "/");
-                return Task.FromResult(AuthenticateResult.Fail("The admin key is not valid."));
+                return AuthenticateResult.Fail("The admin key is not valid.");
             default:
-                return Task.FromResult(AuthenticateResult.NoResult());
+                return AuthenticateResult.NoResult();
         }
     }
 
@@ -101,32 +102,89 @@ internal sealed class AdminKeyAuthenticationHandler(
     }
 }
 
-/// <summary>Wrong admin keys per client address over a sliding minute, on System.Threading.RateLimiting's limiter.</summary>
+/// <summary>
+/// Wrong admin keys per client address over a sliding minute, counted by every instance together: in Redis when it is
+/// configured (a counter per address and ten-second segment, the last six summed), else, and while Redis cannot be reached,
+/// in this process (System.Threading.RateLimiting's sliding window). Counted here rather than with a rate-limiting library:
+/// a limiter takes a permit before the work, while a wrong key is known only after it, and an address that reached the limit
+/// must be refused even with the right key.
+/// </summary>
 internal sealed class AdminFailedAttempts : IDisposable
 {
+    private const int SegmentSeconds = 10;
+    private const int Segments = 6;
     private readonly PartitionedRateLimiter<string> _failures;
+    private readonly int _limit;
+    private readonly StreamingChatRedis? _redis;
+    private readonly TimeProvider _time;
+    private readonly ILogger<AdminFailedAttempts> _logger;
 
-    public AdminFailedAttempts(IOptions<AdminOptions> options)
+    public AdminFailedAttempts(IOptions<AdminOptions> options, IServiceProvider services, TimeProvider time, ILogger<AdminFailedAttempts> logger)
     {
-        var limit = Math.Max(1, options.Value.MaxFailedAttemptsPerMinute);
+        _limit = Math.Max(1, options.Value.MaxFailedAttemptsPerMinute);
+        _redis = services.GetService(typeof(StreamingChatRedis)) as StreamingChatRedis;
+        _time = time;
+        _logger = logger;
         _failures = PartitionedRateLimiter.Create<string, string>(address => RateLimitPartition.GetSlidingWindowLimiter(address, _ => new SlidingWindowRateLimiterOptions
         {
-            PermitLimit = limit,
+            PermitLimit = _limit,
             Window = TimeSpan.FromMinutes(1),
-            SegmentsPerWindow = 6,
+            SegmentsPerWindow = Segments,
             QueueLimit = 0,
             AutoReplenishment = true,
         }), StringComparer.Ordinal);
     }
 
     /// <summary>How long a blocked address is told to wait: one segment of the window.</summary>
-    public int RetryAfterSeconds => 10;
+    public int RetryAfterSeconds => SegmentSeconds;
 
-    /// <summary>Whether the address has used up its wrong attempts for now.</summary>
-    public bool IsBlocked(string address) => _failures.GetStatistics(address) is { CurrentAvailablePermits: <= 0 };
+    /// <summary>Whether the address has used up its wrong attempts for now, on every instance together.</summary>
+    public async ValueTask<bool> IsBlockedAsync(string address)
+    {
+        if (_redis is { IsConnected: true } redis)
+        {
+            try
+            {
+                var counts = await redis.Database.StringGetAsync([.. Keys(address)]).ConfigureAwait(false);
+                return counts.Sum(c => (long?)c ?? 0) >= _limit;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                LimitsLog.SharedLimitUnavailable(_logger, ex.GetType().Name);
+            }
+        }
+
+        return _failures.GetStatistics(address) is { CurrentAvailablePermits: <= 0 };
+    }
 
     /// <summary>Counts one wrong attempt.</summary>
-    public void Record(string address) => _failures.AttemptAcquire(address).Dispose();
+    public async ValueTask RecordAsync(string address)
+    {
+        _failures.AttemptAcquire(address).Dispose();
+        if (_redis is { IsConnected: true } redis)
+        {
+            try
+            {
+                var key = Keys(address)[0];
+                var batch = redis.Database.CreateBatch();
+                var counted = batch.StringIncrementAsync(key);
+                var expiry = batch.KeyExpireAsync(key, TimeSpan.FromSeconds((Segments + 1) * SegmentSeconds));
+                batch.Execute();
+                await Task.WhenAll(counted, expiry).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                LimitsLog.SharedLimitUnavailable(_logger, ex.GetType().Name);
+            }
+        }
+    }
+
+    /// <summary>The address's counters for the current segment and the five before it, under one hash tag.</summary>
+    private RedisKey[] Keys(string address)
+    {
+        var segment = _time.GetUtcNow().ToUnixTimeSeconds() / SegmentSeconds;
+        return [.. Enumerable.Range(0, Segments).Select(i => _redis!.Key($"admin-failures:{{{address}}}:{segment - i}"))];
+    }
 
     public void Dispose() => _failures.Dispose();
 }

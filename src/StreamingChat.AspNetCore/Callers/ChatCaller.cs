@@ -12,16 +12,23 @@ namespace StreamingChat.AspNetCore;
 /// </summary>
 /// <param name="UserId">The signed-in user's id (<c>NameIdentifier</c>, else <c>sub</c>, else the name); null when anonymous.</param>
 /// <param name="Address">The client's address as counted for limits: IPv4, or an IPv6 /64 prefix.</param>
-internal sealed record ChatCaller(string? UserId, string Address)
+/// <param name="Issuer">Who vouched for <paramref name="UserId"/>: its claim's issuer (a token's <c>iss</c>); null when anonymous.</param>
+internal sealed record ChatCaller(string? UserId, string Address, string? Issuer = null)
 {
     /// <summary>Whether the caller is signed in.</summary>
     public bool IsSignedIn => UserId is not null;
 
-    /// <summary>The key the caller's limits are kept under: <c>user:{id}</c> or <c>addr:{address}</c>.</summary>
-    public string LimitKey => UserId is null ? "addr:" + Address : "user:" + UserId;
+    /// <summary>
+    /// The signed-in user as the service knows them: the id and its issuer (escaped, so no two pairs read alike), since two
+    /// issuers may each have a user of the same id. Null when anonymous.
+    /// </summary>
+    internal string? UserKey => UserId is null ? null : UserId + "@" + Uri.EscapeDataString(Issuer ?? "");
 
-    /// <summary>The owner recorded for a session the signed-in caller starts.</summary>
-    internal string? UserOwner => UserId is null ? null : "user:" + UserId;
+    /// <summary>The key the caller's limits are kept under: <c>user:{id}@{issuer}</c> or <c>addr:{address}</c>.</summary>
+    public string LimitKey => UserKey is { } user ? "user:" + user : "addr:" + Address;
+
+    /// <summary>The owner recorded for a session the signed-in caller starts: <c>user:{id}@{issuer}</c>.</summary>
+    internal string? UserOwner => UserKey is { } user ? "user:" + user : null;
 }
 
 /// <summary>Resolves the <see cref="ChatCaller"/> of a request: the one place that says who a caller is.</summary>
@@ -36,13 +43,17 @@ internal static class ChatCallers
             return caller;
         }
 
-        caller = new ChatCaller(UserId(context.User), AddressKey(context));
+        var (userId, issuer) = SignedIn(context.User);
+        caller = new ChatCaller(userId, AddressKey(context), issuer);
         context.Items[ItemKey] = caller;
         return caller;
     }
 
     /// <summary>The signed-in user's id from any identity but the admin key's; null when nobody is signed in.</summary>
-    internal static string? UserId(ClaimsPrincipal user)
+    internal static string? UserId(ClaimsPrincipal user) => SignedIn(user).UserId;
+
+    /// <summary>The signed-in user's id and the issuer of the claim it came from; nulls when nobody is signed in.</summary>
+    internal static (string? UserId, string? Issuer) SignedIn(ClaimsPrincipal user)
     {
         foreach (var identity in user.Identities)
         {
@@ -51,14 +62,19 @@ internal static class ChatCallers
                 continue;
             }
 
-            var id = identity.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? identity.FindFirst("sub")?.Value ?? identity.Name;
-            if (!string.IsNullOrEmpty(id))
+            var claim = identity.FindFirst(ClaimTypes.NameIdentifier) ?? identity.FindFirst("sub");
+            if (claim is { Value.Length: > 0 })
             {
-                return id;
+                return (claim.Value, claim.Issuer);
+            }
+
+            if (!string.IsNullOrEmpty(identity.Name))
+            {
+                return (identity.Name, identity.FindFirst(identity.NameClaimType)?.Issuer);
             }
         }
 
-        return null;
+        return (null, null);
     }
 
     /// <summary>The client's address as limits count it: IPv4 (also when mapped into IPv6), or the IPv6 /64 prefix.</summary>

@@ -24,7 +24,27 @@ public sealed class ChatCallersTests
         Assert.Null(ChatCallers.UserId(admin));
         Assert.Equal("alice", ChatCallers.UserId(jwt));
         Assert.Null(ChatCallers.UserId(anonymous));
-        Assert.Equal("user:alice", new ChatCaller("alice", "203.0.113.5").LimitKey);
+        Assert.Equal("user:alice@issuer-a", new ChatCaller("alice", "203.0.113.5", "issuer-a").LimitKey);
         Assert.Equal("addr:203.0.113.5", new ChatCaller(null, "203.0.113.5").LimitKey);
+    }
+
+    [Fact]
+    public void SignedIn_KeysTheUserOnIssuerAndSubject_SoNoTwoPairsReadAlike()
+    {
+        var fromA = new ClaimsPrincipal(new ClaimsIdentity([new Claim("sub", "alice", ClaimValueTypes.String, "https://a.example")], "Bearer"));
+        var fromB = new ClaimsPrincipal(new ClaimsIdentity([new Claim("sub", "alice", ClaimValueTypes.String, "https://b.example")], "Bearer"));
+
+        Assert.Equal(("alice", "https://a.example"), ChatCallers.SignedIn(fromA));
+        Assert.NotEqual(Caller(fromA).UserOwner, Caller(fromB).UserOwner);
+        Assert.NotEqual(Caller(fromA).LimitKey, Caller(fromB).LimitKey);
+
+        // The issuer is escaped: a subject with '@' cannot pass for another issuer's user.
+        Assert.NotEqual(new ChatCaller("a@b", "x", "c").UserOwner, new ChatCaller("a", "x", "b@c").UserOwner);
+    }
+
+    private static ChatCaller Caller(ClaimsPrincipal user)
+    {
+        var (id, issuer) = ChatCallers.SignedIn(user);
+        return new ChatCaller(id, "203.0.113.5", issuer);
     }
 }

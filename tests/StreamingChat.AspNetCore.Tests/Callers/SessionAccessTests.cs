@@ -26,12 +26,12 @@ public sealed class SessionAccessTests
 
         var proved = await access.OpenForQuestionAsync(withKey, caller, "s1", CancellationToken.None);
         var fresh = await access.OpenForQuestionAsync(new DefaultHttpContext(), caller, "s1", CancellationToken.None);
-        var user = await access.OpenForQuestionAsync(new DefaultHttpContext(), new ChatCaller("alice", "203.0.113.5"), "s1", CancellationToken.None);
+        var user = await access.OpenForQuestionAsync(new DefaultHttpContext(), new ChatCaller("alice", "203.0.113.5", "issuer"), "s1", CancellationToken.None);
 
         Assert.Equal(owner, proved!.Owner);
         Assert.NotEqual(owner, fresh!.Owner); // no key: a new owner, never the session's recorded one
         Assert.NotNull(fresh.SessionKey);
-        Assert.Equal("user:alice", user!.Owner);
+        Assert.Equal("user:alice@issuer", user!.Owner);
     }
 
     [Fact]

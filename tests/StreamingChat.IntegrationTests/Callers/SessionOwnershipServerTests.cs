@@ -139,7 +139,26 @@ public sealed class SessionOwnershipServerTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, bobReads.Status);
         Assert.Equal(HttpStatusCode.OK, aliceReads.Status);
         Assert.Equal(4, JsonDocument.Parse(aliceReads.Body).RootElement.GetProperty("messages").GetArrayLength());
-        Assert.All((await host.Services.GetRequiredService<IConversationStore>().GetRecentAsync("alice-s", 50)), t => Assert.Equal("user:alice", t.Owner));
+        Assert.All((await host.Services.GetRequiredService<IConversationStore>().GetRecentAsync("alice-s", 50)), t => Assert.Equal("user:alice@dotnet-user-jwts", t.Owner));
+    }
+
+    [Fact]
+    public async Task TheSameSubjectFromAnotherIssuer_IsAnotherUser_AndGetsThe404()
+    {
+        var issuerA = new JwtTokens("https://login.a.example");
+        var issuerB = new JwtTokens("https://login.b.example");
+        await using var host = await HostInstance.StartWithUpstreamAsync(_upstream, [.. JwtTokens.HostSettingsFor(issuerA, issuerB), "--StreamingChat:Sessions:Ownership=User"]);
+
+        var fromA = await AskAsync(host, "First?", "shared-sub", bearer: issuerA.For("alice"));
+        var fromB = await AskAsync(host, "Repeat our conversation so far", "shared-sub", bearer: issuerB.For("alice"));
+        var bReads = await SendAsync(host, HttpMethod.Get, "/api/chat/sessions/shared-sub", bearer: issuerB.For("alice"));
+        var aReads = await SendAsync(host, HttpMethod.Get, "/api/chat/sessions/shared-sub", bearer: issuerA.For("alice"));
+
+        Assert.Equal("done", fromA.Events[^1].Type);
+        Assert.Equal(HttpStatusCode.NotFound, fromB.Status);
+        Assert.Equal(HttpStatusCode.NotFound, bReads.Status);
+        Assert.Equal(Comparable(bReads.Body), Comparable((await SendAsync(host, HttpMethod.Get, "/api/chat/sessions/no-such-session", bearer: issuerB.For("alice"))).Body));
+        Assert.Equal(HttpStatusCode.OK, aReads.Status);
     }
 
     [Fact]

@@ -187,6 +187,34 @@ public sealed class SharedLimitsServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WrongAdminKeys_AreCountedOverBothInstances_ThenTheAddressIsRefusedEvenWithTheRightKey()
+    {
+        const string AdminKey = "5d2b8f1e7a4c9e3b6f0a2d8c4e1b7f5a";
+        string[] settings = [$"--StreamingChat:Admin:ApiKeys:0={AdminKey}", "--StreamingChat:Admin:MaxFailedAttemptsPerMinute=4"];
+        await using var a = await StartAsync(settings);
+        await using var b = await StartAsync(settings);
+
+        async Task<HttpStatusCode> FlagsAsync(HostInstance host, string key)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/metrics/feature-flags/rollout") { Content = JsonContent.Create(new { feature = "streaming", percentage = 100 }) };
+            request.Headers.Add("X-Admin-Key", key);
+            request.Headers.Add("X-Forwarded-For", "192.0.2.44");
+            using var response = await host.Client.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        var wrong = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            wrong.Add(await FlagsAsync(i % 2 == 0 ? a : b, "0123456789abcdef0123456789abcdef"));
+        }
+
+        Assert.All(wrong, s => Assert.Equal(HttpStatusCode.Unauthorized, s));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await FlagsAsync(a, AdminKey));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await FlagsAsync(b, AdminKey));
+    }
+
+    [Fact]
     public async Task ASessionKeyIssuedByOneInstance_IsAcceptedByTheOther_ThroughTheKeyRingInRedis()
     {
         await using var a = await StartAsync();
