@@ -48,8 +48,16 @@ public sealed class RedisTurnOutboxCopyServerTests : IAsyncLifetime
 
     private (RedisTurnOutboxCopy Copy, StreamingChatRedis Redis) Copy(string prefix, string instanceId)
     {
-        var redis = new StreamingChatRedis(Options.Create(new RedisOptions { ConnectionString = _server.ConnectionString, KeyPrefix = prefix, TimeoutMilliseconds = 1000 }), NullLogger<StreamingChatRedis>.Instance);
+        var redis = new StreamingChatRedis(Options.Create(new RedisOptions { ConnectionString = _server.ConnectionString, KeyPrefix = prefix, TimeoutMilliseconds = 5000 }), NullLogger<StreamingChatRedis>.Instance);
         _owned.Add(redis);
+
+        // Connected before it is used: on a busy machine the first connection can take longer than a command may wait.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!redis.IsConnected && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(50);
+        }
+
         var instance = new StreamingChatInstance(Options.Create(new MetricsOptions { InstanceId = instanceId }), TimeProvider.System);
         return (new RedisTurnOutboxCopy(redis, instance), redis);
     }

@@ -1,7 +1,7 @@
 // Asks one question per cut with @microsoft/fetch-event-source, through a proxy that cuts each first connection after
 // N bytes of the response's body (the X-Cut-After header), and lets the library resume by itself as a page would
 // (Last-Event-ID on its retry). Prints one JSON line per question: the session, the connections opened, and the events
-// the library handed the application.
+// the library handed the application, each with the connection it came on.
 // Usage: node fetch-event-source-cuts.mjs PACKAGE_DIR BASE_URL CUTS_JSON
 import { createRequire } from 'node:module';
 
@@ -37,7 +37,7 @@ for (const cut of JSON.parse(cutsJson)) {
       }
     },
     onmessage(message) {
-      events.push({ id: message.id, event: message.event, data: message.data });
+      events.push({ id: message.id, event: message.event, data: message.data, connection: opens });
       if (message.event === 'done' || message.event === 'error') {
         ended = true;
         controller.abort();
