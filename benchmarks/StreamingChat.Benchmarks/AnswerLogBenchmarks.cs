@@ -11,8 +11,8 @@ namespace StreamingChat.Benchmarks;
 public class AnswerLogBenchmarks
 {
     private const int Tokens = 1000;
-    private static readonly ChatStreamEvent Token = ChatStreamEvent.ForToken(" token");
-    private static readonly ChatStreamEvent Done = ChatStreamEvent.ForDone(new ChatStreamDone("stop", null, 1, 2));
+    private static readonly AnswerEvent Token = AnswerEvent.ForToken(" token");
+    private static readonly AnswerEvent Done = AnswerEvent.ForDone(new AnswerDone("stop", null, 1, 2));
     private readonly InMemoryAnswerLog _log = new(new AnswerOptions { MaxAnswers = 16 });
     private readonly CancellationTokenSource _requestAborted = new();
     private long _answers;
@@ -20,7 +20,7 @@ public class AnswerLogBenchmarks
     [Benchmark(Baseline = true, OperationsPerInvoke = Tokens, Description = "a bounded channel, one reader")]
     public async Task<int> Channel()
     {
-        var channel = System.Threading.Channels.Channel.CreateBounded<ChatStreamEvent>(new System.Threading.Channels.BoundedChannelOptions(Tokens + 1) { SingleReader = true, SingleWriter = true });
+        var channel = System.Threading.Channels.Channel.CreateBounded<AnswerEvent>(new System.Threading.Channels.BoundedChannelOptions(Tokens + 1) { SingleReader = true, SingleWriter = true });
         var reader = Task.Run(async () =>
         {
             var count = 0;
@@ -80,7 +80,7 @@ public class AnswerLogBenchmarks
         await _log.CreateAsync(new AnswerInfo(id, "s" + id, "demo", null, "Hi", Streaming: true, DateTimeOffset.UnixEpoch));
         var reader = Task.Run(async () =>
         {
-            var events = new List<ChatStreamEvent>();
+            var events = new List<AnswerEvent>();
             long next = 0;
             while (await _log.ReadAsync(id, next, events, cancellationToken) == AnswerRead.Events)
             {

@@ -17,7 +17,7 @@ public class SseFramingBenchmarks
 {
     private const int Events = 100;
     private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
-    private readonly ChatStreamEvent _token = ChatStreamEvent.ForToken(" hello");
+    private readonly AnswerEvent _token = AnswerEvent.ForToken(" hello");
     private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
     private readonly MemoryStream _stream = new(64 * 1024);
     private Utf8JsonWriter _json = null!;
@@ -32,8 +32,8 @@ public class SseFramingBenchmarks
         _json = new Utf8JsonWriter(_buffer, JsonOptions);
         _formatterJson = new Utf8JsonWriter(Stream.Null, JsonOptions);
         // Both protocols' framings are given their opening event once, as a stream would, so a token is what is measured.
-        _ui.WriteEvent(_buffer, 0, ChatStreamEvent.ForStart(new ChatStreamStart("m", "s", "demo", "model", Streaming: true)));
-        _agui.WriteEvent(_buffer, 0, ChatStreamEvent.ForStart(new ChatStreamStart("m", "s", "demo", "model", Streaming: true)));
+        _ui.WriteEvent(_buffer, 0, AnswerEvent.ForStart(new AnswerStart("m", "s", "demo", "model", Streaming: true)));
+        _agui.WriteEvent(_buffer, 0, AnswerEvent.ForStart(new AnswerStart("m", "s", "demo", "model", Streaming: true)));
         _writer = new AnswerOutput(PipeWriter.Create(Stream.Null), new SseFraming(-1), TimeSpan.Zero, TimeProvider.System);
     }
 
@@ -86,17 +86,17 @@ public class SseFramingBenchmarks
         }
     }
 
-    private async IAsyncEnumerable<SseItem<ChatStreamEvent>> Items()
+    private async IAsyncEnumerable<SseItem<AnswerEvent>> Items()
     {
         for (var i = 0; i < Events; i++)
         {
-            yield return new SseItem<ChatStreamEvent>(_token, "token") { EventId = "1" };
+            yield return new SseItem<AnswerEvent>(_token, "token") { EventId = "1" };
         }
 
         await Task.CompletedTask;
     }
 
-    private void FormatToken(SseItem<ChatStreamEvent> item, IBufferWriter<byte> output)
+    private void FormatToken(SseItem<AnswerEvent> item, IBufferWriter<byte> output)
     {
         _formatterJson.Reset(output);
         _formatterJson.WriteStartObject();

@@ -45,7 +45,7 @@ public sealed class MongoConversationStoreServerTests(MongoFixture fixture)
         await store.AppendAsync([Turn("a1", "s1", ConversationRole.Assistant, "Hel", 1, MessageStatus.Interrupted)]);
         var final = Turn("a1", "s1", ConversationRole.Assistant, "Hello there", 1) with
         {
-            Usage = new ChatTokenUsage(12, 3),
+            Usage = new AnswerUsage(12, 3),
             FirstTokenMs = 183,
             TotalMs = 402,
             Model = "fake-model",

@@ -40,7 +40,7 @@ internal sealed class AnswerOutput : IAsyncDisposable
     }
 
     /// <summary>Writes <paramref name="events"/>, numbered from <paramref name="firstId"/>, and flushes once. False when the caller has gone.</summary>
-    public ValueTask<bool> WriteAsync(IReadOnlyList<ChatStreamEvent> events, long firstId, CancellationToken cancellationToken)
+    public ValueTask<bool> WriteAsync(IReadOnlyList<AnswerEvent> events, long firstId, CancellationToken cancellationToken)
         => WriteFramesAsync((Events: events, FirstId: firstId, Framing: _framing), static (output, state) =>
         {
             for (var i = 0; i < state.Events.Count; i++)
@@ -105,7 +105,7 @@ internal sealed class AnswerOutput : IAsyncDisposable
     }
 
     /// <summary>Writes one event and flushes.</summary>
-    public ValueTask<bool> WriteAsync(ChatStreamEvent streamEvent, long id, CancellationToken cancellationToken)
+    public ValueTask<bool> WriteAsync(AnswerEvent streamEvent, long id, CancellationToken cancellationToken)
         => WriteFramesAsync((Event: streamEvent, Id: id, Framing: _framing), static (output, state) =>
         {
             state.Framing.WriteEvent(output, state.Id, state.Event);

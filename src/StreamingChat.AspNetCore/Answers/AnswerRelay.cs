@@ -17,7 +17,7 @@ internal static class AnswerRelay
     /// Relays answer <paramref name="messageId"/> from event <paramref name="fromId"/>. While it runs on this instance
     /// (<paramref name="running"/>), the relay is one of its readers, so the answer runs on for as long as someone reads.
     /// </summary>
-    public static async Task RelayAsync(HttpContext context, IAnswerFraming framing, string messageId, long fromId, ChatAnswer? running)
+    public static async Task RelayAsync(HttpContext context, IAnswerFraming framing, string messageId, long fromId, RunningAnswer? running)
     {
         var services = context.RequestServices;
         var log = services.GetRequiredService<ChatPipeline>().Answers;
@@ -32,7 +32,7 @@ internal static class AnswerRelay
         var output = new AnswerOutput(context.Response.BodyWriter, framing, TimeSpan.FromSeconds(options.HeartbeatSeconds), services.GetRequiredService<TimeProvider>());
         await using (output.ConfigureAwait(false))
         {
-            var events = new List<ChatStreamEvent>();
+            var events = new List<AnswerEvent>();
             try
             {
                 // The events there are now go out in one write; then the relay waits for the next, so none waits in a buffer.
@@ -60,22 +60,22 @@ internal static class AnswerRelay
     /// </summary>
     public static async Task ReplayAsync(HttpContext context, IAnswerFraming framing, ConversationMessage turn, long fromId)
     {
-        ChatStreamEvent[] replay =
+        AnswerEvent[] replay =
         [
-            ChatStreamEvent.ForStart(new ChatStreamStart(turn.MessageId, turn.SessionId, turn.ChatbotId, turn.Model ?? "", Streaming: true)),
-            ChatStreamEvent.ForToken(turn.Content),
+            AnswerEvent.ForStart(new AnswerStart(turn.MessageId, turn.SessionId, turn.ChatbotId, turn.Model ?? "", Streaming: true)),
+            AnswerEvent.ForToken(turn.Content),
             turn.Status switch
             {
-                MessageStatus.Complete => ChatStreamEvent.ForDone(new ChatStreamDone("stop", turn.Usage, turn.FirstTokenMs, turn.TotalMs ?? 0)),
-                MessageStatus.Stopped => ChatStreamEvent.ForDone(new ChatStreamDone("stopped", turn.Usage, turn.FirstTokenMs, turn.TotalMs ?? 0)),
-                _ => ChatStreamEvent.ForError(new ChatStreamError(turn.ErrorCode ?? ChatErrorCodes.AnswerLost, "The answer was not finished; ask again.", Retryable: true)),
+                MessageStatus.Complete => AnswerEvent.ForDone(new AnswerDone("stop", turn.Usage, turn.FirstTokenMs, turn.TotalMs ?? 0)),
+                MessageStatus.Stopped => AnswerEvent.ForDone(new AnswerDone("stopped", turn.Usage, turn.FirstTokenMs, turn.TotalMs ?? 0)),
+                _ => AnswerEvent.ForError(new AnswerError(turn.ErrorCode ?? ChatErrorCodes.AnswerLost, "The answer was not finished; ask again.", Retryable: true)),
             },
         ];
         await WriteEndedAsync(context, framing, replay[(int)fromId..], fromId).ConfigureAwait(false);
     }
 
     /// <summary>Writes the last events of an ended answer, numbered from <paramref name="firstId"/>, and nothing after them.</summary>
-    public static async Task WriteEndedAsync(HttpContext context, IAnswerFraming framing, IReadOnlyList<ChatStreamEvent> events, long firstId)
+    public static async Task WriteEndedAsync(HttpContext context, IAnswerFraming framing, IReadOnlyList<AnswerEvent> events, long firstId)
     {
         framing.ApplyHeaders(context.Response);
         var output = new AnswerOutput(context.Response.BodyWriter, framing, TimeSpan.Zero, TimeProvider.System);

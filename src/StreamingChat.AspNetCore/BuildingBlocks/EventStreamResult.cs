@@ -113,7 +113,7 @@ internal sealed class EventStreamResult<T>(IAsyncEnumerable<SseItem<T>> events) 
 }
 
 /// <summary>An answer relayed as the stream endpoint relays it, from after the request's <c>Last-Event-ID</c>.</summary>
-internal sealed class AnswerResult(string messageId, ChatAnswer? running, AnswerSnapshot? ended) : IResult
+internal sealed class AnswerResult(string messageId, RunningAnswer? running, AnswerState? ended) : IResult
 {
     public Task ExecuteAsync(HttpContext httpContext)
     {

@@ -48,7 +48,7 @@ public static partial class StreamingChatResults
     /// </summary>
     /// <param name="answer">The running answer.</param>
     /// <returns>The result to return from an endpoint.</returns>
-    public static IResult Answer(ChatAnswer answer)
+    public static IResult Answer(RunningAnswer answer)
     {
         ArgumentNullException.ThrowIfNull(answer);
         return new AnswerResult(answer.MessageId, answer, ended: null);
@@ -56,13 +56,13 @@ public static partial class StreamingChatResults
 
     /// <summary>
     /// Relays an answer found in the answer log (<c>ChatPipeline.Answers.GetAsync(messageId)</c>), running or ended, as
-    /// <see cref="Answer(ChatAnswer)"/> does: from after the request's <c>Last-Event-ID</c>, and <c>204</c> when the caller
+    /// <see cref="Answer(RunningAnswer)"/> does: from after the request's <c>Last-Event-ID</c>, and <c>204</c> when the caller
     /// already has its terminal event. With <c>AddRedis()</c> the log is shared, so any instance resumes any answer.
     /// Whose answer it is stays the endpoint's to check.
     /// </summary>
     /// <param name="answer">The answer as the log has it.</param>
     /// <returns>The result to return from an endpoint.</returns>
-    public static IResult Answer(AnswerSnapshot answer)
+    public static IResult Answer(AnswerState answer)
     {
         ArgumentNullException.ThrowIfNull(answer);
         return new AnswerResult(answer.Info.MessageId, running: null, answer);

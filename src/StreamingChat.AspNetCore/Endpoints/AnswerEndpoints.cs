@@ -103,12 +103,12 @@ internal static class AnswerEndpoints
     /// <param name="fromId">The first event the caller wants.</param>
     /// <param name="framing">The wire format.</param>
     /// <param name="tokenFor">The answer whose resume token let the caller in (its readers are counted), or null.</param>
-    public static async Task ResumeAsync(HttpContext context, AnswerSnapshot answer, long fromId, IAnswerFraming framing, string? tokenFor = null)
+    public static async Task ResumeAsync(HttpContext context, AnswerState answer, long fromId, IAnswerFraming framing, string? tokenFor = null)
     {
         var pipeline = context.RequestServices.GetRequiredService<ChatPipeline>();
         if (!answer.IsRunning && fromId > answer.LastEventId)
         {
-            var end = new List<ChatStreamEvent>();
+            var end = new List<AnswerEvent>();
             if (answer.EndedElsewhere && await pipeline.Answers.ReadAsync(answer.Info.MessageId, fromId, end, context.RequestAborted).ConfigureAwait(false) == AnswerRead.Events)
             {
                 context.Response.Headers["X-Streaming"] = answer.Info.Streaming ? "on" : "off";

@@ -173,7 +173,7 @@ internal static partial class ChatEndpoints
     }
 
     /// <summary>A retried question whose answer exists: where the caller resumes it.</summary>
-    internal sealed record AnswerResume(AnswerSnapshot Answer, long FromId);
+    internal sealed record AnswerResume(AnswerState Answer, long FromId);
 
     /// <summary>
     /// A question let in: its prepared answer, its slots and its place in the drain count, which its answer holds until it
@@ -210,9 +210,9 @@ internal static partial class ChatEndpoints
         /// budget, before its terminal event is logged (so a question sent on <c>done</c> finds both); it leaves the drain
         /// count once it has ended.
         /// </summary>
-        public async Task<ChatAnswer> StartAsync(IServiceProvider services, bool streaming)
+        public async Task<RunningAnswer> StartAsync(IServiceProvider services, bool streaming)
         {
-            ChatAnswer answer;
+            RunningAnswer answer;
             try
             {
                 answer = await services.GetRequiredService<ChatPipeline>()

@@ -65,8 +65,8 @@ internal static partial class ChatEndpoints
         var answer = await admitted.StartAsync(context.RequestServices, streaming: false).ConfigureAwait(false);
         var log = context.RequestServices.GetRequiredService<ChatPipeline>().Answers;
         var text = new StringBuilder();
-        ChatStreamDone? done = null;
-        ChatStreamError? error = null;
+        AnswerDone? done = null;
+        AnswerError? error = null;
         using (answer.AttachReader())
         {
             try
@@ -75,13 +75,13 @@ internal static partial class ChatEndpoints
                 {
                     switch (streamEvent.Kind)
                     {
-                        case ChatStreamEventKind.Token:
+                        case AnswerEventKind.Token:
                             text.Append(streamEvent.Text);
                             break;
-                        case ChatStreamEventKind.Done:
+                        case AnswerEventKind.Done:
                             done = streamEvent.Done;
                             break;
-                        case ChatStreamEventKind.Error:
+                        case AnswerEventKind.Error:
                             error = streamEvent.Error;
                             break;
                     }

@@ -27,7 +27,7 @@ internal static class ChatJson
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
-    public static void WriteUsage(Utf8JsonWriter json, ChatTokenUsage? usage)
+    public static void WriteUsage(Utf8JsonWriter json, AnswerUsage? usage)
     {
         if (usage is null)
         {
@@ -54,7 +54,7 @@ internal static class ChatJson
     }
 
     /// <summary>The members of one spoken sentence (<c>seq</c>, <c>text</c>, <c>format</c>, then <c>data</c> in base64 or <c>error</c>), in every framing.</summary>
-    public static void WriteAudio(Utf8JsonWriter json, ChatStreamAudio audio)
+    public static void WriteAudio(Utf8JsonWriter json, AnswerAudio audio)
     {
         json.WriteNumber("seq"u8, audio.Seq);
         json.WriteString("text"u8, audio.Text);

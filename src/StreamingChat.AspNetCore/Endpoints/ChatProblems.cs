@@ -46,7 +46,7 @@ internal static class ChatProblems
         => Problem(StatusCodes.Status415UnsupportedMediaType, ChatErrorCodes.UnsupportedMediaType, "The request body must be JSON.", "Send the body as application/json (UTF-8).");
 
     /// <summary>An answer that failed, for the one-piece endpoint: the status says whose fault it was.</summary>
-    public static IResult AnswerFailed(ChatStreamError error)
+    public static IResult AnswerFailed(AnswerError error)
     {
         var status = error.Code switch
         {

@@ -14,11 +14,11 @@ internal sealed class AgUiFraming(string threadId, string runId) : JsonDataFrami
 {
     private string? _messageId;
 
-    public override void WriteEvent(IBufferWriter<byte> output, long id, in ChatStreamEvent streamEvent)
+    public override void WriteEvent(IBufferWriter<byte> output, long id, in AnswerEvent streamEvent)
     {
         switch (streamEvent.Kind)
         {
-            case ChatStreamEventKind.Start:
+            case AnswerEventKind.Start:
                 var json = Begin(output);
                 json.WriteString("type"u8, "RUN_STARTED"u8);
                 json.WriteString("threadId"u8, threadId);
@@ -31,14 +31,14 @@ internal sealed class AgUiFraming(string threadId, string runId) : JsonDataFrami
                 json.WriteString("role"u8, "assistant"u8);
                 End(output, json);
                 break;
-            case ChatStreamEventKind.Token when streamEvent.Text!.Length > 0 && _messageId is not null:
+            case AnswerEventKind.Token when streamEvent.Text!.Length > 0 && _messageId is not null:
                 json = Begin(output);
                 json.WriteString("type"u8, "TEXT_MESSAGE_CONTENT"u8);
                 json.WriteString("messageId"u8, _messageId);
                 json.WriteString("delta"u8, streamEvent.Text);
                 End(output, json);
                 break;
-            case ChatStreamEventKind.Audio:
+            case AnswerEventKind.Audio:
                 json = Begin(output);
                 json.WriteString("type"u8, "CUSTOM"u8);
                 json.WriteString("name"u8, "audio"u8);
@@ -52,7 +52,7 @@ internal sealed class AgUiFraming(string threadId, string runId) : JsonDataFrami
                 json.WriteEndObject();
                 End(output, json);
                 break;
-            case ChatStreamEventKind.Done:
+            case AnswerEventKind.Done:
                 EndMessage(output);
                 var done = streamEvent.Done!;
                 json = Begin(output);
@@ -68,7 +68,7 @@ internal sealed class AgUiFraming(string threadId, string runId) : JsonDataFrami
                 json.WriteEndObject();
                 End(output, json);
                 break;
-            case ChatStreamEventKind.Error:
+            case AnswerEventKind.Error:
                 EndMessage(output);
                 var error = streamEvent.Error!;
                 json = Begin(output);

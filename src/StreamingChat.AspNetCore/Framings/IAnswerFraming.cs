@@ -15,7 +15,7 @@ internal interface IAnswerFraming : IDisposable
     void ApplyHeaders(HttpResponse response);
 
     /// <summary>Writes one event, numbered <paramref name="id"/> in the answer's log.</summary>
-    void WriteEvent(IBufferWriter<byte> output, long id, in ChatStreamEvent streamEvent);
+    void WriteEvent(IBufferWriter<byte> output, long id, in AnswerEvent streamEvent);
 
     /// <summary>Writes what keeps an idle connection open through proxies; nothing a client would take for an event.</summary>
     void WriteHeartbeat(IBufferWriter<byte> output);

@@ -32,7 +32,7 @@ internal abstract class JsonDataFraming : IAnswerFraming
         ApplyFormatHeaders(response);
     }
 
-    public abstract void WriteEvent(IBufferWriter<byte> output, long id, in ChatStreamEvent streamEvent);
+    public abstract void WriteEvent(IBufferWriter<byte> output, long id, in AnswerEvent streamEvent);
 
     public void WriteHeartbeat(IBufferWriter<byte> output) => output.Write(": keep-alive\n"u8);
 

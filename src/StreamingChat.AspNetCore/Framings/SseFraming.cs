@@ -40,7 +40,7 @@ internal sealed class SseFraming(int retryMs, bool withSessionKey = true) : IAns
         response.Headers["X-Accel-Buffering"] = "no";
     }
 
-    public void WriteEvent(IBufferWriter<byte> output, long id, in ChatStreamEvent streamEvent)
+    public void WriteEvent(IBufferWriter<byte> output, long id, in AnswerEvent streamEvent)
     {
         _json ??= new Utf8JsonWriter(output, JsonOptions);
         WriteEvent(output, _json, id, streamEvent, _retryMs, withSessionKey);
@@ -56,7 +56,7 @@ internal sealed class SseFraming(int retryMs, bool withSessionKey = true) : IAns
     /// Frames one event into <paramref name="output"/>: <c>retry:</c> when <paramref name="retryMs"/> is not negative,
     /// then <c>event:</c>, one <c>data:</c> line of JSON and <c>id:</c>, then the blank line that ends the event.
     /// </summary>
-    internal static void WriteEvent(IBufferWriter<byte> output, Utf8JsonWriter json, long id, in ChatStreamEvent streamEvent, int retryMs = -1, bool withSessionKey = true)
+    internal static void WriteEvent(IBufferWriter<byte> output, Utf8JsonWriter json, long id, in AnswerEvent streamEvent, int retryMs = -1, bool withSessionKey = true)
     {
         if (retryMs >= 0)
         {
@@ -67,11 +67,11 @@ internal sealed class SseFraming(int retryMs, bool withSessionKey = true) : IAns
 
         output.Write(streamEvent.Kind switch
         {
-            ChatStreamEventKind.Token => "event: token\ndata: "u8,
-            ChatStreamEventKind.Start => "event: start\ndata: "u8,
-            ChatStreamEventKind.Done => "event: done\ndata: "u8,
-            ChatStreamEventKind.Audio => "event: audio\ndata: "u8,
-            ChatStreamEventKind.Error => "event: error\ndata: "u8,
+            AnswerEventKind.Token => "event: token\ndata: "u8,
+            AnswerEventKind.Start => "event: start\ndata: "u8,
+            AnswerEventKind.Done => "event: done\ndata: "u8,
+            AnswerEventKind.Audio => "event: audio\ndata: "u8,
+            AnswerEventKind.Error => "event: error\ndata: "u8,
             _ => throw new ArgumentOutOfRangeException(nameof(streamEvent), streamEvent.Kind, "An event kind this framing does not know."),
         });
 
@@ -86,15 +86,15 @@ internal sealed class SseFraming(int retryMs, bool withSessionKey = true) : IAns
         output.Write("\n\n"u8);
     }
 
-    private static void WriteData(Utf8JsonWriter json, in ChatStreamEvent e, bool withSessionKey)
+    private static void WriteData(Utf8JsonWriter json, in AnswerEvent e, bool withSessionKey)
     {
         json.WriteStartObject();
         switch (e.Kind)
         {
-            case ChatStreamEventKind.Token:
+            case AnswerEventKind.Token:
                 json.WriteString("text"u8, e.Text);
                 break;
-            case ChatStreamEventKind.Start:
+            case AnswerEventKind.Start:
                 var start = e.Start!;
                 json.WriteString("messageId"u8, start.MessageId);
                 json.WriteString("sessionId"u8, start.SessionId);
@@ -107,7 +107,7 @@ internal sealed class SseFraming(int retryMs, bool withSessionKey = true) : IAns
                 }
 
                 break;
-            case ChatStreamEventKind.Done:
+            case AnswerEventKind.Done:
                 var done = e.Done!;
                 json.WriteString("finishReason"u8, done.FinishReason);
                 json.WritePropertyName("usage"u8);
@@ -115,10 +115,10 @@ internal sealed class SseFraming(int retryMs, bool withSessionKey = true) : IAns
                 ChatJson.WriteNullableNumber(json, "firstTokenMs"u8, done.FirstTokenMs);
                 json.WriteNumber("totalMs"u8, done.TotalMs);
                 break;
-            case ChatStreamEventKind.Audio:
+            case AnswerEventKind.Audio:
                 ChatJson.WriteAudio(json, e.Audio!);
                 break;
-            case ChatStreamEventKind.Error:
+            case AnswerEventKind.Error:
                 var error = e.Error!;
                 json.WriteString("code"u8, error.Code);
                 json.WriteString("message"u8, error.Message);

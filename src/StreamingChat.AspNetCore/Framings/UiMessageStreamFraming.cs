@@ -19,11 +19,11 @@ internal sealed class UiMessageStreamFraming : JsonDataFraming
 
     protected override void ApplyFormatHeaders(HttpResponse response) => response.Headers["x-vercel-ai-ui-message-stream"] = "v1";
 
-    public override void WriteEvent(IBufferWriter<byte> output, long id, in ChatStreamEvent streamEvent)
+    public override void WriteEvent(IBufferWriter<byte> output, long id, in AnswerEvent streamEvent)
     {
         switch (streamEvent.Kind)
         {
-            case ChatStreamEventKind.Start:
+            case AnswerEventKind.Start:
                 var json = Begin(output);
                 json.WriteString("type"u8, "start"u8);
                 json.WriteString("messageId"u8, streamEvent.Start!.MessageId);
@@ -31,7 +31,7 @@ internal sealed class UiMessageStreamFraming : JsonDataFraming
                 WriteTypeOnly(output, "start-step"u8);
                 OpenText(output);
                 break;
-            case ChatStreamEventKind.Token when streamEvent.Text!.Length > 0:
+            case AnswerEventKind.Token when streamEvent.Text!.Length > 0:
                 OpenText(output);
                 json = Begin(output);
                 json.WriteString("type"u8, "text-delta"u8);
@@ -39,7 +39,7 @@ internal sealed class UiMessageStreamFraming : JsonDataFraming
                 json.WriteString("delta"u8, streamEvent.Text);
                 End(output, json);
                 break;
-            case ChatStreamEventKind.Audio:
+            case AnswerEventKind.Audio:
                 var audio = streamEvent.Audio!;
                 json = Begin(output);
                 json.WriteString("type"u8, "data-audio"u8);
@@ -49,7 +49,7 @@ internal sealed class UiMessageStreamFraming : JsonDataFraming
                 json.WriteEndObject();
                 End(output, json);
                 break;
-            case ChatStreamEventKind.Done:
+            case AnswerEventKind.Done:
                 CloseText(output);
                 WriteTypeOnly(output, "finish-step"u8);
                 var done = streamEvent.Done!;
@@ -66,7 +66,7 @@ internal sealed class UiMessageStreamFraming : JsonDataFraming
                 End(output, json);
                 output.Write("data: [DONE]\n\n"u8);
                 break;
-            case ChatStreamEventKind.Error:
+            case AnswerEventKind.Error:
                 CloseText(output);
                 json = Begin(output);
                 json.WriteString("type"u8, "error"u8);

@@ -6,7 +6,7 @@ namespace StreamingChat.Core;
 internal sealed class AnswerFacts
 {
     /// <summary>The error the answer failed with; null while it has not.</summary>
-    public ChatStreamError? Error { get; set; }
+    public AnswerError? Error { get; set; }
 
     /// <summary>Whether the model finished the answer.</summary>
     public bool Completed { get; set; }
@@ -21,7 +21,7 @@ internal sealed class AnswerFacts
     public string? FinishReason { get; private set; }
 
     /// <summary>Token counts, when the model gave them.</summary>
-    public ChatTokenUsage? Usage { get; private set; }
+    public AnswerUsage? Usage { get; private set; }
 
     /// <summary><see cref="FirstToken"/> in whole milliseconds.</summary>
     public long? FirstTokenMs => FirstToken is { } first ? (long)first.TotalMilliseconds : null;
@@ -45,7 +45,7 @@ internal sealed class AnswerFacts
         {
             if (content is UsageContent { Details: var details })
             {
-                Usage = new ChatTokenUsage(details.InputTokenCount, details.OutputTokenCount);
+                Usage = new AnswerUsage(details.InputTokenCount, details.OutputTokenCount);
             }
         }
     }

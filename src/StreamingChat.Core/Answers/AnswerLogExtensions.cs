@@ -10,10 +10,10 @@ public static class AnswerLogExtensions
     /// The answer's events from id <paramref name="fromId"/> on, live until the terminal one; none when the answer is
     /// unknown or has expired.
     /// </summary>
-    public static async IAsyncEnumerable<ChatStreamEvent> ReadEventsAsync(this IAnswerLog log, string messageId, long fromId = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public static async IAsyncEnumerable<AnswerEvent> ReadEventsAsync(this IAnswerLog log, string messageId, long fromId = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(log);
-        var events = new List<ChatStreamEvent>();
+        var events = new List<AnswerEvent>();
         while (await log.ReadAsync(messageId, fromId, events, cancellationToken).ConfigureAwait(false) == AnswerRead.Events)
         {
             fromId += events.Count;
@@ -35,7 +35,7 @@ public static class AnswerLogExtensions
     public static async Task<string> ReadTextAsync(this IAnswerLog log, string messageId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(log);
-        var events = new List<ChatStreamEvent>();
+        var events = new List<AnswerEvent>();
         if (await log.ReadAsync(messageId, 0, events, cancellationToken).ConfigureAwait(false) != AnswerRead.Events)
         {
             return "";
@@ -44,7 +44,7 @@ public static class AnswerLogExtensions
         var text = new StringBuilder();
         foreach (var streamEvent in events)
         {
-            if (streamEvent.Kind == ChatStreamEventKind.Token)
+            if (streamEvent.Kind == AnswerEventKind.Token)
             {
                 text.Append(streamEvent.Text);
             }

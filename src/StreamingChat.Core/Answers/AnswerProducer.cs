@@ -14,7 +14,7 @@ internal sealed class AnswerProducer
 {
     private readonly ChatPipeline _pipeline;
     private readonly PreparedChat _chat;
-    private readonly ChatAnswer _answer;
+    private readonly RunningAnswer _answer;
     private readonly Func<AnswerEnding, ValueTask>? _ending;
     private readonly bool _streaming;
     private readonly StringBuilder _text = new();
@@ -24,7 +24,7 @@ internal sealed class AnswerProducer
 
     private readonly AnswerFacts _facts = new();
 
-    public AnswerProducer(ChatPipeline pipeline, PreparedChat chat, ChatAnswer answer, Func<AnswerEnding, ValueTask>? ending)
+    public AnswerProducer(ChatPipeline pipeline, PreparedChat chat, RunningAnswer answer, Func<AnswerEnding, ValueTask>? ending)
     {
         _pipeline = pipeline;
         _chat = chat;
@@ -40,7 +40,7 @@ internal sealed class AnswerProducer
     public ValueTask BeginAsync()
     {
         var query = _chat.Query;
-        return AppendAsync(ChatStreamEvent.ForStart(new ChatStreamStart(_chat.MessageId, query.SessionId, query.ChatbotId, _chat.Model, _streaming, query.SessionKey)));
+        return AppendAsync(AnswerEvent.ForStart(new AnswerStart(_chat.MessageId, query.SessionId, query.ChatbotId, _chat.Model, _streaming, query.SessionKey)));
     }
 
     /// <summary>Runs the answer to its end.</summary>
@@ -60,7 +60,7 @@ internal sealed class AnswerProducer
         {
             // The producer's own failure (the log refused an event): the answer still ends, once, and is stored.
             Log.AnswerProducerFailed(_pipeline.Logger, _chat.Query.ChatbotId, ex);
-            _facts.Error ??= new ChatStreamError(ChatErrorCodes.InternalError, "The answer could not be completed.", Retryable: true);
+            _facts.Error ??= new AnswerError(ChatErrorCodes.InternalError, "The answer could not be completed.", Retryable: true);
             _facts.Completed = false;
             ending = await EndAfterFailureAsync().ConfigureAwait(false);
         }
@@ -86,7 +86,7 @@ internal sealed class AnswerProducer
             // Audio that is ready goes out between tokens, in sentence order; a slow synthesizer never holds a token back.
             while (_streaming && speech is not null && speech.TryTakeReady(out var spoken))
             {
-                await AppendAsync(ChatStreamEvent.ForAudio(spoken)).ConfigureAwait(false);
+                await AppendAsync(AnswerEvent.ForAudio(spoken)).ConfigureAwait(false);
             }
 
             bool? more;
@@ -98,7 +98,7 @@ internal sealed class AnswerProducer
             {
                 return; // stopped, drained or left alone: the reason decides how it ends
             }
-            catch (ChatStreamErrorException ex)
+            catch (AnswerErrorException ex)
             {
                 _facts.Error = ex.Error;
                 return;
@@ -136,7 +136,7 @@ internal sealed class AnswerProducer
             speech?.Add(text);
             if (_streaming)
             {
-                await AppendAsync(ChatStreamEvent.ForToken(text)).ConfigureAwait(false);
+                await AppendAsync(AnswerEvent.ForToken(text)).ConfigureAwait(false);
             }
         }
     }
@@ -146,14 +146,14 @@ internal sealed class AnswerProducer
     {
         var (status, terminal, outcome) = Decide();
         var totalMs = ElapsedMs();
-        if (terminal.Kind == ChatStreamEventKind.Done)
+        if (terminal.Kind == AnswerEventKind.Done)
         {
-            terminal = ChatStreamEvent.ForDone(terminal.Done! with { TotalMs = totalMs });
+            terminal = AnswerEvent.ForDone(terminal.Done! with { TotalMs = totalMs });
         }
 
         if (!_streaming && _text.Length > 0)
         {
-            await AppendAsync(ChatStreamEvent.ForToken(_text.ToString())).ConfigureAwait(false);
+            await AppendAsync(AnswerEvent.ForToken(_text.ToString())).ConfigureAwait(false);
         }
 
         // Stored before the terminal event, so a follow-up question sent on `done` sees this answer in its history.
@@ -164,7 +164,7 @@ internal sealed class AnswerProducer
             speech.Complete();
             await foreach (var spoken in speech.DrainAsync().ConfigureAwait(false))
             {
-                await AppendAsync(ChatStreamEvent.ForAudio(spoken)).ConfigureAwait(false);
+                await AppendAsync(AnswerEvent.ForAudio(spoken)).ConfigureAwait(false);
             }
         }
 
@@ -173,7 +173,7 @@ internal sealed class AnswerProducer
     }
 
     /// <summary>How the answer ended: its stored status, its terminal event and its outcome for the metrics.</summary>
-    private (MessageStatus Status, ChatStreamEvent Terminal, StreamOutcome Outcome) Decide()
+    private (MessageStatus Status, AnswerEvent Terminal, StreamOutcome Outcome) Decide()
     {
         if (_facts.Completed)
         {
@@ -183,7 +183,7 @@ internal sealed class AnswerProducer
         if (_facts.Error is { } error)
         {
             Log.AnswerFailed(_pipeline.Logger, error.Code, _chat.Query.ChatbotId, _chat.Model);
-            return (MessageStatus.Failed, ChatStreamEvent.ForError(error), StreamOutcome.Failed);
+            return (MessageStatus.Failed, AnswerEvent.ForError(error), StreamOutcome.Failed);
         }
 
         switch (_answer.StopReason)
@@ -193,15 +193,15 @@ internal sealed class AnswerProducer
             case AnswerStopReason.Draining:
                 _facts.Error = ChatPipeline.Draining;
                 Log.AnswerFailed(_pipeline.Logger, _facts.Error.Code, _chat.Query.ChatbotId, _chat.Model);
-                return (MessageStatus.Interrupted, ChatStreamEvent.ForError(_facts.Error), StreamOutcome.Failed);
+                return (MessageStatus.Interrupted, AnswerEvent.ForError(_facts.Error), StreamOutcome.Failed);
             default:
                 Log.AnswerInterrupted(_pipeline.Logger, _chat.Query.ChatbotId, _text.Length);
-                return (MessageStatus.Interrupted, ChatStreamEvent.ForError(ChatPipeline.NoReader), StreamOutcome.ClientAborted);
+                return (MessageStatus.Interrupted, AnswerEvent.ForError(ChatPipeline.NoReader), StreamOutcome.ClientAborted);
         }
     }
 
-    private ChatStreamEvent Done(string finishReason)
-        => ChatStreamEvent.ForDone(new ChatStreamDone(finishReason, _facts.Usage, _facts.FirstTokenMs, 0));
+    private AnswerEvent Done(string finishReason)
+        => AnswerEvent.ForDone(new AnswerDone(finishReason, _facts.Usage, _facts.FirstTokenMs, 0));
 
     private void Record(Activity? activity, StreamOutcome outcome)
     {
@@ -216,7 +216,7 @@ internal sealed class AnswerProducer
     }
 
     /// <summary>Hands the ending to the starter (limits, budgets), then logs the terminal event.</summary>
-    private async Task<AnswerEnding> EndAsync(ChatStreamEvent terminal, MessageStatus status)
+    private async Task<AnswerEnding> EndAsync(AnswerEvent terminal, MessageStatus status)
     {
         var ending = new AnswerEnding(_chat.MessageId, status, _text.ToString(), _nextId, _facts.Usage?.OutputTokens ?? _facts.Tokens);
         if (_ending is not null)
@@ -242,7 +242,7 @@ internal sealed class AnswerProducer
         {
             await PersistAnswerAsync(MessageStatus.Failed, ElapsedMs()).ConfigureAwait(false);
             Record(null, StreamOutcome.Failed);
-            return await EndAsync(ChatStreamEvent.ForError(_facts.Error!), MessageStatus.Failed).ConfigureAwait(false);
+            return await EndAsync(AnswerEvent.ForError(_facts.Error!), MessageStatus.Failed).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -251,7 +251,7 @@ internal sealed class AnswerProducer
         }
     }
 
-    private async ValueTask AppendAsync(ChatStreamEvent streamEvent)
+    private async ValueTask AppendAsync(AnswerEvent streamEvent)
     {
         await _pipeline.Answers.AppendAsync(_chat.MessageId, streamEvent).ConfigureAwait(false);
         _nextId++;

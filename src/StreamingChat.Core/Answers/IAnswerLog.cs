@@ -14,19 +14,19 @@ public interface IAnswerLog
     ValueTask CreateAsync(AnswerInfo answer, CancellationToken cancellationToken = default);
 
     /// <summary>Appends one event that is not terminal and wakes the readers waiting for it; returns its id.</summary>
-    ValueTask<long> AppendAsync(string messageId, ChatStreamEvent streamEvent, CancellationToken cancellationToken = default);
+    ValueTask<long> AppendAsync(string messageId, AnswerEvent streamEvent, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Appends the terminal event (<c>done</c> or <c>error</c>) and records how the answer ended, in one step, then wakes the
     /// readers; the log is kept <see cref="AnswerOptions.RetentionSeconds"/> from now. Returns the terminal event's id.
     /// </summary>
-    ValueTask<long> EndAsync(string messageId, ChatStreamEvent terminal, MessageStatus status, CancellationToken cancellationToken = default);
+    ValueTask<long> EndAsync(string messageId, AnswerEvent terminal, MessageStatus status, CancellationToken cancellationToken = default);
 
     /// <summary>What is known of an answer whose log is kept; null when it is unknown or has expired.</summary>
-    ValueTask<AnswerSnapshot?> GetAsync(string messageId, CancellationToken cancellationToken = default);
+    ValueTask<AnswerState?> GetAsync(string messageId, CancellationToken cancellationToken = default);
 
     /// <summary>The newest answer of a session whose log is kept (running or ended); null when there is none.</summary>
-    ValueTask<AnswerSnapshot?> GetLatestAsync(string sessionId, CancellationToken cancellationToken = default);
+    ValueTask<AnswerState?> GetLatestAsync(string sessionId, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Adds to <paramref name="events"/> the answer's events from id <paramref name="fromId"/> on, waiting until there is at
@@ -34,7 +34,7 @@ public interface IAnswerLog
     /// <c>events[0]</c> then). Returns what it found: events, the end (the reader has had the terminal event), or nothing
     /// known of the answer.
     /// </summary>
-    ValueTask<AnswerRead> ReadAsync(string messageId, long fromId, List<ChatStreamEvent> events, CancellationToken cancellationToken = default);
+    ValueTask<AnswerRead> ReadAsync(string messageId, long fromId, List<AnswerEvent> events, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Forgets every answer of <paramref name="sessionId"/> (running or ended) and the session's pointer to its latest, on
@@ -71,7 +71,7 @@ public sealed record AnswerInfo(string MessageId, string SessionId, string Chatb
 /// <param name="Info">What the answer is.</param>
 /// <param name="EventCount">How many events the log holds (the next event's id).</param>
 /// <param name="Status">How it ended; null while it runs.</param>
-public sealed record AnswerSnapshot(AnswerInfo Info, long EventCount, MessageStatus? Status)
+public sealed record AnswerState(AnswerInfo Info, long EventCount, MessageStatus? Status)
 {
     /// <summary>Whether the answer is still being produced.</summary>
     public bool IsRunning => Status is null;

@@ -14,7 +14,7 @@ internal interface ISharedAnswerLog : IAnswerLog
     /// here was ended by another instance (this instance was taken for dead), so its production stops, and
     /// <paramref name="sessionErased"/> when a session was erased on any instance (what this one keeps of it goes too).
     /// </summary>
-    void Connect(Func<string, ValueTask> stopRequested, Func<AnswerSnapshot, ValueTask> producerLost, Action<string> endedElsewhere, Action<string> sessionErased);
+    void Connect(Func<string, ValueTask> stopRequested, Func<AnswerState, ValueTask> producerLost, Action<string> endedElsewhere, Action<string> sessionErased);
 
     /// <summary>Whether the instance producing a running answer still holds its lease; true for answers produced here.</summary>
     ValueTask<bool> IsProducerAliveAsync(string messageId, CancellationToken cancellationToken = default);
@@ -35,5 +35,5 @@ internal interface ISharedAnswerLog : IAnswerLog
     /// Appends the terminal event of an answer produced elsewhere, with the next id, and records how it ended, unless it has
     /// ended already; returns the terminal event's id, or null when it had ended (or is unknown).
     /// </summary>
-    ValueTask<long?> EndElsewhereAsync(string messageId, ChatStreamEvent terminal, MessageStatus status, CancellationToken cancellationToken = default);
+    ValueTask<long?> EndElsewhereAsync(string messageId, AnswerEvent terminal, MessageStatus status, CancellationToken cancellationToken = default);
 }

@@ -24,7 +24,7 @@ internal sealed partial class InMemoryAnswerLog
         // more), then in arrays from the shared pool, grown by renting a larger one and handed back when the answer is
         // compacted, so appending a token allocates nothing once the pool is warm (AnswerLogBenchmarks). Null once
         // compacted.
-        private ChatStreamEvent[]? _events = new ChatStreamEvent[4];
+        private AnswerEvent[]? _events = new AnswerEvent[4];
         private bool _pooled;
         private int _count;
 
@@ -32,7 +32,7 @@ internal sealed partial class InMemoryAnswerLog
         // as ~index).
         private string _text = "";
         private int[] _ends = [];
-        private ChatStreamEvent[] _others = [];
+        private AnswerEvent[] _others = [];
 
         public int Count => _events is null ? _ends.Length : _count;
 
@@ -48,12 +48,12 @@ internal sealed partial class InMemoryAnswerLog
             };
         }
 
-        public void Add(in ChatStreamEvent streamEvent)
+        public void Add(in AnswerEvent streamEvent)
         {
             var events = _events!;
             if (_count == events.Length)
             {
-                var larger = ArrayPool<ChatStreamEvent>.Shared.Rent(Math.Max(32, events.Length * 2));
+                var larger = ArrayPool<AnswerEvent>.Shared.Rent(Math.Max(32, events.Length * 2));
                 events.AsSpan(0, _count).CopyTo(larger);
                 Release(events);
                 _pooled = true;
@@ -63,7 +63,7 @@ internal sealed partial class InMemoryAnswerLog
             events[_count++] = streamEvent;
         }
 
-        public void CopyTo(int from, List<ChatStreamEvent> into)
+        public void CopyTo(int from, List<AnswerEvent> into)
         {
             if (_events is { } events)
             {
@@ -85,7 +85,7 @@ internal sealed partial class InMemoryAnswerLog
                 }
                 else
                 {
-                    into.Add(ChatStreamEvent.ForToken(_text[start..end]));
+                    into.Add(AnswerEvent.ForToken(_text[start..end]));
                     start = end;
                 }
             }
@@ -104,7 +104,7 @@ internal sealed partial class InMemoryAnswerLog
             var others = 0;
             for (var i = 0; i < count; i++)
             {
-                if (events[i].Kind == ChatStreamEventKind.Token)
+                if (events[i].Kind == AnswerEventKind.Token)
                 {
                     length += events[i].Text!.Length;
                 }
@@ -114,13 +114,13 @@ internal sealed partial class InMemoryAnswerLog
                 }
             }
 
-            var kept = new ChatStreamEvent[others];
+            var kept = new AnswerEvent[others];
             long bytes = 0;
             var end = 0;
             var other = 0;
             for (var i = 0; i < count; i++)
             {
-                if (events[i].Kind == ChatStreamEventKind.Token)
+                if (events[i].Kind == AnswerEventKind.Token)
                 {
                     end += events[i].Text!.Length;
                     ends[i] = end;
@@ -137,7 +137,7 @@ internal sealed partial class InMemoryAnswerLog
             {
                 for (var i = 0; i < state.Count; i++)
                 {
-                    if (state.Events[i].Kind == ChatStreamEventKind.Token)
+                    if (state.Events[i].Kind == AnswerEventKind.Token)
                     {
                         var token = state.Events[i].Text!;
                         token.CopyTo(span);
@@ -152,19 +152,19 @@ internal sealed partial class InMemoryAnswerLog
             return bytes + (2L * _text.Length) + (4L * ends.Length) + 64;
         }
 
-        private void Release(ChatStreamEvent[] events)
+        private void Release(AnswerEvent[] events)
         {
             if (_pooled)
             {
-                ArrayPool<ChatStreamEvent>.Shared.Return(events, clearArray: true);
+                ArrayPool<AnswerEvent>.Shared.Return(events, clearArray: true);
             }
         }
 
-        public AnswerSnapshot Snapshot()
+        public AnswerState Snapshot()
         {
             lock (this)
             {
-                return new AnswerSnapshot(Info, Count, Status);
+                return new AnswerState(Info, Count, Status);
             }
         }
 

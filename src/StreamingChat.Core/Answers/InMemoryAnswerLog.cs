@@ -62,7 +62,7 @@ internal sealed partial class InMemoryAnswerLog : IAnswerLog
     }
 
     /// <inheritdoc/>
-    public ValueTask<long> AppendAsync(string messageId, ChatStreamEvent streamEvent, CancellationToken cancellationToken = default)
+    public ValueTask<long> AppendAsync(string messageId, AnswerEvent streamEvent, CancellationToken cancellationToken = default)
     {
         if (streamEvent.IsTerminal)
         {
@@ -73,7 +73,7 @@ internal sealed partial class InMemoryAnswerLog : IAnswerLog
     }
 
     /// <inheritdoc/>
-    public ValueTask<long> EndAsync(string messageId, ChatStreamEvent terminal, MessageStatus status, CancellationToken cancellationToken = default)
+    public ValueTask<long> EndAsync(string messageId, AnswerEvent terminal, MessageStatus status, CancellationToken cancellationToken = default)
     {
         if (!terminal.IsTerminal)
         {
@@ -88,16 +88,16 @@ internal sealed partial class InMemoryAnswerLog : IAnswerLog
     }
 
     /// <inheritdoc/>
-    public ValueTask<AnswerSnapshot?> GetAsync(string messageId, CancellationToken cancellationToken = default)
+    public ValueTask<AnswerState?> GetAsync(string messageId, CancellationToken cancellationToken = default)
         => ValueTask.FromResult(Kept(messageId)?.Snapshot());
 
     /// <inheritdoc/>
-    public ValueTask<AnswerSnapshot?> GetLatestAsync(string sessionId, CancellationToken cancellationToken = default)
+    public ValueTask<AnswerState?> GetLatestAsync(string sessionId, CancellationToken cancellationToken = default)
         => ValueTask.FromResult(_latestBySession.TryGetValue(sessionId, out var entry) && !IsExpired(entry) ? entry.Snapshot() : null);
 
     /// <inheritdoc/>
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<AnswerRead> ReadAsync(string messageId, long fromId, List<ChatStreamEvent> events, CancellationToken cancellationToken = default)
+    public async ValueTask<AnswerRead> ReadAsync(string messageId, long fromId, List<AnswerEvent> events, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
         ArgumentOutOfRangeException.ThrowIfNegative(fromId);
@@ -195,7 +195,7 @@ internal sealed partial class InMemoryAnswerLog : IAnswerLog
     /// <summary>How the answer ended; null while it runs or when it is not kept.</summary>
     internal MessageStatus? StatusOf(string messageId) => Kept(messageId)?.Snapshot().Status;
 
-    private long Append(Entry entry, in ChatStreamEvent streamEvent, MessageStatus? status)
+    private long Append(Entry entry, in AnswerEvent streamEvent, MessageStatus? status)
     {
         // Usually one reader waits: it is woken without an allocation; more are copied out.
         AnswerWaiter? first = null;
@@ -288,10 +288,10 @@ internal sealed partial class InMemoryAnswerLog : IAnswerLog
     }
 
     /// <summary>What an event costs the log, roughly: its text as UTF-16 and its audio, plus a fixed part.</summary>
-    private static long SizeOf(in ChatStreamEvent streamEvent) => streamEvent.Kind switch
+    private static long SizeOf(in AnswerEvent streamEvent) => streamEvent.Kind switch
     {
-        ChatStreamEventKind.Token => 32 + (2L * streamEvent.Text!.Length),
-        ChatStreamEventKind.Audio => 64 + (2L * streamEvent.Audio!.Text.Length) + streamEvent.Audio.Data.Length,
+        AnswerEventKind.Token => 32 + (2L * streamEvent.Text!.Length),
+        AnswerEventKind.Audio => 64 + (2L * streamEvent.Audio!.Text.Length) + streamEvent.Audio.Data.Length,
         _ => 256,
     };
 }

@@ -79,7 +79,7 @@ internal sealed class ModelStream : IAsyncDisposable
         {
             await task.ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException or ChatStreamErrorException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException or AnswerErrorException)
         {
             // The model call is over either way.
         }

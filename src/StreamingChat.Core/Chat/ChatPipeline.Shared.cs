@@ -6,7 +6,7 @@ namespace StreamingChat.Core;
 public sealed partial class ChatPipeline
 {
     /// <summary>The error an answer ends with when the instance producing it stopped before it was finished.</summary>
-    internal static readonly ChatStreamError ProducerLost = new(ChatErrorCodes.AnswerLost, "The server answering stopped before the answer was finished; ask again.", Retryable: true);
+    internal static readonly AnswerError ProducerLost = new(ChatErrorCodes.AnswerLost, "The server answering stopped before the answer was finished; ask again.", Retryable: true);
 
     private Func<string, ValueTask<bool>>? _readElsewhere;
 
@@ -33,7 +33,7 @@ public sealed partial class ChatPipeline
     /// or, when <paramref name="stopped"/>, as <see cref="MessageStatus.Stopped"/> with <c>done</c> <c>stopped</c>. Null
     /// when another instance is ending it, it has ended, or the log is not shared.
     /// </summary>
-    internal async Task<AnswerEnding?> EndLostAsync(AnswerSnapshot answer, bool stopped = false)
+    internal async Task<AnswerEnding?> EndLostAsync(AnswerState answer, bool stopped = false)
     {
         ArgumentNullException.ThrowIfNull(answer);
         if (Answers is not ISharedAnswerLog shared || !answer.IsRunning || !await shared.TryClaimAsync(answer.Info.MessageId).ConfigureAwait(false))
@@ -46,8 +46,8 @@ public sealed partial class ChatPipeline
         var text = await ReadSoFarAsync(info.MessageId).ConfigureAwait(false);
         var status = stopped ? MessageStatus.Stopped : MessageStatus.Interrupted;
         var terminal = stopped
-            ? ChatStreamEvent.ForDone(new ChatStreamDone("stopped", null, null, (long)(_time.GetUtcNow() - info.CreatedAt).TotalMilliseconds))
-            : ChatStreamEvent.ForError(ProducerLost);
+            ? AnswerEvent.ForDone(new AnswerDone("stopped", null, null, (long)(_time.GetUtcNow() - info.CreatedAt).TotalMilliseconds))
+            : AnswerEvent.ForError(ProducerLost);
 
         // Upserts by id: the question again in case its producer died before storing it, then the answer, then the end.
         await PersistAsync(AnswerTurns.Question(info)).ConfigureAwait(false);
@@ -79,7 +79,7 @@ public sealed partial class ChatPipeline
     /// <see cref="MessageStatus.Stopped"/> and ends the answer), or ends it here when that instance is gone; completes with
     /// how the answer ended once its terminal event is in the log, or null when <paramref name="patience"/> ran out first.
     /// </summary>
-    public async Task<AnswerEnding?> StopElsewhereAsync(AnswerSnapshot answer, TimeSpan patience, CancellationToken cancellationToken = default)
+    public async Task<AnswerEnding?> StopElsewhereAsync(AnswerState answer, TimeSpan patience, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(answer);
         if (Answers is not ISharedAnswerLog shared)
@@ -99,7 +99,7 @@ public sealed partial class ChatPipeline
         }
     }
 
-    private async Task<AnswerEnding?> StopAndWaitAsync(ISharedAnswerLog shared, AnswerSnapshot answer, TimeSpan patience, CancellationToken cancellationToken)
+    private async Task<AnswerEnding?> StopAndWaitAsync(ISharedAnswerLog shared, AnswerState answer, TimeSpan patience, CancellationToken cancellationToken)
     {
         // A producer that died without its lease having lapsed yet is noticed while the terminal event is awaited: it is
         // ended then, as stopped (see EndLostAsync).
@@ -123,7 +123,7 @@ public sealed partial class ChatPipeline
             await foreach (var streamEvent in Answers.ReadEventsAsync(messageId, 0, bounded.Token).ConfigureAwait(false))
             {
                 lastId++;
-                if (streamEvent.Kind == ChatStreamEventKind.Token)
+                if (streamEvent.Kind == AnswerEventKind.Token)
                 {
                     text.Append(streamEvent.Text);
                 }
@@ -142,7 +142,7 @@ public sealed partial class ChatPipeline
     private async Task<string> ReadSoFarAsync(string messageId)
     {
         using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        var events = new List<ChatStreamEvent>();
+        var events = new List<AnswerEvent>();
         try
         {
             await Answers.ReadAsync(messageId, 0, events, bounded.Token).ConfigureAwait(false);
@@ -155,7 +155,7 @@ public sealed partial class ChatPipeline
         var text = new StringBuilder();
         foreach (var streamEvent in events)
         {
-            if (streamEvent.Kind == ChatStreamEventKind.Token)
+            if (streamEvent.Kind == AnswerEventKind.Token)
             {
                 text.Append(streamEvent.Text);
             }

@@ -164,11 +164,11 @@ public sealed partial class ChatPipeline
 
     /// <summary>
     /// Starts answering <paramref name="chat"/>, detached from the caller: the answer runs until the model finishes, it is
-    /// stopped (<see cref="ChatAnswer.StopAsync"/>), <paramref name="deadline"/> is cancelled (the instance's drain time is
+    /// stopped (<see cref="RunningAnswer.StopAsync"/>), <paramref name="deadline"/> is cancelled (the instance's drain time is
     /// over: it ends with <c>server_draining</c>), or no reader has been attached for
     /// <see cref="ChatStreamOptions.DisconnectGraceSeconds"/> (it ends with <c>answer_lost</c>). Its events go into
     /// <see cref="Answers"/>, the <c>start</c> event (id 0) there already when this returns; read them with
-    /// <see cref="IAnswerLog.ReadAsync"/> after <see cref="ChatAnswer.AttachReader"/>. With <paramref name="streaming"/>
+    /// <see cref="IAnswerLog.ReadAsync"/> after <see cref="RunningAnswer.AttachReader"/>. With <paramref name="streaming"/>
     /// false the same events come, but the whole answer is in one <c>token</c> event written when it is complete.
     /// </summary>
     /// <param name="chat">The prepared question.</param>
@@ -178,13 +178,13 @@ public sealed partial class ChatPipeline
     /// Called once the answer is stored and before its terminal event is logged, so what it does (release a slot, charge a
     /// budget) is done before a reader can act on the terminal event.
     /// </param>
-    public async Task<ChatAnswer> StartAsync(PreparedChat chat, bool streaming, CancellationToken deadline = default, Func<AnswerEnding, ValueTask>? ending = null)
+    public async Task<RunningAnswer> StartAsync(PreparedChat chat, bool streaming, CancellationToken deadline = default, Func<AnswerEnding, ValueTask>? ending = null)
     {
         ArgumentNullException.ThrowIfNull(chat);
         var query = chat.Query;
         var info = new AnswerInfo(chat.MessageId, query.SessionId, query.ChatbotId, query.Owner, query.Query, streaming, _time.GetUtcNow());
         await Answers.CreateAsync(info).ConfigureAwait(false);
-        var answer = new ChatAnswer(info, deadline, TimeSpan.FromSeconds(_options.CurrentValue.DisconnectGraceSeconds), _time, _readElsewhere);
+        var answer = new RunningAnswer(info, deadline, TimeSpan.FromSeconds(_options.CurrentValue.DisconnectGraceSeconds), _time, _readElsewhere);
         var producer = new AnswerProducer(this, chat, answer, ending);
         Running.Add(answer);
         _metrics.StreamStarted(query.ChatbotId, chat.Model, streaming);
@@ -201,7 +201,7 @@ public sealed partial class ChatPipeline
     /// id 0 to the terminal event. Cancelling <paramref name="cancellationToken"/> leaves the answer, which ends (stored as
     /// <see cref="MessageStatus.Interrupted"/>) when no reader comes back within the grace time.
     /// </summary>
-    public IAsyncEnumerable<ChatStreamEvent> StreamAsync(PreparedChat chat, bool streaming, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<AnswerEvent> StreamAsync(PreparedChat chat, bool streaming, CancellationToken cancellationToken = default)
         => StreamAsync(chat, streaming, CancellationToken.None, cancellationToken);
 
     /// <summary>
@@ -209,7 +209,7 @@ public sealed partial class ChatPipeline
     /// <paramref name="deadline"/> (the instance is stopping and its drain time is over) ends the answer with an
     /// <c>error</c> event of code <c>server_draining</c>, what was said stored as <see cref="MessageStatus.Interrupted"/>.
     /// </summary>
-    internal async IAsyncEnumerable<ChatStreamEvent> StreamAsync(PreparedChat chat, bool streaming, CancellationToken deadline, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    internal async IAsyncEnumerable<AnswerEvent> StreamAsync(PreparedChat chat, bool streaming, CancellationToken deadline, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var answer = await StartAsync(chat, streaming, deadline).ConfigureAwait(false);
         using var reader = answer.AttachReader();
@@ -220,10 +220,10 @@ public sealed partial class ChatPipeline
     }
 
     /// <summary>The error an answer ends with when the instance stops before it is complete.</summary>
-    internal static readonly ChatStreamError Draining = new(ChatErrorCodes.ServerDraining, "The server is restarting; ask again to get a complete answer.", Retryable: true);
+    internal static readonly AnswerError Draining = new(ChatErrorCodes.ServerDraining, "The server is restarting; ask again to get a complete answer.", Retryable: true);
 
     /// <summary>The error an answer ends with when no reader stayed for it.</summary>
-    public static readonly ChatStreamError NoReader = new(ChatErrorCodes.AnswerLost, "No reader stayed for the answer, so it was not finished; ask again.", Retryable: true);
+    public static readonly AnswerError NoReader = new(ChatErrorCodes.AnswerLost, "No reader stayed for the answer, so it was not finished; ask again.", Retryable: true);
 
     internal IChatClient ChatClient => _chatClient;
 

@@ -9,14 +9,14 @@ namespace StreamingChat.Core;
 public interface IChatErrorClassifier
 {
     /// <summary>The error for <paramref name="exception"/>, or null when this classifier does not know it.</summary>
-    ChatStreamError? Classify(Exception exception);
+    AnswerError? Classify(Exception exception);
 }
 
 /// <summary>Classifies failures by HTTP status the way API.md's codes read.</summary>
 public static class ChatErrors
 {
     /// <summary>The error for an upstream HTTP status; null for a status that is not a failure.</summary>
-    public static ChatStreamError? FromStatus(int status) => status switch
+    public static AnswerError? FromStatus(int status) => status switch
     {
         429 => new(ChatErrorCodes.UpstreamRateLimited, "The model provider is rate limiting requests.", Retryable: true),
         408 or 504 => new(ChatErrorCodes.UpstreamTimeout, $"The model provider timed out (HTTP {status}).", Retryable: true),
@@ -27,7 +27,7 @@ public static class ChatErrors
     };
 
     /// <summary>The error for an exception the framework throws; <see cref="ChatErrorCodes.InternalError"/> when unknown.</summary>
-    public static ChatStreamError FromException(Exception exception) => exception switch
+    public static AnswerError FromException(Exception exception) => exception switch
     {
         HttpRequestException { StatusCode: HttpStatusCode status } => FromStatus((int)status) ?? Internal,
         HttpRequestException or IOException => new(ChatErrorCodes.UpstreamUnavailable, "The connection to the model provider failed.", Retryable: true),
@@ -37,5 +37,5 @@ public static class ChatErrors
     };
 
     /// <summary>The error for a failure nobody classified.</summary>
-    public static ChatStreamError Internal { get; } = new(ChatErrorCodes.InternalError, "The answer failed.", Retryable: false);
+    public static AnswerError Internal { get; } = new(ChatErrorCodes.InternalError, "The answer failed.", Retryable: false);
 }

@@ -6,7 +6,7 @@ using StreamingChat.Core;
 namespace StreamingChat.Core
 {
     /// <summary>
-    /// Turns whatever a streamed model call throws into a <see cref="ChatStreamErrorException"/> with one of API.md's
+    /// Turns whatever a streamed model call throws into a <see cref="AnswerErrorException"/> with one of API.md's
     /// error codes: the provider's own classifiers first (<see cref="IChatErrorClassifier"/>, in the order added), then the
     /// framework's exceptions (<see cref="ChatErrors.FromException"/>). Each failure is logged once, here. A cancellation the
     /// caller asked for passes through untouched.
@@ -31,9 +31,9 @@ namespace StreamingChat.Core
 
                         update = updates.Current;
                     }
-                    catch (Exception ex) when (ex is not ChatStreamErrorException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
+                    catch (Exception ex) when (ex is not AnswerErrorException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
                     {
-                        throw new ChatStreamErrorException(Classify(ex), ex);
+                        throw new AnswerErrorException(Classify(ex), ex);
                     }
 
                     yield return update;
@@ -48,7 +48,7 @@ namespace StreamingChat.Core
             }
         }
 
-        private ChatStreamError Classify(Exception exception)
+        private AnswerError Classify(Exception exception)
         {
             foreach (var classifier in classifiers)
             {

@@ -36,10 +36,10 @@ namespace StreamingChat.Core
                     catch (Exception ex) when (watchdog.Fired && !cancellationToken.IsCancellationRequested)
                     {
                         var error = !watchdog.HadProgress
-                            ? new ChatStreamError(ChatErrorCodes.UpstreamTimeout, $"The model sent no first token within {current.FirstTokenTimeoutSeconds} s.", Retryable: true)
-                            : new ChatStreamError(ChatErrorCodes.UpstreamTimeout, $"The model went silent for {current.IdleTimeoutSeconds} s.", Retryable: true);
+                            ? new AnswerError(ChatErrorCodes.UpstreamTimeout, $"The model sent no first token within {current.FirstTokenTimeoutSeconds} s.", Retryable: true)
+                            : new AnswerError(ChatErrorCodes.UpstreamTimeout, $"The model went silent for {current.IdleTimeoutSeconds} s.", Retryable: true);
                         Log.UpstreamTimedOut(logger, options?.ModelId ?? "default", error.Message);
-                        throw new ChatStreamErrorException(error, ex);
+                        throw new AnswerErrorException(error, ex);
                     }
 
                     if (update.Text.Length > 0)

@@ -18,27 +18,27 @@ internal static class AnswerEventCodec
     private static readonly RedisValue Audio = "a";
 
     /// <summary>The entry's field and value.</summary>
-    public static (RedisValue Field, RedisValue Value) Encode(in ChatStreamEvent streamEvent) => streamEvent.Kind switch
+    public static (RedisValue Field, RedisValue Value) Encode(in AnswerEvent streamEvent) => streamEvent.Kind switch
     {
-        ChatStreamEventKind.Token => (Token, streamEvent.Text),
-        ChatStreamEventKind.Start => (Start, JsonSerializer.SerializeToUtf8Bytes(streamEvent.Start! with { SessionKey = null }, AnswerEventJson.Default.ChatStreamStart)),
-        ChatStreamEventKind.Done => (Done, JsonSerializer.SerializeToUtf8Bytes(streamEvent.Done!, AnswerEventJson.Default.ChatStreamDone)),
-        ChatStreamEventKind.Error => (Error, JsonSerializer.SerializeToUtf8Bytes(streamEvent.Error!, AnswerEventJson.Default.ChatStreamError)),
-        _ => (Audio, JsonSerializer.SerializeToUtf8Bytes(streamEvent.Audio!, AnswerEventJson.Default.ChatStreamAudio)),
+        AnswerEventKind.Token => (Token, streamEvent.Text),
+        AnswerEventKind.Start => (Start, JsonSerializer.SerializeToUtf8Bytes(streamEvent.Start! with { SessionKey = null }, AnswerEventJson.Default.AnswerStart)),
+        AnswerEventKind.Done => (Done, JsonSerializer.SerializeToUtf8Bytes(streamEvent.Done!, AnswerEventJson.Default.AnswerDone)),
+        AnswerEventKind.Error => (Error, JsonSerializer.SerializeToUtf8Bytes(streamEvent.Error!, AnswerEventJson.Default.AnswerError)),
+        _ => (Audio, JsonSerializer.SerializeToUtf8Bytes(streamEvent.Audio!, AnswerEventJson.Default.AnswerAudio)),
     };
 
     /// <summary>The event an entry holds.</summary>
-    public static ChatStreamEvent Decode(NameValueEntry entry)
+    public static AnswerEvent Decode(NameValueEntry entry)
     {
         var field = entry.Name.ToString();
         var value = entry.Value;
         return field switch
         {
-            "t" => ChatStreamEvent.ForToken(value.ToString()),
-            "s" => ChatStreamEvent.ForStart(JsonSerializer.Deserialize((byte[])value!, AnswerEventJson.Default.ChatStreamStart)!),
-            "d" => ChatStreamEvent.ForDone(JsonSerializer.Deserialize((byte[])value!, AnswerEventJson.Default.ChatStreamDone)!),
-            "e" => ChatStreamEvent.ForError(JsonSerializer.Deserialize((byte[])value!, AnswerEventJson.Default.ChatStreamError)!),
-            "a" => ChatStreamEvent.ForAudio(JsonSerializer.Deserialize((byte[])value!, AnswerEventJson.Default.ChatStreamAudio)!),
+            "t" => AnswerEvent.ForToken(value.ToString()),
+            "s" => AnswerEvent.ForStart(JsonSerializer.Deserialize((byte[])value!, AnswerEventJson.Default.AnswerStart)!),
+            "d" => AnswerEvent.ForDone(JsonSerializer.Deserialize((byte[])value!, AnswerEventJson.Default.AnswerDone)!),
+            "e" => AnswerEvent.ForError(JsonSerializer.Deserialize((byte[])value!, AnswerEventJson.Default.AnswerError)!),
+            "a" => AnswerEvent.ForAudio(JsonSerializer.Deserialize((byte[])value!, AnswerEventJson.Default.AnswerAudio)!),
             _ => throw new FormatException($"An answer log entry has the unknown field '{field}'."),
         };
     }
@@ -52,9 +52,9 @@ internal static class AnswerEventCodec
 
 /// <summary>Source-generated JSON for the events kept in Redis: no reflection on the hot path.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(ChatStreamStart))]
-[JsonSerializable(typeof(ChatStreamDone))]
-[JsonSerializable(typeof(ChatStreamError))]
-[JsonSerializable(typeof(ChatStreamAudio))]
+[JsonSerializable(typeof(AnswerStart))]
+[JsonSerializable(typeof(AnswerDone))]
+[JsonSerializable(typeof(AnswerError))]
+[JsonSerializable(typeof(AnswerAudio))]
 [JsonSerializable(typeof(AnswerInfo))]
 internal sealed partial class AnswerEventJson : JsonSerializerContext;

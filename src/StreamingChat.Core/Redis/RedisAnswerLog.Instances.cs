@@ -33,7 +33,7 @@ internal sealed partial class RedisAnswerLog
     }
 
     /// <inheritdoc/>
-    public async ValueTask<long?> EndElsewhereAsync(string messageId, ChatStreamEvent terminal, MessageStatus status, CancellationToken cancellationToken = default)
+    public async ValueTask<long?> EndElsewhereAsync(string messageId, AnswerEvent terminal, MessageStatus status, CancellationToken cancellationToken = default)
     {
         if (!terminal.IsTerminal)
         {

@@ -9,7 +9,7 @@ internal sealed partial class RedisAnswerLog
     private readonly ConcurrentDictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
 
     /// <inheritdoc/>
-    public async ValueTask<AnswerRead> ReadAsync(string messageId, long fromId, List<ChatStreamEvent> events, CancellationToken cancellationToken = default)
+    public async ValueTask<AnswerRead> ReadAsync(string messageId, long fromId, List<AnswerEvent> events, CancellationToken cancellationToken = default)
     {
         // Produced here (or kept here while Redis was away): read from memory, woken on the producer's turn.
         var local = await _local.ReadAsync(messageId, fromId, events, cancellationToken).ConfigureAwait(false);
@@ -29,7 +29,7 @@ internal sealed partial class RedisAnswerLog
         }
     }
 
-    private async Task<AnswerRead> ReadSharedAsync(string messageId, long fromId, List<ChatStreamEvent> events, CancellationToken cancellationToken)
+    private async Task<AnswerRead> ReadSharedAsync(string messageId, long fromId, List<AnswerEvent> events, CancellationToken cancellationToken)
     {
         var database = _redis.Database;
         var reread = TimeSpan.FromSeconds(_options.CurrentValue.RereadSeconds);
@@ -84,7 +84,7 @@ internal sealed partial class RedisAnswerLog
                     await Task.WhenAll(alive, shown).ConfigureAwait(false);
                     if (!await alive.ConfigureAwait(false) && _producerLost is { } lost)
                     {
-                        var snapshot = new AnswerSnapshot(AnswerEventCodec.DecodeInfo(values[0]), (long)values[1], null);
+                        var snapshot = new AnswerState(AnswerEventCodec.DecodeInfo(values[0]), (long)values[1], null);
                         await lost(snapshot).ConfigureAwait(false);
                     }
                 }
@@ -115,7 +115,7 @@ internal sealed partial class RedisAnswerLog
     /// events (ids) that Redis never had, at or past the id the terminal event was logged at. The ids cannot tell such a
     /// reader from one that read the terminal event itself when its last id is that event's: it gets the end once more.
     /// </remarks>
-    private async Task<bool> ReadLostEndAsync(string messageId, long fromId, List<ChatStreamEvent> events)
+    private async Task<bool> ReadLostEndAsync(string messageId, long fromId, List<AnswerEvent> events)
     {
         var database = _redis.Database;
         if (await database.SetContainsAsync(LostReadKey(messageId), fromId - 1).ConfigureAwait(false))

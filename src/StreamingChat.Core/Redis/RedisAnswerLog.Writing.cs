@@ -112,7 +112,7 @@ internal sealed partial class RedisAnswerLog
     /// Writes an answer's last events and its terminal event to Redis before this instance's readers get the terminal
     /// event: whoever a reader tells next (a new question on another instance, say) finds the answer ended there too.
     /// </summary>
-    private async Task WriteEndAsync(Mirror mirror, ChatStreamEvent terminal, MessageStatus status)
+    private async Task WriteEndAsync(Mirror mirror, AnswerEvent terminal, MessageStatus status)
     {
         var patience = TimeSpan.FromMilliseconds(_redis.Options.TimeoutMilliseconds + 1000);
         if (!await mirror.Gate.WaitAsync(patience).ConfigureAwait(false))
@@ -139,7 +139,7 @@ internal sealed partial class RedisAnswerLog
     /// failed write is simply done again), with <paramref name="terminal"/> after them when given. False when the mirror is
     /// done with (ended, or gone from here).
     /// </summary>
-    private async Task<bool> WriteNextAsync(Mirror mirror, List<ChatStreamEvent> events, ChatStreamEvent? terminal, MessageStatus? status)
+    private async Task<bool> WriteNextAsync(Mirror mirror, List<AnswerEvent> events, AnswerEvent? terminal, MessageStatus? status)
     {
         var from = mirror.Written;
         events.Clear();
@@ -219,7 +219,7 @@ internal sealed partial class RedisAnswerLog
     }
 
     /// <summary>Adds the events to the answer in Redis: one script call.</summary>
-    private async Task<long> WriteBatchAsync(Mirror mirror, long from, List<ChatStreamEvent> events, MessageStatus? status)
+    private async Task<long> WriteBatchAsync(Mirror mirror, long from, List<AnswerEvent> events, MessageStatus? status)
     {
         var messageId = mirror.Info.MessageId;
         var args = new RedisValue[2 * events.Count];
@@ -283,7 +283,7 @@ internal sealed partial class RedisAnswerLog
         public readonly SemaphoreSlim Gate = new(1, 1);
 
         /// <summary>The events of the write on its way (used under the gate only).</summary>
-        public readonly List<ChatStreamEvent> Batch = [];
+        public readonly List<AnswerEvent> Batch = [];
         public long Appended;
         public long Written;
         public int Failures;

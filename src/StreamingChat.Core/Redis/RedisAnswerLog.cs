@@ -43,7 +43,7 @@ internal sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
     private readonly ConcurrentDictionary<string, Mirror> _mirrors = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task> _ending = new(StringComparer.Ordinal);
     private Func<string, ValueTask>? _stopRequested;
-    private Func<AnswerSnapshot, ValueTask>? _producerLost;
+    private Func<AnswerState, ValueTask>? _producerLost;
     private Action<string>? _endedElsewhere;
     private Action<string>? _sessionErased;
     private long _leaseRenewedAt;
@@ -85,7 +85,7 @@ internal sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
     internal int Unwritten => _mirrors.Count;
 
     /// <inheritdoc/>
-    public void Connect(Func<string, ValueTask> stopRequested, Func<AnswerSnapshot, ValueTask> producerLost, Action<string> endedElsewhere, Action<string> sessionErased)
+    public void Connect(Func<string, ValueTask> stopRequested, Func<AnswerState, ValueTask> producerLost, Action<string> endedElsewhere, Action<string> sessionErased)
     {
         _stopRequested = stopRequested ?? throw new ArgumentNullException(nameof(stopRequested));
         _producerLost = producerLost ?? throw new ArgumentNullException(nameof(producerLost));
@@ -116,7 +116,7 @@ internal sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
     }
 
     /// <inheritdoc/>
-    public async ValueTask<long> AppendAsync(string messageId, ChatStreamEvent streamEvent, CancellationToken cancellationToken = default)
+    public async ValueTask<long> AppendAsync(string messageId, AnswerEvent streamEvent, CancellationToken cancellationToken = default)
     {
         var id = await _local.AppendAsync(messageId, streamEvent, cancellationToken).ConfigureAwait(false);
         Written(messageId, id, now: false);
@@ -124,7 +124,7 @@ internal sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
     }
 
     /// <inheritdoc/>
-    public async ValueTask<long> EndAsync(string messageId, ChatStreamEvent terminal, MessageStatus status, CancellationToken cancellationToken = default)
+    public async ValueTask<long> EndAsync(string messageId, AnswerEvent terminal, MessageStatus status, CancellationToken cancellationToken = default)
     {
         if (!_mirrors.TryGetValue(messageId, out var mirror))
         {
@@ -151,7 +151,7 @@ internal sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
     }
 
     /// <inheritdoc/>
-    public async ValueTask<AnswerSnapshot?> GetAsync(string messageId, CancellationToken cancellationToken = default)
+    public async ValueTask<AnswerState?> GetAsync(string messageId, CancellationToken cancellationToken = default)
     {
         if (await _local.GetAsync(messageId, cancellationToken).ConfigureAwait(false) is { } local)
         {
@@ -164,7 +164,7 @@ internal sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
     }
 
     /// <inheritdoc/>
-    public async ValueTask<AnswerSnapshot?> GetLatestAsync(string sessionId, CancellationToken cancellationToken = default)
+    public async ValueTask<AnswerState?> GetLatestAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         var local = await _local.GetLatestAsync(sessionId, cancellationToken).ConfigureAwait(false);
         if (local is { IsRunning: true } && await EndedMeanwhileAsync(local.Info.MessageId).ConfigureAwait(false))
@@ -204,7 +204,7 @@ internal sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
         DisposeSubscriptions();
     }
 
-    private async Task<AnswerSnapshot?> ReadSnapshotAsync(string messageId)
+    private async Task<AnswerState?> ReadSnapshotAsync(string messageId)
     {
         var values = await _redis.Database.HashGetAsync(MetaKey(messageId), MetaFields).ConfigureAwait(false);
         if (values[0].IsNull || values[1].IsNull)
@@ -212,7 +212,7 @@ internal sealed partial class RedisAnswerLog : ISharedAnswerLog, IDisposable
             return null;
         }
 
-        return new AnswerSnapshot(AnswerEventCodec.DecodeInfo(values[0]), (long)values[1], ParseStatus(values[2])) { EndedElsewhere = !values[4].IsNull };
+        return new AnswerState(AnswerEventCodec.DecodeInfo(values[0]), (long)values[1], ParseStatus(values[2])) { EndedElsewhere = !values[4].IsNull };
     }
 
     /// <summary>A Redis call whose failure means "not in Redis": the caller goes on with what this instance holds.</summary>

@@ -87,7 +87,7 @@ internal sealed class SpeechSession : IAsyncDisposable
     private readonly SentenceChunker _chunker;
     private readonly SemaphoreSlim _streamSlots;
     private readonly CancellationTokenSource _cancellation;
-    private readonly Queue<Task<ChatStreamAudio>> _pending = new();
+    private readonly Queue<Task<AnswerAudio>> _pending = new();
     private int _seq;
 
     public SpeechSession(SpeechSynthesis synthesis, ITextToSpeechClient client, TextToSpeechOptions options, string format, SpeechOptions settings, string chatbotId, CancellationToken cancellationToken)
@@ -125,7 +125,7 @@ internal sealed class SpeechSession : IAsyncDisposable
     }
 
     /// <summary>Takes the next sentence's audio if it is ready, keeping sentence order.</summary>
-    public bool TryTakeReady(out ChatStreamAudio audio)
+    public bool TryTakeReady(out AnswerAudio audio)
     {
         if (_pending.Count > 0 && _pending.Peek().IsCompleted)
         {
@@ -138,7 +138,7 @@ internal sealed class SpeechSession : IAsyncDisposable
     }
 
     /// <summary>Waits for every sentence still being spoken, in order.</summary>
-    public async IAsyncEnumerable<ChatStreamAudio> DrainAsync()
+    public async IAsyncEnumerable<AnswerAudio> DrainAsync()
     {
         while (_pending.Count > 0)
         {
@@ -167,7 +167,7 @@ internal sealed class SpeechSession : IAsyncDisposable
 
     private void Start(string sentence) => _pending.Enqueue(SpeakAsync(_seq++, sentence, _cancellation.Token));
 
-    private async Task<ChatStreamAudio> SpeakAsync(int seq, string text, CancellationToken cancellationToken)
+    private async Task<AnswerAudio> SpeakAsync(int seq, string text, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var processSlots = _synthesis.ProcessSlots;
@@ -194,14 +194,14 @@ internal sealed class SpeechSession : IAsyncDisposable
             var audio = response.Contents.OfType<DataContent>().FirstOrDefault()
                 ?? throw new InvalidOperationException("The speech service returned no audio.");
             _synthesis.Metrics.SentenceSpoken(_chatbotId, Stopwatch.GetElapsedTime(started), null);
-            return new ChatStreamAudio(seq, text, SpeechSynthesis.FormatOf(audio.MediaType, _format), audio.Data);
+            return new AnswerAudio(seq, text, SpeechSynthesis.FormatOf(audio.MediaType, _format), audio.Data);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             var errorType = ex is TimeoutException ? "timeout" : ex.GetType().Name;
             _synthesis.Metrics.SentenceSpoken(_chatbotId, Stopwatch.GetElapsedTime(started), errorType);
             Log.SpeechFailed(_synthesis.Logger, _chatbotId, seq, ex);
-            return new ChatStreamAudio(seq, text, _format, ReadOnlyMemory<byte>.Empty, ex is TimeoutException ? ex.Message : "The sentence could not be spoken.");
+            return new AnswerAudio(seq, text, _format, ReadOnlyMemory<byte>.Empty, ex is TimeoutException ? ex.Message : "The sentence could not be spoken.");
         }
         finally
         {

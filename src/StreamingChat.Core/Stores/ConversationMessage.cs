@@ -54,7 +54,7 @@ public sealed record ConversationMessage
     public DateTimeOffset CreatedAt { get; init; }
 
     /// <summary>Token counts of an answer, when known.</summary>
-    public ChatTokenUsage? Usage { get; init; }
+    public AnswerUsage? Usage { get; init; }
 
     /// <summary>Milliseconds from the question to an answer's first token, when there was one.</summary>
     public long? FirstTokenMs { get; init; }

@@ -174,7 +174,7 @@ internal sealed class MessageDocument
             _ => MessageStatus.Complete,
         },
         CreatedAt = new DateTimeOffset(DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc)),
-        Usage = Usage is { } usage ? new ChatTokenUsage(usage.InputTokens, usage.OutputTokens) : null,
+        Usage = Usage is { } usage ? new AnswerUsage(usage.InputTokens, usage.OutputTokens) : null,
         FirstTokenMs = FirstTokenMs,
         TotalMs = TotalMs,
         Model = Model,

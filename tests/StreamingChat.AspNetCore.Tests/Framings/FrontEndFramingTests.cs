@@ -7,11 +7,11 @@ namespace StreamingChat.AspNetCore.Tests;
 
 public sealed class FrontEndFramingTests
 {
-    private static readonly ChatStreamEvent Start = ChatStreamEvent.ForStart(new ChatStreamStart("m1", "s1", "demo", "gpt", Streaming: true));
-    private static readonly ChatStreamEvent Done = ChatStreamEvent.ForDone(new ChatStreamDone("stop", new ChatTokenUsage(12, 2), 183, 402));
+    private static readonly AnswerEvent Start = AnswerEvent.ForStart(new AnswerStart("m1", "s1", "demo", "gpt", Streaming: true));
+    private static readonly AnswerEvent Done = AnswerEvent.ForDone(new AnswerDone("stop", new AnswerUsage(12, 2), 183, 402));
 
     /// <summary>The JSON of every <c>data:</c> line, in order (<c>[DONE]</c> as itself).</summary>
-    private static List<string> Frames(IAnswerFraming framing, params ChatStreamEvent[] events)
+    private static List<string> Frames(IAnswerFraming framing, params AnswerEvent[] events)
     {
         var buffer = new ArrayBufferWriter<byte>();
         for (var i = 0; i < events.Length; i++)
@@ -34,7 +34,7 @@ public sealed class FrontEndFramingTests
     [Fact]
     public void UiMessageStream_AnAnswer_IsStartStepTextFinishThenDone_WithOnlyTheSdksMembers()
     {
-        var frames = Frames(new UiMessageStreamFraming(), Start, ChatStreamEvent.ForToken("Hel"), ChatStreamEvent.ForToken(""), ChatStreamEvent.ForToken("lo"), Done);
+        var frames = Frames(new UiMessageStreamFraming(), Start, AnswerEvent.ForToken("Hel"), AnswerEvent.ForToken(""), AnswerEvent.ForToken("lo"), Done);
 
         Assert.Equal(["start", "start-step", "text-start", "text-delta", "text-delta", "text-end", "finish-step", "finish", "[DONE]"], frames.Select(Type));
         Assert.Equal("""{"type":"start","messageId":"m1"}""", frames[0]);
@@ -45,8 +45,8 @@ public sealed class FrontEndFramingTests
     [Fact]
     public void UiMessageStream_AnError_ClosesTheTextThenErrorThenDone_AndAudioIsADataPart()
     {
-        var audio = ChatStreamEvent.ForAudio(new ChatStreamAudio(0, "Hi.", "wav", new byte[] { 1, 2, 3 }));
-        var frames = Frames(new UiMessageStreamFraming(), Start, audio, ChatStreamEvent.ForError(new ChatStreamError(ChatErrorCodes.UpstreamTimeout, "slow", true)));
+        var audio = AnswerEvent.ForAudio(new AnswerAudio(0, "Hi.", "wav", new byte[] { 1, 2, 3 }));
+        var frames = Frames(new UiMessageStreamFraming(), Start, audio, AnswerEvent.ForError(new AnswerError(ChatErrorCodes.UpstreamTimeout, "slow", true)));
 
         Assert.Equal(["start", "start-step", "text-start", "data-audio", "text-end", "error", "[DONE]"], frames.Select(Type));
         Assert.Equal("""{"type":"data-audio","id":"audio-0","data":{"seq":0,"text":"Hi.","format":"wav","data":"AQID"}}""", frames[3]);
@@ -56,13 +56,13 @@ public sealed class FrontEndFramingTests
     [Fact]
     public void AgUi_AnAnswer_EndsItsMessageBeforeTheRun_AndNeverSendsAnEmptyDelta()
     {
-        var frames = Frames(new AgUiFraming("t1", "r1"), Start, ChatStreamEvent.ForToken(""), ChatStreamEvent.ForToken("Hi"), Done);
+        var frames = Frames(new AgUiFraming("t1", "r1"), Start, AnswerEvent.ForToken(""), AnswerEvent.ForToken("Hi"), Done);
 
         Assert.Equal(["RUN_STARTED", "TEXT_MESSAGE_START", "TEXT_MESSAGE_CONTENT", "TEXT_MESSAGE_END", "RUN_FINISHED"], frames.Select(Type));
         Assert.Equal("""{"type":"RUN_STARTED","threadId":"t1","runId":"r1"}""", frames[0]);
         Assert.Equal("""{"type":"TEXT_MESSAGE_CONTENT","messageId":"m1","delta":"Hi"}""", frames[2]);
 
-        var failed = Frames(new AgUiFraming("t1", "r2"), Start, ChatStreamEvent.ForError(new ChatStreamError(ChatErrorCodes.UpstreamUnavailable, "down", true)));
+        var failed = Frames(new AgUiFraming("t1", "r2"), Start, AnswerEvent.ForError(new AnswerError(ChatErrorCodes.UpstreamUnavailable, "down", true)));
         Assert.Equal(["RUN_STARTED", "TEXT_MESSAGE_START", "TEXT_MESSAGE_END", "RUN_ERROR"], failed.Select(Type));
         Assert.Equal("""{"type":"RUN_ERROR","message":"down","code":"upstream_unavailable"}""", failed[^1]);
     }
@@ -70,7 +70,7 @@ public sealed class FrontEndFramingTests
     [Fact]
     public void BothFramings_AToken_AllocatesNothingOnceWarm()
     {
-        var token = ChatStreamEvent.ForToken(" hello");
+        var token = AnswerEvent.ForToken(" hello");
         foreach (var framing in new IAnswerFraming[] { new UiMessageStreamFraming(), new AgUiFraming("t", "r") })
         {
             var buffer = new ArrayBufferWriter<byte>(64 * 1024);

@@ -10,10 +10,10 @@ namespace StreamingChat.AspNetCore.Tests;
 
 public sealed class SseFramingTests
 {
-    private static readonly ChatStreamEvent Start = ChatStreamEvent.ForStart(new ChatStreamStart("m1", "s1", "demo", "gpt", Streaming: true));
-    private static readonly ChatStreamEvent Done = ChatStreamEvent.ForDone(new ChatStreamDone("stop", new ChatTokenUsage(12, 2), 183, 402));
+    private static readonly AnswerEvent Start = AnswerEvent.ForStart(new AnswerStart("m1", "s1", "demo", "gpt", Streaming: true));
+    private static readonly AnswerEvent Done = AnswerEvent.ForDone(new AnswerDone("stop", new AnswerUsage(12, 2), 183, 402));
 
-    private static string Frame(ChatStreamEvent e, long id = 1, int retry = -1)
+    private static string Frame(AnswerEvent e, long id = 1, int retry = -1)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using var json = new Utf8JsonWriter(buffer);
@@ -23,7 +23,7 @@ public sealed class SseFramingTests
 
     [Fact]
     public void WriteEvent_Token_IsEventDataIdAndBlankLine()
-        => Assert.Equal("event: token\ndata: {\"text\":\"Hel\"}\nid: 1\n\n", Frame(ChatStreamEvent.ForToken("Hel")));
+        => Assert.Equal("event: token\ndata: {\"text\":\"Hel\"}\nid: 1\n\n", Frame(AnswerEvent.ForToken("Hel")));
 
     [Fact]
     public void WriteEvent_StartWithRetry_RetrySharesTheBlock()
@@ -39,10 +39,10 @@ public sealed class SseFramingTests
             Frame(Done, id: 4));
         Assert.Equal(
             "event: error\ndata: {\"code\":\"upstream_timeout\",\"message\":\"slow\",\"retryable\":true}\nid: 2\n\n",
-            Frame(ChatStreamEvent.ForError(new ChatStreamError(ChatErrorCodes.UpstreamTimeout, "slow", true)), id: 2));
+            Frame(AnswerEvent.ForError(new AnswerError(ChatErrorCodes.UpstreamTimeout, "slow", true)), id: 2));
         Assert.Equal(
             "event: done\ndata: {\"finishReason\":\"stop\",\"usage\":null,\"firstTokenMs\":null,\"totalMs\":5}\nid: 3\n\n",
-            Frame(ChatStreamEvent.ForDone(new ChatStreamDone("stop", null, null, 5)), id: 3));
+            Frame(AnswerEvent.ForDone(new AnswerDone("stop", null, null, 5)), id: 3));
     }
 
     [Fact]
@@ -50,10 +50,10 @@ public sealed class SseFramingTests
     {
         Assert.Equal(
             "event: audio\ndata: {\"seq\":0,\"text\":\"Hello!\",\"format\":\"wav\",\"data\":\"UklGRg==\"}\nid: 3\n\n",
-            Frame(ChatStreamEvent.ForAudio(new ChatStreamAudio(0, "Hello!", "wav", "RIFF"u8.ToArray())), id: 3));
+            Frame(AnswerEvent.ForAudio(new AnswerAudio(0, "Hello!", "wav", "RIFF"u8.ToArray())), id: 3));
         Assert.Equal(
             "event: audio\ndata: {\"seq\":1,\"text\":\"Bye.\",\"format\":\"wav\",\"error\":\"The sentence could not be spoken.\"}\nid: 5\n\n",
-            Frame(ChatStreamEvent.ForAudio(new ChatStreamAudio(1, "Bye.", "wav", ReadOnlyMemory<byte>.Empty, "The sentence could not be spoken.")), id: 5));
+            Frame(AnswerEvent.ForAudio(new AnswerAudio(1, "Bye.", "wav", ReadOnlyMemory<byte>.Empty, "The sentence could not be spoken.")), id: 5));
     }
 
     [Theory]
@@ -65,7 +65,7 @@ public sealed class SseFramingTests
     [InlineData("data: fake\n\nevent: done")]
     public void WriteEvent_AnyText_StaysOneDataLineAndRoundTrips(string text)
     {
-        var frame = Frame(ChatStreamEvent.ForToken(text));
+        var frame = Frame(AnswerEvent.ForToken(text));
 
         Assert.Equal(4, frame.Split('\n').Length - 1); // event, data, id, blank
         var item = Assert.Single(SseParser.Create(new MemoryStream(Encoding.UTF8.GetBytes(frame))).Enumerate());
@@ -77,7 +77,7 @@ public sealed class SseFramingTests
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
         using var json = new Utf8JsonWriter(buffer);
-        var token = ChatStreamEvent.ForToken("Hello");
+        var token = AnswerEvent.ForToken("Hello");
         SseFraming.WriteEvent(buffer, json, 1, token);
 
         var before = GC.GetAllocatedBytesForCurrentThread();
@@ -98,10 +98,10 @@ public sealed class SseFramingTests
         await using (writer)
         {
             Assert.True(await writer.WriteAsync(Start, default));
-            Assert.True(await writer.WriteAsync(ChatStreamEvent.ForToken("a"), default));
-            Assert.True(await writer.WriteAsync(ChatStreamEvent.ForToken("b"), default));
+            Assert.True(await writer.WriteAsync(AnswerEvent.ForToken("a"), default));
+            Assert.True(await writer.WriteAsync(AnswerEvent.ForToken("b"), default));
             Assert.True(await writer.WriteAsync(Done, default));
-            Assert.False(await writer.WriteAsync(ChatStreamEvent.ForToken("after the end"), default));
+            Assert.False(await writer.WriteAsync(AnswerEvent.ForToken("after the end"), default));
         }
 
         await pipe.Writer.CompleteAsync();
@@ -129,7 +129,7 @@ public sealed class SseFramingTests
             Assert.Equal(": keep-alive\n", await ReadAvailableAsync(pipe.Reader));
 
             time.Advance(TimeSpan.FromSeconds(10));
-            await writer.WriteAsync(ChatStreamEvent.ForToken("x"), default);
+            await writer.WriteAsync(AnswerEvent.ForToken("x"), default);
             Assert.EndsWith("\nid: 1\n\n", await ReadAvailableAsync(pipe.Reader), StringComparison.Ordinal);
 
             // Silence is counted from the last write: nothing 15 s after the heartbeat, one 15 s after the token.
@@ -160,7 +160,7 @@ public sealed class SseFramingTests
             await Task.Delay(50);
             time.Advance(TimeSpan.FromSeconds(1));
             await Task.Delay(50);
-            await writer.WriteAsync(ChatStreamEvent.ForToken("x"), default);
+            await writer.WriteAsync(AnswerEvent.ForToken("x"), default);
             await writer.WriteAsync(Done, default);
         }
 
@@ -225,7 +225,7 @@ public sealed class SseFramingTests
         private readonly AnswerOutput _output = new(output, new SseFraming(3000), heartbeat, time);
         private long _nextId;
 
-        public ValueTask<bool> WriteAsync(ChatStreamEvent streamEvent, CancellationToken cancellationToken) => _output.WriteAsync(streamEvent, _nextId++, cancellationToken);
+        public ValueTask<bool> WriteAsync(AnswerEvent streamEvent, CancellationToken cancellationToken) => _output.WriteAsync(streamEvent, _nextId++, cancellationToken);
 
         public ValueTask DisposeAsync() => _output.DisposeAsync();
     }

@@ -11,9 +11,9 @@ public sealed class InMemoryAnswerLogTests
 
     private static AnswerInfo Info(string id, string session = "s1") => new(id, session, "demo", "key:o", "Hi", Streaming: true, DateTimeOffset.UnixEpoch);
 
-    private static ChatStreamEvent Token(string text) => ChatStreamEvent.ForToken(text);
+    private static AnswerEvent Token(string text) => AnswerEvent.ForToken(text);
 
-    private static readonly ChatStreamEvent Done = ChatStreamEvent.ForDone(new ChatStreamDone("stop", null, 1, 2));
+    private static readonly AnswerEvent Done = AnswerEvent.ForDone(new AnswerDone("stop", null, 1, 2));
 
     [Fact]
     public async Task Append_NumbersFromZero_AndReadsFromAnyPosition()
@@ -24,14 +24,14 @@ public sealed class InMemoryAnswerLogTests
         Assert.Equal(1, await log.AppendAsync("m1", Token("b")));
         Assert.Equal(2, await log.EndAsync("m1", Done, MessageStatus.Complete));
 
-        var events = new List<ChatStreamEvent>();
+        var events = new List<AnswerEvent>();
         Assert.Equal(AnswerRead.Events, await log.ReadAsync("m1", 1, events));
         Assert.Equal(["token b", "done"], events.Select(e => e.ToString()));
         events.Clear();
         Assert.Equal(AnswerRead.Ended, await log.ReadAsync("m1", 3, events));
         Assert.Empty(events);
         Assert.Equal(AnswerRead.Missing, await log.ReadAsync("nobody", 0, events));
-        Assert.Equal(new AnswerSnapshot(Info("m1"), 3, MessageStatus.Complete), await log.GetAsync("m1"));
+        Assert.Equal(new AnswerState(Info("m1"), 3, MessageStatus.Complete), await log.GetAsync("m1"));
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class InMemoryAnswerLogTests
         var log = Create();
         await log.CreateAsync(Info("m1"));
         await log.AppendAsync("m1", Token("a"));
-        var events = new List<ChatStreamEvent>();
+        var events = new List<AnswerEvent>();
         var waiting = log.ReadAsync("m1", 1, events).AsTask();
         await Task.Delay(50);
         Assert.False(waiting.IsCompleted);
@@ -173,12 +173,12 @@ public sealed class InMemoryAnswerLogTests
     {
         var log = Create();
         await log.CreateAsync(Info("m1"));
-        ChatStreamEvent[] appended =
+        AnswerEvent[] appended =
         [
-            ChatStreamEvent.ForStart(new ChatStreamStart("m1", "s1", "demo", "model", Streaming: true)),
+            AnswerEvent.ForStart(new AnswerStart("m1", "s1", "demo", "model", Streaming: true)),
             Token("He"),
             Token(""),
-            ChatStreamEvent.ForAudio(new ChatStreamAudio(0, "He", "wav", new byte[] { 1, 2 })),
+            AnswerEvent.ForAudio(new AnswerAudio(0, "He", "wav", new byte[] { 1, 2 })),
             Token("llo"),
             Token(" there"),
         ];
@@ -193,7 +193,7 @@ public sealed class InMemoryAnswerLogTests
 
         for (var from = 0; from <= appended.Length; from++)
         {
-            var events = new List<ChatStreamEvent>();
+            var events = new List<AnswerEvent>();
             Assert.Equal(AnswerRead.Events, await log.ReadAsync("m1", from, events));
             Assert.Equal([.. appended.Skip(from).Select(e => e.ToString()), "done"], events.Select(e => e.ToString()));
         }

@@ -20,10 +20,10 @@ public sealed class ChatPipelineLimitsTests
         TimeProvider.System,
         NullLogger<ChatPipeline>.Instance);
 
-    private static async Task<List<ChatStreamEvent>> CollectAsync(ChatPipeline pipeline, CancellationToken stop = default, Action<ChatStreamEvent>? seen = null)
+    private static async Task<List<AnswerEvent>> CollectAsync(ChatPipeline pipeline, CancellationToken stop = default, Action<AnswerEvent>? seen = null)
     {
         var prepared = await pipeline.PrepareAsync(new ChatQuery("Hi", "demo", "s1"));
-        var events = new List<ChatStreamEvent>();
+        var events = new List<AnswerEvent>();
         await foreach (var e in pipeline.StreamAsync(prepared!, streaming: true, stop, CancellationToken.None))
         {
             events.Add(e);
@@ -40,7 +40,7 @@ public sealed class ChatPipelineLimitsTests
 
         var events = await CollectAsync(Pipeline(new ChatStreamOptions { FirstTokenTimeoutSeconds = 0.2 }));
 
-        Assert.Equal([ChatStreamEventKind.Start, ChatStreamEventKind.Error], events.Select(e => e.Kind));
+        Assert.Equal([AnswerEventKind.Start, AnswerEventKind.Error], events.Select(e => e.Kind));
         Assert.Equal((ChatErrorCodes.UpstreamTimeout, true), (events[^1].Error!.Code, events[^1].Error!.Retryable));
         Assert.Contains("first token", events[^1].Error!.Message, StringComparison.Ordinal);
         Assert.True(_model.Cancelled.Task.IsCompleted);
@@ -55,7 +55,7 @@ public sealed class ChatPipelineLimitsTests
 
         var events = await CollectAsync(Pipeline(new ChatStreamOptions { FirstTokenTimeoutSeconds = 30, IdleTimeoutSeconds = 0.2 }));
 
-        Assert.Equal([ChatStreamEventKind.Start, ChatStreamEventKind.Token, ChatStreamEventKind.Error], events.Select(e => e.Kind));
+        Assert.Equal([AnswerEventKind.Start, AnswerEventKind.Token, AnswerEventKind.Error], events.Select(e => e.Kind));
         Assert.Equal(ChatErrorCodes.UpstreamTimeout, events[^1].Error!.Code);
         Assert.Contains("silent", events[^1].Error!.Message, StringComparison.Ordinal);
         var answer = (await _conversations.GetRecentAsync("s1", 10))[^1];
@@ -70,13 +70,13 @@ public sealed class ChatPipelineLimitsTests
 
         var events = await CollectAsync(Pipeline(new ChatStreamOptions()), stop.Token, e =>
         {
-            if (e.Kind == ChatStreamEventKind.Token && e.Text == " two")
+            if (e.Kind == AnswerEventKind.Token && e.Text == " two")
             {
                 stop.Cancel();
             }
         });
 
-        Assert.Equal([ChatStreamEventKind.Start, ChatStreamEventKind.Token, ChatStreamEventKind.Token, ChatStreamEventKind.Error], events.Select(e => e.Kind));
+        Assert.Equal([AnswerEventKind.Start, AnswerEventKind.Token, AnswerEventKind.Token, AnswerEventKind.Error], events.Select(e => e.Kind));
         Assert.Equal((ChatErrorCodes.ServerDraining, true), (events[^1].Error!.Code, events[^1].Error!.Retryable));
         var answer = (await _conversations.GetRecentAsync("s1", 10))[^1];
         Assert.Equal((MessageStatus.Interrupted, "one two"), (answer.Status, answer.Content));
@@ -89,6 +89,6 @@ public sealed class ChatPipelineLimitsTests
 
         var events = await CollectAsync(Pipeline(new ChatStreamOptions { FirstTokenTimeoutSeconds = 0, IdleTimeoutSeconds = 0 }));
 
-        Assert.Equal(ChatStreamEventKind.Done, events[^1].Kind);
+        Assert.Equal(AnswerEventKind.Done, events[^1].Kind);
     }
 }

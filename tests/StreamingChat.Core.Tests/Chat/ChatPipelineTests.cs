@@ -26,11 +26,11 @@ public sealed class ChatPipelineTests
 
     private static ChatQuery Query(string text = "Hi", string session = "s1", string chatbot = "demo") => new(text, chatbot, session);
 
-    private static async Task<List<ChatStreamEvent>> CollectAsync(ChatPipeline pipeline, ChatQuery query, bool streaming = true, CancellationToken cancellationToken = default)
+    private static async Task<List<AnswerEvent>> CollectAsync(ChatPipeline pipeline, ChatQuery query, bool streaming = true, CancellationToken cancellationToken = default)
     {
         var prepared = await pipeline.PrepareAsync(query, cancellationToken);
         Assert.NotNull(prepared);
-        var events = new List<ChatStreamEvent>();
+        var events = new List<AnswerEvent>();
         await foreach (var e in pipeline.StreamAsync(prepared, streaming, cancellationToken))
         {
             events.Add(e);
@@ -45,14 +45,14 @@ public sealed class ChatPipelineTests
         var events = await CollectAsync(CreatePipeline(), Query());
 
         Assert.Equal(
-            [ChatStreamEventKind.Start, ChatStreamEventKind.Token, ChatStreamEventKind.Token, ChatStreamEventKind.Token, ChatStreamEventKind.Done],
+            [AnswerEventKind.Start, AnswerEventKind.Token, AnswerEventKind.Token, AnswerEventKind.Token, AnswerEventKind.Done],
             events.Select(e => e.Kind));
         Assert.Equal("Hello!", string.Concat(events.Select(e => e.Text)));
         var start = events[0].Start!;
         Assert.Equal(("s1", "demo", "fake-model", true), (start.SessionId, start.ChatbotId, start.Model, start.Streaming));
         var done = events[^1].Done!;
         Assert.Equal("stop", done.FinishReason);
-        Assert.Equal(new ChatTokenUsage(12, 3), done.Usage);
+        Assert.Equal(new AnswerUsage(12, 3), done.Usage);
         Assert.NotNull(done.FirstTokenMs);
         Assert.True(done.TotalMs >= done.FirstTokenMs);
         Assert.Equal(new MetricsTotals(1, 1, 0, 0, 3), _metrics.Totals);
@@ -69,7 +69,7 @@ public sealed class ChatPipelineTests
         Assert.Equal((ConversationRole.User, "What?", MessageStatus.Complete), (stored[0].Role, stored[0].Content, stored[0].Status));
         Assert.Equal((ConversationRole.Assistant, "Hello!", MessageStatus.Complete), (stored[1].Role, stored[1].Content, stored[1].Status));
         Assert.Equal(events[0].Start!.MessageId, stored[1].MessageId);
-        Assert.Equal(new ChatTokenUsage(12, 3), stored[1].Usage);
+        Assert.Equal(new AnswerUsage(12, 3), stored[1].Usage);
         Assert.NotNull(stored[1].FirstTokenMs);
     }
 
@@ -78,7 +78,7 @@ public sealed class ChatPipelineTests
     {
         var events = await CollectAsync(CreatePipeline(), Query(), streaming: false);
 
-        Assert.Equal([ChatStreamEventKind.Start, ChatStreamEventKind.Token, ChatStreamEventKind.Done], events.Select(e => e.Kind));
+        Assert.Equal([AnswerEventKind.Start, AnswerEventKind.Token, AnswerEventKind.Done], events.Select(e => e.Kind));
         Assert.False(events[0].Start!.Streaming);
         Assert.Equal("Hello!", events[1].Text);
     }
@@ -100,7 +100,7 @@ public sealed class ChatPipelineTests
 
         var events = await CollectAsync(CreatePipeline(), Query());
 
-        Assert.Equal([ChatStreamEventKind.Start, ChatStreamEventKind.Error], events.Select(e => e.Kind));
+        Assert.Equal([AnswerEventKind.Start, AnswerEventKind.Error], events.Select(e => e.Kind));
         Assert.Equal(code, events[1].Error!.Code);
         Assert.Equal(new MetricsTotals(1, 0, 1, 0, 0), _metrics.Totals);
         var answer = (await _conversations.GetRecentAsync("s1", 10))[^1];
@@ -116,7 +116,7 @@ public sealed class ChatPipelineTests
 
         var events = await CollectAsync(CreatePipeline(), Query(), streaming);
 
-        Assert.Equal(ChatStreamEventKind.Error, events[^1].Kind);
+        Assert.Equal(AnswerEventKind.Error, events[^1].Kind);
         Assert.Equal(ChatErrorCodes.UpstreamUnavailable, events[^1].Error!.Code);
         Assert.Single(events, e => e.IsTerminal);
         var sent = string.Concat(events.Select(e => e.Text));
@@ -132,14 +132,14 @@ public sealed class ChatPipelineTests
         _model.BeforeToken = (i, ct) => i == 1 ? Task.Delay(Timeout.Infinite, ct) : Task.CompletedTask;
         var pipeline = CreatePipeline(new ChatStreamOptions { DisconnectGraceSeconds = 0 });
         var prepared = await pipeline.PrepareAsync(Query());
-        var events = new List<ChatStreamEvent>();
+        var events = new List<AnswerEvent>();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
             await foreach (var e in pipeline.StreamAsync(prepared!, streaming: true, caller.Token))
             {
                 events.Add(e);
-                if (e.Kind == ChatStreamEventKind.Token)
+                if (e.Kind == AnswerEventKind.Token)
                 {
                     await caller.CancelAsync();
                 }
@@ -148,7 +148,7 @@ public sealed class ChatPipelineTests
 
         await _model.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var ending = await WhenEndedAsync(pipeline, prepared!.MessageId);
-        Assert.Equal([ChatStreamEventKind.Start, ChatStreamEventKind.Token], events.Select(e => e.Kind));
+        Assert.Equal([AnswerEventKind.Start, AnswerEventKind.Token], events.Select(e => e.Kind));
         Assert.Equal(new MetricsTotals(1, 0, 0, 1, 1), _metrics.Totals);
         var answer = (await _conversations.GetRecentAsync("s1", 10))[^1];
         Assert.Equal((MessageStatus.Interrupted, "Hel"), (answer.Status, answer.Content));
@@ -168,7 +168,7 @@ public sealed class ChatPipelineTests
 
         await foreach (var e in pipeline.StreamAsync(prepared!, streaming: true))
         {
-            if (e.Kind == ChatStreamEventKind.Token)
+            if (e.Kind == AnswerEventKind.Token)
             {
                 break;
             }
@@ -198,7 +198,7 @@ public sealed class ChatPipelineTests
     {
         var events = await CollectAsync(CreatePipeline(conversations: new FailingConversationStore()), Query());
 
-        Assert.Equal(ChatStreamEventKind.Done, events[^1].Kind);
+        Assert.Equal(AnswerEventKind.Done, events[^1].Kind);
     }
 
     [Fact]
@@ -272,7 +272,7 @@ public sealed class ChatPipelineTests
 
             Assert.Single(events, e => e.IsTerminal);
             Assert.True(events[^1].IsTerminal);
-            Assert.Equal(ChatStreamEventKind.Start, events[0].Kind);
+            Assert.Equal(AnswerEventKind.Start, events[0].Kind);
         }
     }
 
@@ -284,13 +284,13 @@ public sealed class ChatPipelineTests
 
         var events = await CollectAsync(pipeline, Query(session: "raw"));
 
-        Assert.Equal(["Hello", " world"], events.Where(e => e.Kind == ChatStreamEventKind.Token).Select(e => e.Text));
+        Assert.Equal(["Hello", " world"], events.Where(e => e.Kind == AnswerEventKind.Token).Select(e => e.Text));
         Assert.Equal(3, model.Yielded.Count);
         Assert.All(model.Yielded, u => Assert.Null(u.RawRepresentation));
         Assert.All(model.Yielded.SelectMany(u => u.Contents), c => Assert.Null(c.RawRepresentation));
         Assert.Equal("Hello world", model.Yielded.ToChatResponse().Text);
         var answer = (await _conversations.GetRecentAsync("raw", 10))[^1];
-        Assert.Equal(new ChatTokenUsage(7, 2), answer.Usage);
+        Assert.Equal(new AnswerUsage(7, 2), answer.Usage);
     }
 
     /// <summary>A model whose updates carry provider objects, keeping every update it yields as telemetry middleware does.</summary>

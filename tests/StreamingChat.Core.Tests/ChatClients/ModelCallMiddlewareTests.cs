@@ -21,7 +21,7 @@ public sealed class ModelCallMiddlewareTests
 
     private sealed class FirstSays(string code) : IChatErrorClassifier
     {
-        public ChatStreamError? Classify(Exception exception) => exception is InvalidOperationException ? new(code, "classified", Retryable: false) : null;
+        public AnswerError? Classify(Exception exception) => exception is InvalidOperationException ? new(code, "classified", Retryable: false) : null;
     }
 
     [Theory]
@@ -33,8 +33,8 @@ public sealed class ModelCallMiddlewareTests
         var provider = new FakeChatClient { FailAfterTokens = 1, FailMidStream = new InvalidOperationException("provider's own") };
         IChatErrorClassifier[] classifiers = [new FirstSays("provider_code")];
 
-        var framework = await Assert.ThrowsAsync<ChatStreamErrorException>(() => ReadAsync(failing.AsBuilder().UseErrorClassification(classifiers, NullLogger.Instance).Build()));
-        var own = await Assert.ThrowsAsync<ChatStreamErrorException>(() => ReadAsync(provider.AsBuilder().UseErrorClassification(classifiers, NullLogger.Instance).Build()));
+        var framework = await Assert.ThrowsAsync<AnswerErrorException>(() => ReadAsync(failing.AsBuilder().UseErrorClassification(classifiers, NullLogger.Instance).Build()));
+        var own = await Assert.ThrowsAsync<AnswerErrorException>(() => ReadAsync(provider.AsBuilder().UseErrorClassification(classifiers, NullLogger.Instance).Build()));
 
         Assert.Equal(code, framework.Error.Code);
         Assert.Equal("provider_code", own.Error.Code);
@@ -58,8 +58,8 @@ public sealed class ModelCallMiddlewareTests
         var firstTokenLimit = new ChatStreamOptions { FirstTokenTimeoutSeconds = 0.2, IdleTimeoutSeconds = 30 };
         var idleLimit = new ChatStreamOptions { FirstTokenTimeoutSeconds = 30, IdleTimeoutSeconds = 0.2 };
 
-        var first = await Assert.ThrowsAsync<ChatStreamErrorException>(() => ReadAsync(silentFromStart.AsBuilder().UseModelTimeouts(() => firstTokenLimit, TimeProvider.System, NullLogger.Instance).Build()));
-        var idle = await Assert.ThrowsAsync<ChatStreamErrorException>(() => ReadAsync(silentLater.AsBuilder().UseModelTimeouts(() => idleLimit, TimeProvider.System, NullLogger.Instance).Build()));
+        var first = await Assert.ThrowsAsync<AnswerErrorException>(() => ReadAsync(silentFromStart.AsBuilder().UseModelTimeouts(() => firstTokenLimit, TimeProvider.System, NullLogger.Instance).Build()));
+        var idle = await Assert.ThrowsAsync<AnswerErrorException>(() => ReadAsync(silentLater.AsBuilder().UseModelTimeouts(() => idleLimit, TimeProvider.System, NullLogger.Instance).Build()));
 
         Assert.Equal((ChatErrorCodes.UpstreamTimeout, true), (first.Error.Code, first.Error.Retryable));
         Assert.Contains("first token", first.Error.Message, StringComparison.Ordinal);

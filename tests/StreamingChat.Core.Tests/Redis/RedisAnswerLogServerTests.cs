@@ -25,20 +25,20 @@ public sealed class RedisAnswerLogServerTests : IAsyncLifetime
     public async Task AnswerProducedOnA_IsReadOnB_FromAnyPosition_LiveToTheTerminalEvent()
     {
         var (a, b, info) = await StartedOnAAsync();
-        await a.AppendAsync(info.MessageId, ChatStreamEvent.ForToken("Hello"));
+        await a.AppendAsync(info.MessageId, AnswerEvent.ForToken("Hello"));
         await WaitUntilAsync(async () => (await b.GetAsync(info.MessageId))?.EventCount == 2);
 
         // B waits for the next event, which only A's publish (or the reread) can bring; both ways it arrives.
-        var events = new List<ChatStreamEvent>();
+        var events = new List<AnswerEvent>();
         var waiting = b.ReadAsync(info.MessageId, 2, events).AsTask();
         await Task.Delay(200);
         Assert.False(waiting.IsCompleted);
-        await a.AppendAsync(info.MessageId, ChatStreamEvent.ForToken(" world"));
+        await a.AppendAsync(info.MessageId, AnswerEvent.ForToken(" world"));
         Assert.Equal(AnswerRead.Events, await waiting.WaitAsync(Patience));
         Assert.Equal(" world", Assert.Single(events).Text);
 
         var reading = ReadAllAsync(b, info.MessageId, 1);
-        await a.EndAsync(info.MessageId, ChatStreamEvent.ForDone(new ChatStreamDone("stop", null, 5, 9)), MessageStatus.Complete);
+        await a.EndAsync(info.MessageId, AnswerEvent.ForDone(new AnswerDone("stop", null, 5, 9)), MessageStatus.Complete);
         var all = await reading.WaitAsync(Patience);
 
         Assert.Equal(["token:Hello", "token: world", "done"], all.Select(Describe));
@@ -55,9 +55,9 @@ public sealed class RedisAnswerLogServerTests : IAsyncLifetime
     public async Task EndedAnswer_CannotBeAppendedToOrEndedAgain_ByAnyInstance()
     {
         var (a, b, info) = await StartedOnAAsync();
-        await a.EndAsync(info.MessageId, ChatStreamEvent.ForDone(new ChatStreamDone("stop", null, null, 1)), MessageStatus.Complete);
+        await a.EndAsync(info.MessageId, AnswerEvent.ForDone(new AnswerDone("stop", null, null, 1)), MessageStatus.Complete);
 
-        Assert.Null(await b.EndElsewhereAsync(info.MessageId, ChatStreamEvent.ForError(new ChatStreamError("answer_lost", "x", true)), MessageStatus.Interrupted));
+        Assert.Null(await b.EndElsewhereAsync(info.MessageId, AnswerEvent.ForError(new AnswerError("answer_lost", "x", true)), MessageStatus.Interrupted));
         Assert.Equal(["start", "done"], (await ReadAllAsync(b, info.MessageId, 0)).Select(Describe));
     }
 
@@ -76,12 +76,12 @@ public sealed class RedisAnswerLogServerTests : IAsyncLifetime
 
         Assert.True(await b.TryClaimAsync(info.MessageId));
         Assert.False(await a.TryClaimAsync(info.MessageId)); // one instance ends it
-        var lost = ChatStreamEvent.ForError(new ChatStreamError("answer_lost", "gone", true));
+        var lost = AnswerEvent.ForError(new AnswerError("answer_lost", "gone", true));
         Assert.Equal(1L, await b.EndElsewhereAsync(info.MessageId, lost, MessageStatus.Interrupted));
         Assert.Null(await b.EndElsewhereAsync(info.MessageId, lost, MessageStatus.Interrupted));
 
         // A still produces (it was taken for dead): its next write is refused, and it is told to stop.
-        await a.AppendAsync(info.MessageId, ChatStreamEvent.ForToken("late"));
+        await a.AppendAsync(info.MessageId, AnswerEvent.ForToken("late"));
         Assert.Equal(info.MessageId, await ended.Task.WaitAsync(Patience));
         Assert.Equal(["start", "error"], (await ReadAllAsync(b, info.MessageId, 0)).Select(Describe));
     }
@@ -92,7 +92,7 @@ public sealed class RedisAnswerLogServerTests : IAsyncLifetime
         var prefix = NewPrefix();
         var (a, _) = Log(prefix, "a", leaseSeconds: 1);
         var (b, _) = Log(prefix, "b", leaseSeconds: 1);
-        var lost = new TaskCompletionSource<AnswerSnapshot>();
+        var lost = new TaskCompletionSource<AnswerState>();
         b.Connect(_ => default, snapshot => { lost.TrySetResult(snapshot); return default; }, _ => { }, _ => { });
         Assert.True(await a.RenewLeaseAsync());
         var info = Info();
@@ -123,8 +123,8 @@ public sealed class RedisAnswerLogServerTests : IAsyncLifetime
         var info = Info();
         await a.CreateAsync(info);
         await a.AppendAsync(info.MessageId, Start(info));
-        await a.AppendAsync(info.MessageId, ChatStreamEvent.ForToken("kept"));
-        await a.EndAsync(info.MessageId, ChatStreamEvent.ForDone(new ChatStreamDone("stop", null, null, 1)), MessageStatus.Complete);
+        await a.AppendAsync(info.MessageId, AnswerEvent.ForToken("kept"));
+        await a.EndAsync(info.MessageId, AnswerEvent.ForDone(new AnswerDone("stop", null, null, 1)), MessageStatus.Complete);
 
         Assert.Equal(["start", "token:kept", "done"], (await ReadAllAsync(a, info.MessageId, 0)).Select(Describe));
         Assert.Equal(MessageStatus.Complete, (await a.GetLatestAsync(info.SessionId))!.Status);
@@ -166,17 +166,17 @@ public sealed class RedisAnswerLogServerTests : IAsyncLifetime
 
     private static AnswerInfo Info() => new(Guid.NewGuid().ToString("N"), "s-" + Guid.NewGuid().ToString("N")[..8], "demo", "owner-1", "Why?", true, DateTimeOffset.UtcNow);
 
-    private static ChatStreamEvent Start(AnswerInfo info) => ChatStreamEvent.ForStart(new ChatStreamStart(info.MessageId, info.SessionId, info.ChatbotId, "m", true, "secret-session-key"));
+    private static AnswerEvent Start(AnswerInfo info) => AnswerEvent.ForStart(new AnswerStart(info.MessageId, info.SessionId, info.ChatbotId, "m", true, "secret-session-key"));
 
-    private static string Describe(ChatStreamEvent e) => e.Kind switch
+    private static string Describe(AnswerEvent e) => e.Kind switch
     {
-        ChatStreamEventKind.Token => "token:" + e.Text,
+        AnswerEventKind.Token => "token:" + e.Text,
         _ => e.Kind.ToString().ToLowerInvariant(),
     };
 
-    private static async Task<List<ChatStreamEvent>> ReadAllAsync(IAnswerLog log, string messageId, long fromId)
+    private static async Task<List<AnswerEvent>> ReadAllAsync(IAnswerLog log, string messageId, long fromId)
     {
-        var all = new List<ChatStreamEvent>();
+        var all = new List<AnswerEvent>();
         using var bounded = new CancellationTokenSource(Patience);
         await foreach (var e in log.ReadEventsAsync(messageId, fromId, bounded.Token))
         {

@@ -21,10 +21,10 @@ public sealed class SpeechPipelineTests
         NullLogger<ChatPipeline>.Instance,
         new SpeechSynthesis(_speech, new StaticOptionsMonitor<SpeechOptions>(options ?? new SpeechOptions()), TestMeterFactory.CreateMetrics(), NullLogger<SpeechSynthesis>.Instance));
 
-    private static async Task<List<ChatStreamEvent>> CollectAsync(ChatPipeline pipeline, bool enableTts = true, bool streaming = true, Action<ChatStreamEvent>? seen = null)
+    private static async Task<List<AnswerEvent>> CollectAsync(ChatPipeline pipeline, bool enableTts = true, bool streaming = true, Action<AnswerEvent>? seen = null)
     {
         var prepared = await pipeline.PrepareAsync(new ChatQuery("Hi", "demo", "s1", enableTts));
-        var events = new List<ChatStreamEvent>();
+        var events = new List<AnswerEvent>();
         await foreach (var e in pipeline.StreamAsync(prepared!, streaming))
         {
             events.Add(e);
@@ -39,16 +39,16 @@ public sealed class SpeechPipelineTests
     {
         var events = await CollectAsync(Pipeline());
 
-        var audio = events.Where(e => e.Kind == ChatStreamEventKind.Audio).Select(e => e.Audio!).ToList();
+        var audio = events.Where(e => e.Kind == AnswerEventKind.Audio).Select(e => e.Audio!).ToList();
         Assert.Equal(["First sentence here.", "Second one!", "Third is last"], audio.Select(a => a.Text));
         Assert.Equal([0, 1, 2], audio.Select(a => a.Seq));
         Assert.All(audio, a => Assert.Equal(FakeTextToSpeechClient.AudioFor(a.Text), a.Data.ToArray()));
         Assert.All(audio, a => Assert.Equal(("wav", null), (a.Format, a.Error)));
-        var firstToken = events.FindIndex(e => e.Kind == ChatStreamEventKind.Token);
-        var firstAudio = events.FindIndex(e => e.Kind == ChatStreamEventKind.Audio);
+        var firstToken = events.FindIndex(e => e.Kind == AnswerEventKind.Token);
+        var firstAudio = events.FindIndex(e => e.Kind == AnswerEventKind.Audio);
         Assert.True(firstToken < firstAudio);
-        Assert.Equal(ChatStreamEventKind.Done, events[^1].Kind);
-        Assert.Equal("First sentence here. Second one! Third is last", string.Concat(events.Where(e => e.Kind == ChatStreamEventKind.Token).Select(e => e.Text)));
+        Assert.Equal(AnswerEventKind.Done, events[^1].Kind);
+        Assert.Equal("First sentence here. Second one! Third is last", string.Concat(events.Where(e => e.Kind == AnswerEventKind.Token).Select(e => e.Text)));
         Assert.Equal(("en-US", "wav"), (_speech.Calls[0].Options!.Language, _speech.Calls[0].Options!.AudioFormat));
     }
 
@@ -62,7 +62,7 @@ public sealed class SpeechPipelineTests
 
         var events = await CollectAsync(Pipeline(), seen: e =>
         {
-            if (e.Kind == ChatStreamEventKind.Token && !audioSeen)
+            if (e.Kind == AnswerEventKind.Token && !audioSeen)
             {
                 tokensBeforeAnyAudio++;
                 if (tokensBeforeAnyAudio == 6)
@@ -71,12 +71,12 @@ public sealed class SpeechPipelineTests
                 }
             }
 
-            audioSeen |= e.Kind == ChatStreamEventKind.Audio;
+            audioSeen |= e.Kind == AnswerEventKind.Audio;
         });
 
         Assert.Equal(6, tokensBeforeAnyAudio);
-        Assert.Equal(3, events.Count(e => e.Kind == ChatStreamEventKind.Audio));
-        Assert.Equal(ChatStreamEventKind.Done, events[^1].Kind);
+        Assert.Equal(3, events.Count(e => e.Kind == AnswerEventKind.Audio));
+        Assert.Equal(AnswerEventKind.Done, events[^1].Kind);
     }
 
     [Fact]
@@ -86,13 +86,13 @@ public sealed class SpeechPipelineTests
 
         var events = await CollectAsync(Pipeline());
 
-        var audio = events.Where(e => e.Kind == ChatStreamEventKind.Audio).Select(e => e.Audio!).ToList();
+        var audio = events.Where(e => e.Kind == AnswerEventKind.Audio).Select(e => e.Audio!).ToList();
         Assert.Equal(3, audio.Count);
         Assert.Null(audio[0].Error);
         Assert.NotNull(audio[1].Error);
         Assert.True(audio[1].Data.IsEmpty);
         Assert.Null(audio[2].Error);
-        Assert.Equal(ChatStreamEventKind.Done, events[^1].Kind);
+        Assert.Equal(AnswerEventKind.Done, events[^1].Kind);
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class SpeechPipelineTests
     {
         var events = await CollectAsync(Pipeline(), enableTts: false);
 
-        Assert.DoesNotContain(events, e => e.Kind == ChatStreamEventKind.Audio);
+        Assert.DoesNotContain(events, e => e.Kind == AnswerEventKind.Audio);
         Assert.Empty(_speech.Calls);
     }
 
@@ -112,7 +112,7 @@ public sealed class SpeechPipelineTests
 
         var events = await CollectAsync(Pipeline(new SpeechOptions { MaxConcurrentPerStream = 2 }));
 
-        Assert.Equal(12, events.Count(e => e.Kind == ChatStreamEventKind.Audio));
+        Assert.Equal(12, events.Count(e => e.Kind == AnswerEventKind.Audio));
         Assert.InRange(_speech.MostRunning, 1, 2);
     }
 
@@ -122,7 +122,7 @@ public sealed class SpeechPipelineTests
         var events = await CollectAsync(Pipeline(), streaming: false);
 
         Assert.Equal(
-            [ChatStreamEventKind.Start, ChatStreamEventKind.Token, ChatStreamEventKind.Audio, ChatStreamEventKind.Audio, ChatStreamEventKind.Audio, ChatStreamEventKind.Done],
+            [AnswerEventKind.Start, AnswerEventKind.Token, AnswerEventKind.Audio, AnswerEventKind.Audio, AnswerEventKind.Audio, AnswerEventKind.Done],
             events.Select(e => e.Kind));
     }
 }

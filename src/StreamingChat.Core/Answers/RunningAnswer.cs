@@ -5,7 +5,7 @@ namespace StreamingChat.Core;
 /// <see cref="Completion"/> tells how it ended. Its model call is cancelled by a stop, by the drain deadline, or when no
 /// reader has been attached for <see cref="ChatStreamOptions.DisconnectGraceSeconds"/>.
 /// </summary>
-public sealed class ChatAnswer
+public sealed class RunningAnswer
 {
     private readonly CancellationTokenSource _cancellation = new();
     private readonly TaskCompletionSource<AnswerEnding> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -18,7 +18,7 @@ public sealed class ChatAnswer
     private int _readers;
     private int _reason;
 
-    internal ChatAnswer(AnswerInfo info, CancellationToken deadline, TimeSpan grace, TimeProvider time, Func<string, ValueTask<bool>>? readElsewhere = null)
+    internal RunningAnswer(AnswerInfo info, CancellationToken deadline, TimeSpan grace, TimeProvider time, Func<string, ValueTask<bool>>? readElsewhere = null)
     {
         Info = info;
         _grace = grace;
@@ -31,7 +31,7 @@ public sealed class ChatAnswer
         {
             StartGrace();
         }
-        _deadline = deadline.Register(static s => ((ChatAnswer)s!).Cancel(AnswerStopReason.Draining), this);
+        _deadline = deadline.Register(static s => ((RunningAnswer)s!).Cancel(AnswerStopReason.Draining), this);
     }
 
     /// <summary>What the answer is.</summary>
@@ -114,7 +114,7 @@ public sealed class ChatAnswer
             if (_readers == 0 && !_ended.Task.IsCompleted)
             {
                 _graceTimer?.Dispose();
-                _graceTimer = _time.CreateTimer(static s => ((ChatAnswer)s!).OnGraceOver(), this, _grace, Timeout.InfiniteTimeSpan);
+                _graceTimer = _time.CreateTimer(static s => ((RunningAnswer)s!).OnGraceOver(), this, _grace, Timeout.InfiniteTimeSpan);
             }
         }
     }
@@ -181,7 +181,7 @@ public sealed class ChatAnswer
         }
     }
 
-    private sealed class Reader(ChatAnswer answer) : IDisposable
+    private sealed class Reader(RunningAnswer answer) : IDisposable
     {
         private int _disposed;
 

@@ -6,7 +6,7 @@ using StreamingChat.Testing;
 namespace StreamingChat.Core.Tests;
 
 /// <summary>An answer produced detached from its readers: stop, the grace time without a reader, the drain deadline.</summary>
-public sealed class ChatAnswerTests
+public sealed class RunningAnswerTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
     private readonly FakeChatClient _model = new() { Tokens = ["One ", "two ", "three ", "four."] };
@@ -15,7 +15,7 @@ public sealed class ChatAnswerTests
     private readonly InMemoryChatbotStore _chatbots = new(Options.Create(new ChatbotSeedOptions { Chatbots = { ["demo"] = new ChatbotSeed() } }));
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ChatAnswerTests()
+    public RunningAnswerTests()
     {
         // Two tokens, then the model waits until the test releases it (or the call is cancelled).
         _model.BeforeToken = (i, ct) => i == 2 ? _release.Task.WaitAsync(ct) : Task.CompletedTask;
@@ -24,16 +24,16 @@ public sealed class ChatAnswerTests
     private ChatPipeline Create(double graceSeconds = 10, TimeProvider? time = null)
         => new(_model, _chatbots, _conversations, new StaticOptionsMonitor<ChatStreamOptions>(new ChatStreamOptions { DisconnectGraceSeconds = graceSeconds }), [], _metrics, time ?? TimeProvider.System, NullLogger<ChatPipeline>.Instance);
 
-    private static async Task<ChatAnswer> StartAsync(ChatPipeline pipeline, bool streaming = true, CancellationToken deadline = default)
+    private static async Task<RunningAnswer> StartAsync(ChatPipeline pipeline, bool streaming = true, CancellationToken deadline = default)
     {
         var prepared = await pipeline.PrepareAsync(new ChatQuery("Count", "demo", "s1"));
         return await pipeline.StartAsync(prepared!, streaming, deadline);
     }
 
     /// <summary>Reads the log until it holds <paramref name="count"/> events.</summary>
-    private static async Task<List<ChatStreamEvent>> ReadAsync(ChatPipeline pipeline, string messageId, int count)
+    private static async Task<List<AnswerEvent>> ReadAsync(ChatPipeline pipeline, string messageId, int count)
     {
-        var events = new List<ChatStreamEvent>();
+        var events = new List<AnswerEvent>();
         using var timeout = new CancellationTokenSource(Patience);
         while (events.Count < count && await pipeline.Answers.ReadAsync(messageId, events.Count, events, timeout.Token) == AnswerRead.Events)
         {
@@ -58,7 +58,7 @@ public sealed class ChatAnswerTests
         Assert.Equal((MessageStatus.Stopped, "One two "), (stored.Status, stored.Content));
         var events = await pipeline.Answers.ReadEventsAsync(answer.MessageId).ToListAsync();
         Assert.Equal("stopped", events[^1].Done?.FinishReason);
-        Assert.Equal(ending.Answer, string.Concat(events.Where(e => e.Kind == ChatStreamEventKind.Token).Select(e => e.Text)));
+        Assert.Equal(ending.Answer, string.Concat(events.Where(e => e.Kind == AnswerEventKind.Token).Select(e => e.Text)));
         Assert.Equal(ending, await answer.StopAsync());
         Assert.Null(pipeline.Running.Find(answer.MessageId));
         Assert.Equal(new MetricsTotals(1, 0, 0, 1, 2), _metrics.Totals);
