@@ -25,7 +25,7 @@ app.MapStreamingRollout();
 // The team's own endpoints on the building blocks: its own events relayed as StreamingChat relays an answer, an answer
 // of its own making, and an endpoint behind the streaming rollout.
 app.MapGet("/countdown", (int? from) => StreamingChatResults.ServerSentEvents(Countdown(from ?? 3), "count"));
-app.MapPost("/ask", async (HttpRequest request, ChatPipeline pipeline) =>
+app.MapPost("/ask", async (HttpRequest request, IAnswers answers, IChatbotStore chatbots) =>
 {
     var (body, problem) = await StreamingChatRequests.ReadJsonObjectAsync(request, maxBytes: 8192);
     if (problem is not null)
@@ -39,10 +39,10 @@ app.MapPost("/ask", async (HttpRequest request, ChatPipeline pipeline) =>
         return StreamingChatResults.ValidationProblem(new Dictionary<string, string[]> { ["question"] = ["Ask something."] });
     }
 
-    var prepared = await pipeline.PrepareAsync(new ChatQuery(question, "demo", Guid.NewGuid().ToString("n")));
-    return prepared is null
-        ? StreamingChatResults.Problem(StatusCodes.Status404NotFound, "chatbot_not_found", "The chatbot was not found.")
-        : StreamingChatResults.Answer(await pipeline.StartAsync(prepared, streaming: true));
+    // Admitted here without limits: the team's endpoint decides who may ask; the answer owns its admission.
+    return await chatbots.GetAsync("demo") is { Enabled: true } chatbot
+        ? StreamingChatResults.Answer(await answers.StartAsync(new AnswerAdmission(new ChatQuery(question, chatbot.Id, Guid.NewGuid().ToString("n")), chatbot)))
+        : StreamingChatResults.Problem(StatusCodes.Status404NotFound, "chatbot_not_found", "The chatbot was not found.");
 });
 app.MapGet("/beta", () => "streaming is on for you").WithFeatureGate(RolloutOptions.StreamingFeature);
 app.MapGet("/mongo-section", () => MongoStoreOptions.SectionName);

@@ -44,12 +44,10 @@ public sealed class CachedChatbotReadServerTests(MongoFixture fixture)
 
         public int ChatbotFinds => Volatile.Read(ref _chatbotFinds);
 
-        public ChatPipeline Pipeline => Services.GetRequiredService<ChatPipeline>();
-
         public IChatbotStore Chatbots => Services.GetRequiredService<IChatbotStore>();
 
         public async Task<string?> SystemPromptAsync(string chatbotId = "bot")
-            => (await Pipeline.PrepareAsync(new ChatQuery("hi", chatbotId, "s", false, null)))?.Chatbot.SystemPrompt;
+            => (await Chatbots.GetAsync(chatbotId)) is { Enabled: true } chatbot ? chatbot.SystemPrompt : null;
 
         public ValueTask DisposeAsync() => Services.DisposeAsync();
     }
@@ -81,7 +79,7 @@ public sealed class CachedChatbotReadServerTests(MongoFixture fixture)
 
         for (var i = 0; i < 3; i++)
         {
-            Assert.Null(await instance.Pipeline.PrepareAsync(new ChatQuery("hi", "nope", "s", false, null)));
+            Assert.Null(await instance.Chatbots.GetAsync("nope"));
         }
 
         Assert.Equal(1, instance.ChatbotFinds);

@@ -14,13 +14,13 @@ namespace StreamingChat.AspNetCore;
 internal static class AnswerRelay
 {
     /// <summary>
-    /// Relays answer <paramref name="messageId"/> from event <paramref name="fromId"/>. While it runs on this instance
-    /// (<paramref name="running"/>), the relay is one of its readers, so the answer runs on for as long as someone reads.
+    /// Relays answer <paramref name="messageId"/> from event <paramref name="fromId"/>. The relay is one of the answer's
+    /// readers, so the answer runs on for as long as someone reads.
     /// </summary>
-    public static async Task RelayAsync(HttpContext context, IAnswerFraming framing, string messageId, long fromId, RunningAnswer? running)
+    public static async Task RelayAsync(HttpContext context, IAnswerFraming framing, string messageId, long fromId)
     {
         var services = context.RequestServices;
-        var log = services.GetRequiredService<ChatPipeline>().Answers;
+        var log = services.GetRequiredService<IAnswers>();
         var options = services.GetRequiredService<IOptionsMonitor<ChatStreamOptions>>().CurrentValue;
         var cancellationToken = context.RequestAborted;
         framing.ApplyHeaders(context.Response);
@@ -28,7 +28,7 @@ internal static class AnswerRelay
         // Nothing between us and the socket may hold events back (response buffering or compression middleware).
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
-        using var reader = running?.AttachReader();
+        using var reader = log.AttachReader(messageId);
         var output = new AnswerOutput(context.Response.BodyWriter, framing, TimeSpan.FromSeconds(options.HeartbeatSeconds), services.GetRequiredService<TimeProvider>());
         await using (output.ConfigureAwait(false))
         {

@@ -113,7 +113,7 @@ internal sealed class EventStreamResult<T>(IAsyncEnumerable<SseItem<T>> events) 
 }
 
 /// <summary>An answer relayed as the stream endpoint relays it, from after the request's <c>Last-Event-ID</c>.</summary>
-internal sealed class AnswerResult(string messageId, RunningAnswer? running, AnswerState? ended) : IResult
+internal sealed class AnswerResult(string messageId, AnswerState? ended) : IResult
 {
     public Task ExecuteAsync(HttpContext httpContext)
     {
@@ -126,7 +126,6 @@ internal sealed class AnswerResult(string messageId, RunningAnswer? running, Ans
         }
 
         var retryMs = services.GetRequiredService<IOptionsMonitor<ChatStreamOptions>>().CurrentValue.RetryMilliseconds;
-        var reader = running ?? services.GetRequiredService<ChatPipeline>().Running.Find(messageId);
-        return AnswerRelay.RelayAsync(httpContext, new SseFraming(retryMs, withSessionKey: false), messageId, from, reader);
+        return AnswerRelay.RelayAsync(httpContext, new SseFraming(retryMs, withSessionKey: false), messageId, from);
     }
 }

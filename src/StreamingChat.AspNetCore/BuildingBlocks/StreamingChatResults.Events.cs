@@ -40,23 +40,23 @@ public static partial class StreamingChatResults
     }
 
     /// <summary>
-    /// Relays a StreamingChat answer (<see cref="ChatPipeline.StartAsync"/>) as the stream endpoint does: the events of the
+    /// Relays a StreamingChat answer (<see cref="IAnswers.StartAsync"/>) as the stream endpoint does: the events of the
     /// HTTP contract (<c>start</c>, <c>token</c>, <c>audio</c>, then <c>done</c> or <c>error</c>) from its log, with
     /// heartbeats and flushing per event. A request with <c>Last-Event-ID</c> gets the events after that one, so the same
     /// endpoint resumes a cut stream. While the relay reads, the answer counts it as a reader; the answer ends with
     /// <c>server_draining</c> when the drain's time is up.
     /// </summary>
-    /// <param name="answer">The running answer.</param>
+    /// <param name="answer">The answer just started.</param>
     /// <returns>The result to return from an endpoint.</returns>
-    public static IResult Answer(RunningAnswer answer)
+    public static IResult Answer(AnswerInfo answer)
     {
         ArgumentNullException.ThrowIfNull(answer);
-        return new AnswerResult(answer.MessageId, answer, ended: null);
+        return new AnswerResult(answer.MessageId, ended: null);
     }
 
     /// <summary>
-    /// Relays an answer found in the answer log (<c>ChatPipeline.Answers.GetAsync(messageId)</c>), running or ended, as
-    /// <see cref="Answer(RunningAnswer)"/> does: from after the request's <c>Last-Event-ID</c>, and <c>204</c> when the caller
+    /// Relays an answer found in the answer log (<see cref="IAnswers.GetAsync"/>), running or ended, as
+    /// <see cref="Answer(AnswerInfo)"/> does: from after the request's <c>Last-Event-ID</c>, and <c>204</c> when the caller
     /// already has its terminal event. With <c>AddRedis()</c> the log is shared, so any instance resumes any answer.
     /// Whose answer it is stays the endpoint's to check.
     /// </summary>
@@ -65,7 +65,7 @@ public static partial class StreamingChatResults
     public static IResult Answer(AnswerState answer)
     {
         ArgumentNullException.ThrowIfNull(answer);
-        return new AnswerResult(answer.Info.MessageId, running: null, answer);
+        return new AnswerResult(answer.Info.MessageId, answer);
     }
 
     private static async IAsyncEnumerable<SseItem<T>> Items<T>(IAsyncEnumerable<T> events, string? eventType, [EnumeratorCancellation] CancellationToken cancellationToken = default)

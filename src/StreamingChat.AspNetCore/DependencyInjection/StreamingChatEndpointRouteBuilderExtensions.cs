@@ -56,10 +56,10 @@ public static class StreamingChatEndpointRouteBuilderExtensions
         const string Events = "start, token…, audio (when asked for), then exactly one of done or error; ids from 0, heartbeats as comment lines";
         var chat = endpoints.MapGroup("");
         chat.MapPost(ChatEndpoints.StreamPath, ChatEndpoints.StreamAsync).WithName("StreamingChat.QueryStream").WithDisplayName("StreamingChat: stream an answer")
-            .Document((RequestDelegate)ChatEndpoints.StreamAsync, Chat, "Ask a question; the answer streams as Server-Sent Events")
+            .Document(ChatEndpoints.StreamAsync, Chat, "Ask a question; the answer streams as Server-Sent Events")
             .AcceptsJson<ChatQueryBody>().ProducesEventStream(Events).RefusesQuestions();
         chat.MapPost(ChatEndpoints.QueryPath, ChatEndpoints.QueryAsync).WithName("StreamingChat.Query").WithDisplayName("StreamingChat: answer in one piece")
-            .Document((RequestDelegate)ChatEndpoints.QueryAsync, Chat, "Ask a question; the whole answer as one JSON document")
+            .Document(ChatEndpoints.QueryAsync, Chat, "Ask a question; the whole answer as one JSON document")
             .AcceptsJson<ChatQueryBody>().ReturnsJson<ChatAnswerBody>().RefusesQuestions()
             .ProducesProblemCodes(StatusCodes.Status500InternalServerError, "internal_error", "answer_lost")
             .ProducesProblemCodes(StatusCodes.Status502BadGateway, "upstream_rate_limited", "upstream_unavailable")

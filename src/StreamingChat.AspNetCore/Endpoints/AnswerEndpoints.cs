@@ -51,7 +51,7 @@ internal static class AnswerEndpoints
     }
 
     /// <summary><c>GET /api/chat/answers/{messageId}/stream</c>: the events after <c>Last-Event-ID</c>, then live ones to the end.</summary>
-    public static async Task StreamAsync(string messageId, HttpContext context, ChatPipeline pipeline, ResumeTokens tokens, IOptionsMonitor<ChatStreamOptions> options)
+    public static async Task StreamAsync(string messageId, HttpContext context, IAnswers answers, ResumeTokens tokens, IOptionsMonitor<ChatStreamOptions> options)
     {
         if (!TryReadLastEventId(context.Request, fromQuery: true, out var seen, out var refusal))
         {
@@ -61,7 +61,7 @@ internal static class AnswerEndpoints
 
         var fromId = seen is { } last ? last + 1 : 0;
         var retryMs = options.CurrentValue.RetryMilliseconds;
-        if (await pipeline.Answers.GetAsync(messageId, context.RequestAborted).ConfigureAwait(false) is { } answer)
+        if (await answers.GetAsync(messageId, context.RequestAborted).ConfigureAwait(false) is { } answer)
         {
             var byToken = tokens.Allows(context.Request.Query["resumeToken"].ToString(), messageId);
             if (!byToken && !Owns(context, answer.Info.SessionId, answer.Info.Owner))
@@ -105,11 +105,11 @@ internal static class AnswerEndpoints
     /// <param name="tokenFor">The answer whose resume token let the caller in (its readers are counted), or null.</param>
     public static async Task ResumeAsync(HttpContext context, AnswerState answer, long fromId, IAnswerFraming framing, string? tokenFor = null)
     {
-        var pipeline = context.RequestServices.GetRequiredService<ChatPipeline>();
+        var answers = context.RequestServices.GetRequiredService<IAnswers>();
         if (!answer.IsRunning && fromId > answer.LastEventId)
         {
             var end = new List<AnswerEvent>();
-            if (answer.EndedElsewhere && await pipeline.Answers.ReadAsync(answer.Info.MessageId, fromId, end, context.RequestAborted).ConfigureAwait(false) == AnswerRead.Events)
+            if (answer.EndedElsewhere && await answers.ReadAsync(answer.Info.MessageId, fromId, end, context.RequestAborted).ConfigureAwait(false) == AnswerRead.Events)
             {
                 context.Response.Headers["X-Streaming"] = answer.Info.Streaming ? "on" : "off";
                 await AnswerRelay.WriteEndedAsync(context, framing, end, fromId).ConfigureAwait(false);
@@ -135,7 +135,7 @@ internal static class AnswerEndpoints
         using (reader)
         {
             context.Response.Headers["X-Streaming"] = answer.Info.Streaming ? "on" : "off";
-            await AnswerRelay.RelayAsync(context, framing, answer.Info.MessageId, fromId, pipeline.Running.Find(answer.Info.MessageId)).ConfigureAwait(false);
+            await AnswerRelay.RelayAsync(context, framing, answer.Info.MessageId, fromId).ConfigureAwait(false);
         }
     }
 
@@ -143,9 +143,9 @@ internal static class AnswerEndpoints
     /// <c>POST /api/chat/answers/{messageId}/stop</c>: cancels a running answer and answers once what it said is stored as
     /// <c>stopped</c>; for an ended answer, how it ended. Idempotent.
     /// </summary>
-    public static async Task<IResult> StopAsync(string messageId, HttpContext context, ChatPipeline pipeline, IOptionsMonitor<ChatStreamOptions> options)
+    public static async Task<IResult> StopAsync(string messageId, HttpContext context, IAnswers answers)
     {
-        var answer = await pipeline.Answers.GetAsync(messageId, context.RequestAborted).ConfigureAwait(false);
+        var answer = await answers.GetAsync(messageId, context.RequestAborted).ConfigureAwait(false);
         if (answer is null)
         {
             return await StoredAnswerAsync(context, messageId).ConfigureAwait(false) is { } turn
@@ -158,29 +158,21 @@ internal static class AnswerEndpoints
             return ChatProblems.AnswerNotFound();
         }
 
-        // Its store write is bounded by the persist timeout, which this patience covers.
-        var patience = TimeSpan.FromSeconds(options.CurrentValue.PersistTimeoutSeconds + 5);
-        if (pipeline.Running.Find(messageId) is { } running)
-        {
-            var ending = await running.StopAsync().WaitAsync(patience, context.RequestAborted).ConfigureAwait(false);
-            return Described(messageId, ending.Status, ending.Answer, ending.LastEventId);
-        }
-
-        // Produced on another instance: that one is told (or, if it is gone, the answer is ended here).
-        if (answer.IsRunning && await pipeline.StopElsewhereAsync(answer, patience + ElsewherePatience(context), context.RequestAborted).ConfigureAwait(false) is { } stopped)
+        // Wherever it runs: stopped here, asked of the instance producing it, or ended here when that instance is gone.
+        if (await answers.StopAsync(messageId, context.RequestAborted).ConfigureAwait(false) is { } stopped)
         {
             return Described(messageId, stopped.Status, stopped.Answer, stopped.LastEventId);
         }
 
-        answer = await pipeline.Answers.GetAsync(messageId, context.RequestAborted).ConfigureAwait(false) ?? answer;
-        var text = await pipeline.Answers.ReadTextAsync(messageId, context.RequestAborted).ConfigureAwait(false);
+        answer = await answers.GetAsync(messageId, context.RequestAborted).ConfigureAwait(false) ?? answer;
+        var text = await answers.ReadTextAsync(messageId, context.RequestAborted).ConfigureAwait(false);
         return Described(messageId, answer.Status, text, answer.LastEventId);
     }
 
     /// <summary><c>GET /api/chat/answers/{messageId}</c>: the answer's state and its text so far.</summary>
-    public static async Task<IResult> GetAsync(string messageId, HttpContext context, ChatPipeline pipeline, ResumeTokens tokens)
+    public static async Task<IResult> GetAsync(string messageId, HttpContext context, IAnswers answers, ResumeTokens tokens)
     {
-        var answer = await pipeline.Answers.GetAsync(messageId, context.RequestAborted).ConfigureAwait(false);
+        var answer = await answers.GetAsync(messageId, context.RequestAborted).ConfigureAwait(false);
         if (answer is not null)
         {
             if (!tokens.Allows(context.Request.Query["resumeToken"].ToString(), messageId) && !Owns(context, answer.Info.SessionId, answer.Info.Owner))
@@ -188,7 +180,7 @@ internal static class AnswerEndpoints
                 return ChatProblems.AnswerNotFound();
             }
 
-            var text = await pipeline.Answers.ReadTextAsync(messageId, context.RequestAborted).ConfigureAwait(false);
+            var text = await answers.ReadTextAsync(messageId, context.RequestAborted).ConfigureAwait(false);
             var info = answer.Info;
             return Json(json => WriteAnswer(json, messageId, info.SessionId, info.ChatbotId, answer.Status, text, answer.LastEventId, info.CreatedAt));
         }
@@ -196,16 +188,6 @@ internal static class AnswerEndpoints
         return await StoredAnswerAsync(context, messageId).ConfigureAwait(false) is { } turn
             ? Json(json => WriteAnswer(json, messageId, turn.SessionId, turn.ChatbotId, turn.Status, turn.Content, null, turn.CreatedAt))
             : ChatProblems.AnswerNotFound();
-    }
-
-    /// <summary>
-    /// The extra patience for an answer produced elsewhere: a producer that died may hold its lease for a whole
-    /// <see cref="AnswerOptions.LeaseSeconds"/> before anyone can tell, plus a reread to notice it.
-    /// </summary>
-    internal static TimeSpan ElsewherePatience(HttpContext context)
-    {
-        var answers = context.RequestServices.GetRequiredService<IOptionsMonitor<AnswerOptions>>().CurrentValue;
-        return TimeSpan.FromSeconds(answers.LeaseSeconds + answers.RereadSeconds);
     }
 
     private static bool Owns(HttpContext context, string sessionId, string? owner)

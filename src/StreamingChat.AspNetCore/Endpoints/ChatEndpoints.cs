@@ -17,38 +17,35 @@ internal static partial class ChatEndpoints
     /// <c>POST /api/chat/query/stream</c>: starts the answer and relays it as Server-Sent Events from its first event, with
     /// a <c>Location</c> where it can be resumed; a retry of the same question (<c>Last-Event-ID</c>) resumes it instead.
     /// </summary>
-    public static async Task StreamAsync(HttpContext context)
+    public static async Task StreamAsync(HttpContext context, IAnswers answers, ResumeTokens tokens, IOptionsMonitor<ChatStreamOptions> options)
     {
-        var admitted = await AdmitAsync(context).ConfigureAwait(false);
+        var admitted = await QuestionAdmission.AdmitAsync(context).ConfigureAwait(false);
         if (admitted is null)
         {
             return;
         }
 
-        var services = context.RequestServices;
-        var retryMs = services.GetRequiredService<IOptionsMonitor<ChatStreamOptions>>().CurrentValue.RetryMilliseconds;
+        var retryMs = options.CurrentValue.RetryMilliseconds;
         if (admitted.Resume is { } resume)
         {
             await AnswerEndpoints.ResumeAsync(context, resume.Answer, resume.FromId, new SseFraming(retryMs, withSessionKey: false)).ConfigureAwait(false);
             return;
         }
 
-        var prepared = admitted.Prepared!;
-        var streaming = await services.GetRequiredService<IStreamingModeDecider>().IsStreamingEnabledAsync(prepared.Query, context.RequestAborted).ConfigureAwait(false);
-        var answer = await admitted.StartAsync(services, streaming).ConfigureAwait(false);
-        context.Response.Headers["X-Streaming"] = streaming ? "on" : "off";
-        if (services.GetRequiredService<ResumeTokens>().Issue(answer.MessageId) is { } token)
+        var answer = await answers.StartAsync(admitted.Admission!).ConfigureAwait(false);
+        context.Response.Headers["X-Streaming"] = answer.Streaming ? "on" : "off";
+        if (tokens.Issue(answer.MessageId) is { } token)
         {
             context.Response.Headers.Location = AnswerEndpoints.ResumeUrl(answer.MessageId, token);
         }
 
-        await AnswerRelay.RelayAsync(context, new SseFraming(retryMs), answer.MessageId, 0, answer).ConfigureAwait(false);
+        await AnswerRelay.RelayAsync(context, new SseFraming(retryMs), answer.MessageId, 0).ConfigureAwait(false);
     }
 
     /// <summary><c>POST /api/chat/query</c>: the whole answer as one JSON document, read from the same answer log.</summary>
-    public static async Task QueryAsync(HttpContext context)
+    public static async Task QueryAsync(HttpContext context, IAnswers answers)
     {
-        var admitted = await AdmitAsync(context, spoken: false).ConfigureAwait(false);
+        var admitted = await QuestionAdmission.AdmitAsync(context, oneDocument: true).ConfigureAwait(false);
         if (admitted is null)
         {
             return;
@@ -61,17 +58,15 @@ internal static partial class ChatEndpoints
             return;
         }
 
-        var prepared = admitted.Prepared!;
-        var answer = await admitted.StartAsync(context.RequestServices, streaming: false).ConfigureAwait(false);
-        var log = context.RequestServices.GetRequiredService<ChatPipeline>().Answers;
+        var answer = await answers.StartAsync(admitted.Admission!).ConfigureAwait(false);
         var text = new StringBuilder();
         AnswerDone? done = null;
         AnswerError? error = null;
-        using (answer.AttachReader())
+        using (answers.AttachReader(answer.MessageId))
         {
             try
             {
-                await foreach (var streamEvent in log.ReadEventsAsync(answer.MessageId, 0, context.RequestAborted).ConfigureAwait(false))
+                await foreach (var streamEvent in answers.ReadEventsAsync(answer.MessageId, 0, context.RequestAborted).ConfigureAwait(false))
                 {
                     switch (streamEvent.Kind)
                     {
@@ -84,6 +79,10 @@ internal static partial class ChatEndpoints
                         case AnswerEventKind.Error:
                             error = streamEvent.Error;
                             break;
+                        case AnswerEventKind.Start or AnswerEventKind.Audio:
+                            break; // no place in one JSON document
+                        default:
+                            throw new ArgumentOutOfRangeException(nameof(streamEvent), streamEvent.Kind, "An event kind this endpoint does not know.");
                     }
                 }
             }
@@ -95,7 +94,7 @@ internal static partial class ChatEndpoints
 
         if (error is not null || done is null)
         {
-            await ChatProblems.AnswerFailed(error ?? ChatPipeline.NoReader).ExecuteAsync(context).ConfigureAwait(false);
+            await ChatProblems.AnswerFailed(error ?? AnswerErrors.NoReader).ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
 
@@ -105,9 +104,9 @@ internal static partial class ChatEndpoints
         await using (json.ConfigureAwait(false))
         {
             json.WriteStartObject();
-            json.WriteString("messageId"u8, prepared.MessageId);
-            json.WriteString("sessionId"u8, prepared.Query.SessionId);
-            json.WriteString("chatbotId"u8, prepared.Query.ChatbotId);
+            json.WriteString("messageId"u8, answer.MessageId);
+            json.WriteString("sessionId"u8, answer.SessionId);
+            json.WriteString("chatbotId"u8, answer.ChatbotId);
             json.WriteString("answer"u8, text.ToString());
             json.WriteString("finishReason"u8, done.FinishReason);
             json.WritePropertyName("usage"u8);

@@ -17,12 +17,11 @@ internal static class FrontEndEndpoints
     public const string AgUiPath = "/api/chat/agui";
 
     /// <summary><c>POST /api/chat/ui</c>: <c>useChat</c>'s body in, the UI message stream out.</summary>
-    public static async Task UiAsync(HttpContext context, IOptionsMonitor<ChatStreamOptions> options)
+    public static async Task UiAsync(HttpContext context, IAnswers answers, IOptionsMonitor<ChatStreamOptions> options)
     {
-        var admitted = await ChatEndpoints.AdmitAsync(context, FrontEndQueryReader.UiMessages(options.CurrentValue.DefaultChatbotId)).ConfigureAwait(false);
-        if (admitted is not null)
+        if (await QuestionAdmission.AdmitAsync(context, FrontEndQueryReader.UiMessages(options.CurrentValue.DefaultChatbotId)).ConfigureAwait(false) is { Admission: { } admission })
         {
-            await StartAndRelayAsync(context, admitted, new UiMessageStreamFraming()).ConfigureAwait(false);
+            await StartAndRelayAsync(context, answers, admission, new UiMessageStreamFraming()).ConfigureAwait(false);
         }
     }
 
@@ -30,7 +29,7 @@ internal static class FrontEndEndpoints
     /// <c>GET /api/chat/ui/{sessionId}/stream</c>: the session's running answer from its start, as
     /// <c>useChat({ resume: true })</c> asks on load; <c>204</c> when none runs.
     /// </summary>
-    public static async Task UiResumeAsync(string sessionId, HttpContext context, SessionAccess access, ChatPipeline pipeline)
+    public static async Task UiResumeAsync(string sessionId, HttpContext context, SessionAccess access, IAnswers answers)
     {
         if (await access.OpenExistingAsync(context, ChatCallers.Resolve(context), sessionId, context.RequestAborted).ConfigureAwait(false) is null)
         {
@@ -38,7 +37,7 @@ internal static class FrontEndEndpoints
             return;
         }
 
-        if (await pipeline.Answers.GetLatestAsync(sessionId, context.RequestAborted).ConfigureAwait(false) is not { IsRunning: true } running)
+        if (await answers.GetLatestAsync(sessionId, context.RequestAborted).ConfigureAwait(false) is not { IsRunning: true } running)
         {
             context.Response.StatusCode = StatusCodes.Status204NoContent;
             return;
@@ -48,22 +47,18 @@ internal static class FrontEndEndpoints
     }
 
     /// <summary><c>POST /api/chat/agui</c>: AG-UI's <c>RunAgentInput</c> in, AG-UI's events out.</summary>
-    public static async Task AgUiAsync(HttpContext context, IOptionsMonitor<ChatStreamOptions> options)
+    public static async Task AgUiAsync(HttpContext context, IAnswers answers, IOptionsMonitor<ChatStreamOptions> options)
     {
-        var admitted = await ChatEndpoints.AdmitAsync(context, FrontEndQueryReader.RunAgentInput(options.CurrentValue.DefaultChatbotId)).ConfigureAwait(false);
-        if (admitted is not null)
+        if (await QuestionAdmission.AdmitAsync(context, FrontEndQueryReader.RunAgentInput(options.CurrentValue.DefaultChatbotId)).ConfigureAwait(false) is { Admission: { } admission } admitted)
         {
-            await StartAndRelayAsync(context, admitted, new AgUiFraming(admitted.Prepared!.Query.SessionId, admitted.RunId!)).ConfigureAwait(false);
+            await StartAndRelayAsync(context, answers, admission, new AgUiFraming(admission.Question.SessionId, admitted.RunId!)).ConfigureAwait(false);
         }
     }
 
-    private static async Task StartAndRelayAsync(HttpContext context, ChatEndpoints.Admitted admitted, IAnswerFraming framing)
+    private static async Task StartAndRelayAsync(HttpContext context, IAnswers answers, AnswerAdmission admission, IAnswerFraming framing)
     {
-        var services = context.RequestServices;
-        var prepared = admitted.Prepared!;
-        var streaming = await services.GetRequiredService<IStreamingModeDecider>().IsStreamingEnabledAsync(prepared.Query, context.RequestAborted).ConfigureAwait(false);
-        var answer = await admitted.StartAsync(services, streaming).ConfigureAwait(false);
-        context.Response.Headers["X-Streaming"] = streaming ? "on" : "off";
-        await AnswerRelay.RelayAsync(context, framing, answer.MessageId, 0, answer).ConfigureAwait(false);
+        var answer = await answers.StartAsync(admission).ConfigureAwait(false);
+        context.Response.Headers["X-Streaming"] = answer.Streaming ? "on" : "off";
+        await AnswerRelay.RelayAsync(context, framing, answer.MessageId, 0).ConfigureAwait(false);
     }
 }

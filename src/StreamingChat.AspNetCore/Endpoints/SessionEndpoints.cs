@@ -80,7 +80,7 @@ internal static class SessionEndpoints
     }
 
     /// <summary><c>GET /api/chat/sessions/{sessionId}?limit=&amp;before=</c>: the owner's view, newest turn last.</summary>
-    public static async Task<IResult> GetAsync(string sessionId, string? limit, string? before, HttpContext context, SessionAccess access, IConversationStore store, ChatPipeline pipeline, IOptionsMonitor<SessionsOptions> options)
+    public static async Task<IResult> GetAsync(string sessionId, string? limit, string? before, HttpContext context, SessionAccess access, IConversationStore store, IAnswers answers, IOptionsMonitor<SessionsOptions> options)
     {
         var maxPage = options.CurrentValue.MaxPageSize;
         var pageSize = DefaultPageSize;
@@ -96,7 +96,7 @@ internal static class SessionEndpoints
         }
 
         var turns = await store.GetRecentAsync(sessionId, session.Owner, pageSize, before, context.RequestAborted).ConfigureAwait(false);
-        var latest = await pipeline.Answers.GetLatestAsync(sessionId, context.RequestAborted).ConfigureAwait(false);
+        var latest = await answers.GetLatestAsync(sessionId, context.RequestAborted).ConfigureAwait(false);
         return new JsonWritten(StatusCodes.Status200OK, json =>
         {
             json.WriteStartObject();
@@ -141,7 +141,7 @@ internal static class SessionEndpoints
     /// owner's right to erasure): its answers' logs and pointers on every instance and in Redis, its turns waiting in the
     /// outbox and their copies, its own limit, then its stored turns. Every URL that served its answers is 404 afterwards.
     /// </summary>
-    public static async Task<IResult> DeleteAsync(string sessionId, HttpContext context, SessionAccess access, IConversationStore store, ChatPipeline pipeline, ChatAdmission admission, IOptionsMonitor<ChatStreamOptions> chat, IOptions<DrainOptions> drain)
+    public static async Task<IResult> DeleteAsync(string sessionId, HttpContext context, SessionAccess access, IConversationStore store, IAnswers answers, ChatAdmission admission, IOptions<DrainOptions> drain)
     {
         var session = await access.OpenExistingAsync(context, ChatCallers.Resolve(context), sessionId, context.RequestAborted).ConfigureAwait(false);
         if (session is null)
@@ -149,29 +149,17 @@ internal static class SessionEndpoints
             return ChatProblems.SessionNotFound();
         }
 
-        // The stopped answer stores what it had said; that write must land before the erasure, not after it.
-        var patience = TimeSpan.FromSeconds(chat.CurrentValue.PersistTimeoutSeconds + 5);
-        if (pipeline.Running.FindInSession(sessionId) is { } running)
+        // The stopped answer stores what it had said (here, or on the instance producing it): that write must land before
+        // the erasure, not after it. One that does not end in time is erased all the same.
+        if (await answers.GetLatestAsync(sessionId, context.RequestAborted).ConfigureAwait(false) is { IsRunning: true } running)
         {
-            try
-            {
-                await running.StopAsync().WaitAsync(patience, context.RequestAborted).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                // Its store write is bounded by the persist timeout, which the patience covers; past it, go on without it.
-            }
-        }
-        else if (await pipeline.Answers.GetLatestAsync(sessionId, context.RequestAborted).ConfigureAwait(false) is { IsRunning: true } elsewhere)
-        {
-            // Running on another instance (a shared log): stopped there, or ended here if that instance is gone.
-            await pipeline.StopElsewhereAsync(elsewhere, patience + AnswerEndpoints.ElsewherePatience(context), context.RequestAborted).ConfigureAwait(false);
+            await answers.StopAsync(running.Info.MessageId, context.RequestAborted).ConfigureAwait(false);
         }
 
         try
         {
             // Before the stored turns: a turn still on its way to the store is refused from here on.
-            await pipeline.EraseSessionAsync(sessionId, context.RequestAborted).ConfigureAwait(false);
+            await answers.EraseSessionAsync(sessionId, context.RequestAborted).ConfigureAwait(false);
             await admission.ForgetSessionAsync(sessionId).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)

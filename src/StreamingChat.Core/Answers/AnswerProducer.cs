@@ -7,15 +7,16 @@ namespace StreamingChat.Core;
 
 /// <summary>
 /// Produces one answer into its log, detached from any request: the model's tokens (with the spoken sentences beside
-/// them), then the stored turns, the metrics, and exactly one terminal event, whatever ended it. Made and started by
-/// <see cref="ChatPipeline.StartAsync"/>; never throws.
+/// them), then the stored turns, the metrics, and exactly one terminal event, whatever ended it; it owns the question's
+/// <see cref="AnswerAdmission"/> and lets go of what it holds as the answer ends. Made and started by
+/// <see cref="AnswerService.StartAsync"/>; never throws.
 /// </summary>
 internal sealed class AnswerProducer
 {
-    private readonly ChatPipeline _pipeline;
-    private readonly PreparedChat _chat;
+    private readonly AnswerProduction _production;
+    private readonly PreparedAnswer _chat;
     private readonly RunningAnswer _answer;
-    private readonly Func<AnswerEnding, ValueTask>? _ending;
+    private readonly AnswerAdmission _admission;
     private readonly bool _streaming;
     private readonly StringBuilder _text = new();
     private readonly Task _questionStored;
@@ -24,16 +25,16 @@ internal sealed class AnswerProducer
 
     private readonly AnswerFacts _facts = new();
 
-    public AnswerProducer(ChatPipeline pipeline, PreparedChat chat, RunningAnswer answer, Func<AnswerEnding, ValueTask>? ending)
+    public AnswerProducer(AnswerProduction production, PreparedAnswer chat, RunningAnswer answer, AnswerAdmission admission)
     {
-        _pipeline = pipeline;
+        _production = production;
         _chat = chat;
         _answer = answer;
-        _ending = ending;
+        _admission = admission;
         _streaming = answer.Info.Streaming;
 
         // The question is stored while the model thinks, so storing it adds nothing to first-token latency.
-        _questionStored = _pipeline.PersistAsync(AnswerTurns.Question(answer.Info));
+        _questionStored = _production.PersistAsync(AnswerTurns.Question(answer.Info));
     }
 
     /// <summary>Logs the <c>start</c> event (id 0), so the first reader finds it at once.</summary>
@@ -59,7 +60,7 @@ internal sealed class AnswerProducer
         catch (Exception ex)
         {
             // The producer's own failure (the log refused an event): the answer still ends, once, and is stored.
-            Log.AnswerProducerFailed(_pipeline.Logger, _chat.Query.ChatbotId, ex);
+            Log.AnswerProducerFailed(_production.Logger, _chat.Query.ChatbotId, ex);
             _facts.Error ??= new AnswerError(ChatErrorCodes.InternalError, "The answer could not be completed.", Retryable: true);
             _facts.Completed = false;
             ending = await EndAfterFailureAsync().ConfigureAwait(false);
@@ -71,15 +72,18 @@ internal sealed class AnswerProducer
                 await _model.DisposeAsync().ConfigureAwait(false);
             }
 
-            _pipeline.Running.Remove(_answer);
+            _production.Running.Remove(_answer);
             _answer.Complete(ending ?? new AnswerEnding(_chat.MessageId, MessageStatus.Failed, _text.ToString(), _nextId - 1, _facts.Tokens));
+
+            // What the answer held until its end (the drain's count): the terminal event is logged now.
+            await ReleaseAsync(_admission.DisposeAsync()).ConfigureAwait(false);
         }
     }
 
     /// <summary>Reads the model's tokens into the log until it finishes, fails, or the answer is cancelled.</summary>
     private async Task StreamModelAsync()
     {
-        _model = new ModelStream(_pipeline.ChatClient, _pipeline.Speech, _chat, _streaming, _answer.Cancellation);
+        _model = new ModelStream(_production.ChatClient, _production.Speech, _chat, _streaming, _answer.Cancellation);
         var speech = _model.Speech;
         while (true)
         {
@@ -107,7 +111,7 @@ internal sealed class AnswerProducer
             {
                 // Below the classifying middleware nothing escapes unclassified; this is the pipeline's own failure.
                 _facts.Error = ChatErrors.FromException(ex);
-                Log.UpstreamFailed(_pipeline.Logger, _facts.Error.Code, _facts.Error.Message, ex);
+                Log.UpstreamFailed(_production.Logger, _facts.Error.Code, _facts.Error.Message, ex);
                 return;
             }
 
@@ -130,7 +134,7 @@ internal sealed class AnswerProducer
                 continue;
             }
 
-            _facts.FirstToken ??= _pipeline.Time.GetElapsedTime(_chat.StartedTimestamp);
+            _facts.FirstToken ??= _production.Time.GetElapsedTime(_chat.StartedTimestamp);
             _facts.Tokens++;
             _text.Append(text);
             speech?.Add(text);
@@ -182,7 +186,7 @@ internal sealed class AnswerProducer
 
         if (_facts.Error is { } error)
         {
-            Log.AnswerFailed(_pipeline.Logger, error.Code, _chat.Query.ChatbotId, _chat.Model);
+            Log.AnswerFailed(_production.Logger, error.Code, _chat.Query.ChatbotId, _chat.Model);
             return (MessageStatus.Failed, AnswerEvent.ForError(error), StreamOutcome.Failed);
         }
 
@@ -191,12 +195,12 @@ internal sealed class AnswerProducer
             case AnswerStopReason.Stopped:
                 return (MessageStatus.Stopped, Done("stopped"), StreamOutcome.ClientAborted);
             case AnswerStopReason.Draining:
-                _facts.Error = ChatPipeline.Draining;
-                Log.AnswerFailed(_pipeline.Logger, _facts.Error.Code, _chat.Query.ChatbotId, _chat.Model);
+                _facts.Error = AnswerErrors.Draining;
+                Log.AnswerFailed(_production.Logger, _facts.Error.Code, _chat.Query.ChatbotId, _chat.Model);
                 return (MessageStatus.Interrupted, AnswerEvent.ForError(_facts.Error), StreamOutcome.Failed);
             default:
-                Log.AnswerInterrupted(_pipeline.Logger, _chat.Query.ChatbotId, _text.Length);
-                return (MessageStatus.Interrupted, AnswerEvent.ForError(ChatPipeline.NoReader), StreamOutcome.ClientAborted);
+                Log.AnswerInterrupted(_production.Logger, _chat.Query.ChatbotId, _text.Length);
+                return (MessageStatus.Interrupted, AnswerEvent.ForError(AnswerErrors.NoReader), StreamOutcome.ClientAborted);
         }
     }
 
@@ -206,7 +210,7 @@ internal sealed class AnswerProducer
     private void Record(Activity? activity, StreamOutcome outcome)
     {
         var query = _chat.Query;
-        _pipeline.Metrics.StreamFinished(query.ChatbotId, _chat.Model, _streaming, outcome, _facts.Error?.Code, _facts.FirstToken, _pipeline.Time.GetElapsedTime(_chat.StartedTimestamp), _facts.Tokens);
+        _production.Metrics.StreamFinished(query.ChatbotId, _chat.Model, _streaming, outcome, _facts.Error?.Code, _facts.FirstToken, _production.Time.GetElapsedTime(_chat.StartedTimestamp), _facts.Tokens);
         activity?.SetTag(StreamingChatTelemetry.Tags.Outcome, StreamingChatMetrics.OutcomeName(outcome));
         if (_facts.Error is { } error)
         {
@@ -215,24 +219,29 @@ internal sealed class AnswerProducer
         }
     }
 
-    /// <summary>Hands the ending to the starter (limits, budgets), then logs the terminal event.</summary>
+    /// <summary>
+    /// Lets go of what the answer held while it ran (places in limits, a slot; a budget charged with the tokens used), then
+    /// logs the terminal event: whoever acts on that event finds them free.
+    /// </summary>
     private async Task<AnswerEnding> EndAsync(AnswerEvent terminal, MessageStatus status)
     {
         var ending = new AnswerEnding(_chat.MessageId, status, _text.ToString(), _nextId, _facts.Usage?.OutputTokens ?? _facts.Tokens);
-        if (_ending is not null)
-        {
-            try
-            {
-                await _ending(ending).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                Log.AnswerProducerFailed(_pipeline.Logger, _chat.Query.ChatbotId, ex);
-            }
-        }
-
-        await _pipeline.Answers.EndAsync(_chat.MessageId, terminal, status).ConfigureAwait(false);
+        await ReleaseAsync(_admission.EndingAsync(ending)).ConfigureAwait(false);
+        await _production.Log.EndAsync(_chat.MessageId, terminal, status).ConfigureAwait(false);
         return ending;
+    }
+
+    /// <summary>Lets go of held resources; a failure to is logged, never the answer's.</summary>
+    private async Task ReleaseAsync(ValueTask release)
+    {
+        try
+        {
+            await release.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.AnswerProducerFailed(_production.Logger, _chat.Query.ChatbotId, ex);
+        }
     }
 
     /// <summary>After the producer's own failure: stores what was said as failed and ends the log if it still can.</summary>
@@ -246,14 +255,14 @@ internal sealed class AnswerProducer
         }
         catch (Exception ex)
         {
-            Log.AnswerProducerFailed(_pipeline.Logger, _chat.Query.ChatbotId, ex);
+            Log.AnswerProducerFailed(_production.Logger, _chat.Query.ChatbotId, ex);
             return null;
         }
     }
 
     private async ValueTask AppendAsync(AnswerEvent streamEvent)
     {
-        await _pipeline.Answers.AppendAsync(_chat.MessageId, streamEvent).ConfigureAwait(false);
+        await _production.Log.AppendAsync(_chat.MessageId, streamEvent).ConfigureAwait(false);
         _nextId++;
     }
 
@@ -261,7 +270,7 @@ internal sealed class AnswerProducer
     {
         await _questionStored.ConfigureAwait(false);
 
-        await _pipeline.PersistAsync(new ConversationMessage
+        await _production.PersistAsync(new ConversationMessage
         {
             MessageId = _chat.MessageId,
             SessionId = _chat.Query.SessionId,
@@ -270,7 +279,7 @@ internal sealed class AnswerProducer
             Role = ConversationRole.Assistant,
             Content = _text.ToString(),
             Status = status,
-            CreatedAt = AnswerTurns.AnsweredAt(_answer.Info, _pipeline.Time.GetUtcNow()),
+            CreatedAt = AnswerTurns.AnsweredAt(_answer.Info, _production.Time.GetUtcNow()),
             Usage = _facts.Usage,
             FirstTokenMs = _facts.FirstTokenMs,
             TotalMs = totalMs,
@@ -279,5 +288,5 @@ internal sealed class AnswerProducer
         }).ConfigureAwait(false);
     }
 
-    private long ElapsedMs() => (long)_pipeline.Time.GetElapsedTime(_chat.StartedTimestamp).TotalMilliseconds;
+    private long ElapsedMs() => (long)_production.Time.GetElapsedTime(_chat.StartedTimestamp).TotalMilliseconds;
 }

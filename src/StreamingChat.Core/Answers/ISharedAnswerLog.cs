@@ -10,7 +10,7 @@ internal interface ISharedAnswerLog : IAnswerLog
     /// Connects the log to the pipeline that produces answers on this instance: <paramref name="stopRequested"/> is called
     /// when another instance asks to stop an answer (it does nothing when the answer does not run here),
     /// <paramref name="producerLost"/> when a running answer's producing instance is found gone (its lease lapsed), so it is
-    /// ended once (<see cref="ChatPipeline.EndLostAsync"/>), <paramref name="endedElsewhere"/> when an answer produced
+    /// ended once (<see cref="AnswerService.EndLostAsync"/>), <paramref name="endedElsewhere"/> when an answer produced
     /// here was ended by another instance (this instance was taken for dead), so its production stops, and
     /// <paramref name="sessionErased"/> when a session was erased on any instance (what this one keeps of it goes too).
     /// </summary>

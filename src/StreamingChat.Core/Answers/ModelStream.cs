@@ -14,7 +14,7 @@ internal sealed class ModelStream : IAsyncDisposable
     private readonly bool _audioBetweenTokens;
     private Task<bool>? _pendingMove;
 
-    public ModelStream(IChatClient client, SpeechSynthesis? speech, PreparedChat chat, bool streaming, CancellationToken cancellationToken)
+    public ModelStream(IChatClient client, SpeechSynthesis? speech, PreparedAnswer chat, bool streaming, CancellationToken cancellationToken)
     {
         _cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _upstream = client.GetStreamingResponseAsync(chat.Messages, chat.Options, _cancellation.Token).GetAsyncEnumerator(_cancellation.Token);

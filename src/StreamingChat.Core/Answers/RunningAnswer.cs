@@ -5,7 +5,7 @@ namespace StreamingChat.Core;
 /// <see cref="Completion"/> tells how it ended. Its model call is cancelled by a stop, by the drain deadline, or when no
 /// reader has been attached for <see cref="ChatStreamOptions.DisconnectGraceSeconds"/>.
 /// </summary>
-public sealed class RunningAnswer
+internal sealed class RunningAnswer
 {
     private readonly CancellationTokenSource _cancellation = new();
     private readonly TaskCompletionSource<AnswerEnding> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace StreamingChat.Core;
 
 /// <summary>The answers being produced on this instance, by id and by session: what a stop, or a session's erasure, finds.</summary>
-public sealed class RunningAnswers
+internal sealed class RunningAnswers
 {
     private readonly ConcurrentDictionary<string, RunningAnswer> _byMessage = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RunningAnswer> _bySession = new(StringComparer.Ordinal);

@@ -14,7 +14,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class StreamingChatCoreServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the chat pipeline with its embedded defaults (in-memory stores seeded from <c>StreamingChat:Chatbots</c>,
+    /// Adds the answers (<see cref="IAnswers"/>) with their embedded defaults (in-memory stores seeded from <c>StreamingChat:Chatbots</c>,
     /// the offline model, streaming for everyone) and binds and validates its options at start-up. Web apps call
     /// <c>AddStreamingChat()</c> instead, which calls this.
     /// </summary>
@@ -64,18 +64,8 @@ public static class StreamingChatCoreServiceCollectionExtensions
         services.TryAddSingleton<IAnswerLog, InMemoryAnswerLog>();
         services.TryAddSingleton<IStreamingModeDecider, AlwaysStreamingModeDecider>();
         services.TryAddKeyedSingleton<IChatClient>(StreamingChatBuilder.ChatClientKey, (sp, _) => ActivatorUtilities.CreateInstance<OfflineChatClient>(sp));
-        services.TryAddSingleton(sp => new ChatPipeline(
-            sp.GetRequiredKeyedService<IChatClient>(StreamingChatBuilder.ChatClientKey),
-            sp.GetRequiredService<IChatbotStore>(),
-            sp.GetRequiredService<IConversationStore>(),
-            sp.GetRequiredService<IOptionsMonitor<ChatStreamOptions>>(),
-            sp.GetServices<IChatErrorClassifier>(),
-            sp.GetRequiredService<StreamingChatMetrics>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<ChatPipeline>>(),
-            sp.GetRequiredService<SpeechSynthesis>(),
-            sp.GetRequiredService<IAnswerLog>(),
-            sp.GetRequiredService<TurnOutbox>()));
+        services.TryAddSingleton<AnswerProduction>();
+        services.TryAddSingleton<IAnswers, AnswerService>();
         return new StreamingChatBuilder(services, configuration);
     }
 

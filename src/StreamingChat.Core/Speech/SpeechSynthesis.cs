@@ -37,7 +37,7 @@ public sealed class SpeechSynthesis : IDisposable
     public void Dispose() => _processSlots.Dispose();
 
     /// <summary>Starts speaking an answer; null when the caller did not ask or speech is off.</summary>
-    internal SpeechSession? Begin(PreparedChat chat, CancellationToken cancellationToken)
+    internal SpeechSession? Begin(PreparedAnswer chat, CancellationToken cancellationToken)
     {
         if (!chat.SpeakAnswer || !Available)
         {

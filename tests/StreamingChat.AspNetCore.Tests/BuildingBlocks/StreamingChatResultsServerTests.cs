@@ -46,7 +46,7 @@ public sealed class StreamingChatResultsServerTests : IAsyncLifetime
         _app.MapGet("/ticks", () => StreamingChatResults.ServerSentEvents(TicksAsync(3, TimeSpan.FromMilliseconds(400)), "tick"));
         _app.MapGet("/notes", () => StreamingChatResults.ServerSentEvents(NotesAsync()));
         _app.MapGet("/held", () => StreamingChatResults.ServerSentEvents(HeldAsync()));
-        _app.MapPost("/ask", async (HttpRequest request, ChatPipeline pipeline) =>
+        _app.MapPost("/ask", async (HttpRequest request, IAnswers answers, IChatbotStore chatbots) =>
         {
             var (root, problem) = await StreamingChatRequests.ReadJsonObjectAsync(request, 4096);
             if (problem is not null)
@@ -55,16 +55,16 @@ public sealed class StreamingChatResultsServerTests : IAsyncLifetime
             }
 
             var question = root!.Value.GetProperty("question").GetString()!;
-            var prepared = await pipeline.PrepareAsync(new ChatQuery(question, ChatbotSeedOptions.DemoChatbotId, root.Value.GetProperty("session").GetString()!));
-            if (prepared is null)
+            if (await chatbots.GetAsync(ChatbotSeedOptions.DemoChatbotId) is not { Enabled: true } chatbot)
             {
                 return StreamingChatResults.Problem(StatusCodes.Status404NotFound, "chatbot_not_found", "The chatbot was not found.");
             }
 
-            return StreamingChatResults.Answer(await pipeline.StartAsync(prepared, streaming: true));
+            var query = new ChatQuery(question, chatbot.Id, root.Value.GetProperty("session").GetString()!);
+            return StreamingChatResults.Answer(await answers.StartAsync(new AnswerAdmission(query, chatbot)));
         });
-        _app.MapGet("/answers/{id}", async (string id, ChatPipeline pipeline)
-            => await pipeline.Answers.GetAsync(id) is { } answer ? StreamingChatResults.Answer(answer) : StreamingChatResults.Problem(StatusCodes.Status404NotFound, "answer_not_found", "The answer was not found."));
+        _app.MapGet("/answers/{id}", async (string id, IAnswers answers)
+            => await answers.GetAsync(id) is { } answer ? StreamingChatResults.Answer(answer) : StreamingChatResults.Problem(StatusCodes.Status404NotFound, "answer_not_found", "The answer was not found."));
         _app.MapGet("/own-json", () => StreamingChatResults.Json(json =>
         {
             json.WriteStartObject();

@@ -21,17 +21,17 @@ public sealed class RunningAnswerTests
         _model.BeforeToken = (i, ct) => i == 2 ? _release.Task.WaitAsync(ct) : Task.CompletedTask;
     }
 
-    private ChatPipeline Create(double graceSeconds = 10, TimeProvider? time = null)
-        => new(_model, _chatbots, _conversations, new StaticOptionsMonitor<ChatStreamOptions>(new ChatStreamOptions { DisconnectGraceSeconds = graceSeconds }), [], _metrics, time ?? TimeProvider.System, NullLogger<ChatPipeline>.Instance);
+    private TestAnswers Create(double graceSeconds = 10, TimeProvider? time = null)
+        => new(_model, _chatbots, _conversations, new StaticOptionsMonitor<ChatStreamOptions>(new ChatStreamOptions { DisconnectGraceSeconds = graceSeconds }), [], _metrics, time ?? TimeProvider.System, NullLogger.Instance);
 
-    private static async Task<RunningAnswer> StartAsync(ChatPipeline pipeline, bool streaming = true, CancellationToken deadline = default)
+    private static async Task<RunningAnswer> StartAsync(TestAnswers pipeline, bool streaming = true, CancellationToken deadline = default)
     {
         var prepared = await pipeline.PrepareAsync(new ChatQuery("Count", "demo", "s1"));
         return await pipeline.StartAsync(prepared!, streaming, deadline);
     }
 
     /// <summary>Reads the log until it holds <paramref name="count"/> events.</summary>
-    private static async Task<List<AnswerEvent>> ReadAsync(ChatPipeline pipeline, string messageId, int count)
+    private static async Task<List<AnswerEvent>> ReadAsync(TestAnswers pipeline, string messageId, int count)
     {
         var events = new List<AnswerEvent>();
         using var timeout = new CancellationTokenSource(Patience);

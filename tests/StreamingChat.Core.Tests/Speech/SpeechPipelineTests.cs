@@ -10,7 +10,7 @@ public sealed class SpeechPipelineTests
     private readonly FakeChatClient _model = new() { Tokens = ["First sentence", " here.", " Second", " one!", " Third", " is last"] };
     private readonly FakeTextToSpeechClient _speech = new();
 
-    private ChatPipeline Pipeline(SpeechOptions? options = null) => new(
+    private TestAnswers Pipeline(SpeechOptions? options = null) => new(
         _model,
         new InMemoryChatbotStore(Options.Create(new ChatbotSeedOptions())),
         new InMemoryConversationStore(Options.Create(new ChatStreamOptions())),
@@ -18,10 +18,10 @@ public sealed class SpeechPipelineTests
         [],
         TestMeterFactory.CreateMetrics(),
         TimeProvider.System,
-        NullLogger<ChatPipeline>.Instance,
+        NullLogger.Instance,
         new SpeechSynthesis(_speech, new StaticOptionsMonitor<SpeechOptions>(options ?? new SpeechOptions()), TestMeterFactory.CreateMetrics(), NullLogger<SpeechSynthesis>.Instance));
 
-    private static async Task<List<AnswerEvent>> CollectAsync(ChatPipeline pipeline, bool enableTts = true, bool streaming = true, Action<AnswerEvent>? seen = null)
+    private static async Task<List<AnswerEvent>> CollectAsync(TestAnswers pipeline, bool enableTts = true, bool streaming = true, Action<AnswerEvent>? seen = null)
     {
         var prepared = await pipeline.PrepareAsync(new ChatQuery("Hi", "demo", "s1", enableTts));
         var events = new List<AnswerEvent>();

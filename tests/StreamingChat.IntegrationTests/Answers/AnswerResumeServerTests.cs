@@ -292,12 +292,12 @@ public sealed class AnswerResumeServerTests : IAsyncLifetime
     /// <summary>The session's running answer, once the host has started it.</summary>
     private static async Task<string> AnswerIdAsync(HostInstance host, string sessionId)
     {
-        var pipeline = host.Services.GetRequiredService<ChatPipeline>();
+        var answers = host.Services.GetRequiredService<IAnswers>();
         for (var i = 0; i < 200; i++)
         {
-            if (pipeline.Running.FindInSession(sessionId) is { } running)
+            if (await answers.GetLatestAsync(sessionId) is { IsRunning: true } running)
             {
-                return running.MessageId;
+                return running.Info.MessageId;
             }
 
             await Task.Delay(25);

@@ -2,12 +2,9 @@ using System.Text;
 
 namespace StreamingChat.Core;
 
-/// <summary>The pipeline's part in a log shared by every instance: stops asked elsewhere, and answers whose producer died.</summary>
-public sealed partial class ChatPipeline
+/// <summary>The answers' part in a log shared by every instance: stops asked elsewhere, and answers whose producer died.</summary>
+internal sealed partial class AnswerService
 {
-    /// <summary>The error an answer ends with when the instance producing it stopped before it was finished.</summary>
-    internal static readonly AnswerError ProducerLost = new(ChatErrorCodes.AnswerLost, "The server answering stopped before the answer was finished; ask again.", Retryable: true);
-
     private Func<string, ValueTask<bool>>? _readElsewhere;
 
     // Answers this instance was asked to stop while another produces them: found lost meanwhile, they end as stopped.
@@ -19,12 +16,12 @@ public sealed partial class ChatPipeline
         shared.Connect(
             stopRequested: id =>
             {
-                _ = Running.Find(id)?.StopAsync();
+                _ = _production.Running.Find(id)?.StopAsync();
                 return ValueTask.CompletedTask;
             },
             producerLost: async answer => await EndLostAsync(answer).ConfigureAwait(false),
-            endedElsewhere: id => Running.Find(id)?.EndedElsewhere(),
-            sessionErased: _outbox.EraseSession);
+            endedElsewhere: id => _production.Running.Find(id)?.EndedElsewhere(),
+            sessionErased: _production.Outbox.EraseSession);
     }
 
     /// <summary>
@@ -36,7 +33,7 @@ public sealed partial class ChatPipeline
     internal async Task<AnswerEnding?> EndLostAsync(AnswerState answer, bool stopped = false)
     {
         ArgumentNullException.ThrowIfNull(answer);
-        if (Answers is not ISharedAnswerLog shared || !answer.IsRunning || !await shared.TryClaimAsync(answer.Info.MessageId).ConfigureAwait(false))
+        if (_log is not ISharedAnswerLog shared || !answer.IsRunning || !await shared.TryClaimAsync(answer.Info.MessageId).ConfigureAwait(false))
         {
             return null;
         }
@@ -46,12 +43,12 @@ public sealed partial class ChatPipeline
         var text = await ReadSoFarAsync(info.MessageId).ConfigureAwait(false);
         var status = stopped ? MessageStatus.Stopped : MessageStatus.Interrupted;
         var terminal = stopped
-            ? AnswerEvent.ForDone(new AnswerDone("stopped", null, null, (long)(_time.GetUtcNow() - info.CreatedAt).TotalMilliseconds))
-            : AnswerEvent.ForError(ProducerLost);
+            ? AnswerEvent.ForDone(new AnswerDone("stopped", null, null, (long)(_production.Time.GetUtcNow() - info.CreatedAt).TotalMilliseconds))
+            : AnswerEvent.ForError(AnswerErrors.ProducerLost);
 
         // Upserts by id: the question again in case its producer died before storing it, then the answer, then the end.
-        await PersistAsync(AnswerTurns.Question(info)).ConfigureAwait(false);
-        await PersistAsync(new ConversationMessage
+        await _production.PersistAsync(AnswerTurns.Question(info)).ConfigureAwait(false);
+        await _production.PersistAsync(new ConversationMessage
         {
             MessageId = info.MessageId,
             SessionId = info.SessionId,
@@ -60,7 +57,7 @@ public sealed partial class ChatPipeline
             Role = ConversationRole.Assistant,
             Content = text,
             Status = status,
-            CreatedAt = AnswerTurns.AnsweredAt(info, _time.GetUtcNow()),
+            CreatedAt = AnswerTurns.AnsweredAt(info, _production.Time.GetUtcNow()),
             ErrorCode = stopped ? null : ChatErrorCodes.AnswerLost,
         }).ConfigureAwait(false);
 
@@ -70,7 +67,7 @@ public sealed partial class ChatPipeline
             return null;
         }
 
-        Log.AnswerProducerLost(_logger, stopped ? "stopped" : ChatErrorCodes.AnswerLost, id.Value);
+        Log.AnswerProducerLost(_production.Logger, stopped ? "stopped" : ChatErrorCodes.AnswerLost, id.Value);
         return new AnswerEnding(info.MessageId, status, text, id.Value, 0);
     }
 
@@ -79,10 +76,9 @@ public sealed partial class ChatPipeline
     /// <see cref="MessageStatus.Stopped"/> and ends the answer), or ends it here when that instance is gone; completes with
     /// how the answer ended once its terminal event is in the log, or null when <paramref name="patience"/> ran out first.
     /// </summary>
-    public async Task<AnswerEnding?> StopElsewhereAsync(AnswerState answer, TimeSpan patience, CancellationToken cancellationToken = default)
+    private async Task<AnswerEnding?> StopElsewhereAsync(AnswerState answer, TimeSpan patience, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(answer);
-        if (Answers is not ISharedAnswerLog shared)
+        if (_log is not ISharedAnswerLog shared)
         {
             return null;
         }
@@ -120,7 +116,7 @@ public sealed partial class ChatPipeline
         long lastId = -1;
         try
         {
-            await foreach (var streamEvent in Answers.ReadEventsAsync(messageId, 0, bounded.Token).ConfigureAwait(false))
+            await foreach (var streamEvent in _log.ReadEventsAsync(messageId, 0, bounded.Token).ConfigureAwait(false))
             {
                 lastId++;
                 if (streamEvent.Kind == AnswerEventKind.Token)
@@ -134,7 +130,7 @@ public sealed partial class ChatPipeline
             return null;
         }
 
-        var now = await Answers.GetAsync(messageId, cancellationToken).ConfigureAwait(false);
+        var now = await _log.GetAsync(messageId, cancellationToken).ConfigureAwait(false);
         return now?.Status is { } status ? new AnswerEnding(messageId, status, text.ToString(), lastId, 0) : null;
     }
 
@@ -145,7 +141,7 @@ public sealed partial class ChatPipeline
         var events = new List<AnswerEvent>();
         try
         {
-            await Answers.ReadAsync(messageId, 0, events, bounded.Token).ConfigureAwait(false);
+            await _log.ReadAsync(messageId, 0, events, bounded.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

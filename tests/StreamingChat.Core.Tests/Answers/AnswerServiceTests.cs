@@ -6,7 +6,7 @@ using StreamingChat.Testing;
 
 namespace StreamingChat.Core.Tests;
 
-public sealed class ChatPipelineTests
+public sealed class AnswerServiceTests
 {
     private readonly FakeChatClient _model = new();
     private readonly StreamingChatMetrics _metrics = TestMeterFactory.CreateMetrics();
@@ -21,12 +21,12 @@ public sealed class ChatPipelineTests
         },
     }));
 
-    private ChatPipeline CreatePipeline(ChatStreamOptions? options = null, IConversationStore? conversations = null)
-        => new(_model, _chatbots, conversations ?? _conversations, new StaticOptionsMonitor<ChatStreamOptions>(options ?? new ChatStreamOptions()), [], _metrics, TimeProvider.System, NullLogger<ChatPipeline>.Instance);
+    private TestAnswers CreatePipeline(ChatStreamOptions? options = null, IConversationStore? conversations = null)
+        => new(_model, _chatbots, conversations ?? _conversations, new StaticOptionsMonitor<ChatStreamOptions>(options ?? new ChatStreamOptions()), [], _metrics, TimeProvider.System, NullLogger.Instance);
 
     private static ChatQuery Query(string text = "Hi", string session = "s1", string chatbot = "demo") => new(text, chatbot, session);
 
-    private static async Task<List<AnswerEvent>> CollectAsync(ChatPipeline pipeline, ChatQuery query, bool streaming = true, CancellationToken cancellationToken = default)
+    private static async Task<List<AnswerEvent>> CollectAsync(TestAnswers pipeline, ChatQuery query, bool streaming = true, CancellationToken cancellationToken = default)
     {
         var prepared = await pipeline.PrepareAsync(query, cancellationToken);
         Assert.NotNull(prepared);
@@ -181,7 +181,7 @@ public sealed class ChatPipelineTests
     }
 
     /// <summary>How the answer ended, once it has (bounded).</summary>
-    private static async Task<AnswerEnding> WhenEndedAsync(ChatPipeline pipeline, string messageId)
+    private static async Task<AnswerEnding> WhenEndedAsync(TestAnswers pipeline, string messageId)
     {
         if (pipeline.Running.Find(messageId) is { } running)
         {
@@ -199,15 +199,6 @@ public sealed class ChatPipelineTests
         var events = await CollectAsync(CreatePipeline(conversations: new FailingConversationStore()), Query());
 
         Assert.Equal(AnswerEventKind.Done, events[^1].Kind);
-    }
-
-    [Fact]
-    public async Task PrepareAsync_UnknownOrDisabledChatbot_ReturnsNull()
-    {
-        var pipeline = CreatePipeline();
-
-        Assert.Null(await pipeline.PrepareAsync(Query(chatbot: "nobody")));
-        Assert.Null(await pipeline.PrepareAsync(Query(chatbot: "off")));
     }
 
     [Fact]
@@ -266,7 +257,7 @@ public sealed class ChatPipelineTests
         {
             var model = new FakeChatClient();
             setup(model);
-            var pipeline = new ChatPipeline(model, _chatbots, _conversations, new StaticOptionsMonitor<ChatStreamOptions>(new ChatStreamOptions()), [], _metrics, TimeProvider.System, NullLogger<ChatPipeline>.Instance);
+            var pipeline = new TestAnswers(model, _chatbots, _conversations, new StaticOptionsMonitor<ChatStreamOptions>(new ChatStreamOptions()), [], _metrics, TimeProvider.System, NullLogger.Instance);
 
             var events = await CollectAsync(pipeline, Query());
 
@@ -280,7 +271,7 @@ public sealed class ChatPipelineTests
     public async Task StreamAsync_UpdatesKeptByMiddleware_HoldTextButNoProviderObjects()
     {
         var model = new ProviderObjectsChatClient();
-        var pipeline = new ChatPipeline(model, _chatbots, _conversations, new StaticOptionsMonitor<ChatStreamOptions>(new ChatStreamOptions()), [], _metrics, TimeProvider.System, NullLogger<ChatPipeline>.Instance);
+        var pipeline = new TestAnswers(model, _chatbots, _conversations, new StaticOptionsMonitor<ChatStreamOptions>(new ChatStreamOptions()), [], _metrics, TimeProvider.System, NullLogger.Instance);
 
         var events = await CollectAsync(pipeline, Query(session: "raw"));
 

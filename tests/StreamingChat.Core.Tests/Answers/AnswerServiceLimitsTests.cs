@@ -5,12 +5,12 @@ using StreamingChat.Testing;
 namespace StreamingChat.Core.Tests;
 
 /// <summary>The model's time limits and the instance's stop: each ends the answer with exactly one error event.</summary>
-public sealed class ChatPipelineLimitsTests
+public sealed class AnswerServiceLimitsTests
 {
     private readonly FakeChatClient _model = new() { Tokens = ["one", " two", " three"] };
     private readonly InMemoryConversationStore _conversations = new(Options.Create(new ChatStreamOptions()));
 
-    private ChatPipeline Pipeline(ChatStreamOptions options) => new(
+    private TestAnswers Pipeline(ChatStreamOptions options) => new(
         _model,
         new InMemoryChatbotStore(Options.Create(new ChatbotSeedOptions())),
         _conversations,
@@ -18,9 +18,9 @@ public sealed class ChatPipelineLimitsTests
         [],
         TestMeterFactory.CreateMetrics(),
         TimeProvider.System,
-        NullLogger<ChatPipeline>.Instance);
+        NullLogger.Instance);
 
-    private static async Task<List<AnswerEvent>> CollectAsync(ChatPipeline pipeline, CancellationToken stop = default, Action<AnswerEvent>? seen = null)
+    private static async Task<List<AnswerEvent>> CollectAsync(TestAnswers pipeline, CancellationToken stop = default, Action<AnswerEvent>? seen = null)
     {
         var prepared = await pipeline.PrepareAsync(new ChatQuery("Hi", "demo", "s1"));
         var events = new List<AnswerEvent>();
