@@ -12,7 +12,7 @@ namespace StreamingChat.AspNetCore;
 internal sealed class AnswerOutput : IAsyncDisposable
 {
     private readonly PipeWriter _output;
-    private readonly IAnswerFraming _framing;
+    private readonly AnswerFraming _framing;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly TimeProvider _time;
     private readonly TimeSpan _heartbeat;
@@ -26,7 +26,7 @@ internal sealed class AnswerOutput : IAsyncDisposable
     private long _lastWrite;
     private bool _closed;
 
-    public AnswerOutput(PipeWriter output, IAnswerFraming framing, TimeSpan heartbeat, TimeProvider timeProvider)
+    public AnswerOutput(PipeWriter output, AnswerFraming framing, TimeSpan heartbeat, TimeProvider timeProvider)
     {
         _output = output;
         _framing = framing;

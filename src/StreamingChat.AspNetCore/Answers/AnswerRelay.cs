@@ -17,7 +17,7 @@ internal static class AnswerRelay
     /// Relays answer <paramref name="messageId"/> from event <paramref name="fromId"/>. The relay is one of the answer's
     /// readers, so the answer runs on for as long as someone reads.
     /// </summary>
-    public static async Task RelayAsync(HttpContext context, IAnswerFraming framing, string messageId, long fromId)
+    public static async Task RelayAsync(HttpContext context, AnswerFraming framing, string messageId, long fromId)
     {
         var services = context.RequestServices;
         var log = services.GetRequiredService<IAnswers>();
@@ -58,7 +58,7 @@ internal static class AnswerRelay
     /// Relays an ended answer that is no longer in the log from its stored turn: <c>start</c>, one <c>token</c> with the whole
     /// text, and <c>done</c> (<c>error</c> with its code for a failed or interrupted one), numbered 0 to 2.
     /// </summary>
-    public static async Task ReplayAsync(HttpContext context, IAnswerFraming framing, ConversationMessage turn, long fromId)
+    public static async Task ReplayAsync(HttpContext context, AnswerFraming framing, ConversationMessage turn, long fromId)
     {
         AnswerEvent[] replay =
         [
@@ -75,7 +75,7 @@ internal static class AnswerRelay
     }
 
     /// <summary>Writes the last events of an ended answer, numbered from <paramref name="firstId"/>, and nothing after them.</summary>
-    public static async Task WriteEndedAsync(HttpContext context, IAnswerFraming framing, IReadOnlyList<AnswerEvent> events, long firstId)
+    public static async Task WriteEndedAsync(HttpContext context, AnswerFraming framing, IReadOnlyList<AnswerEvent> events, long firstId)
     {
         framing.ApplyHeaders(context.Response);
         var output = new AnswerOutput(context.Response.BodyWriter, framing, TimeSpan.Zero, TimeProvider.System);

@@ -51,7 +51,19 @@ internal static class AnswerEndpoints
     }
 
     /// <summary><c>GET /api/chat/answers/{messageId}/stream</c>: the events after <c>Last-Event-ID</c>, then live ones to the end.</summary>
-    public static async Task StreamAsync(string messageId, HttpContext context, IAnswers answers, ResumeTokens tokens, IOptionsMonitor<ChatStreamOptions> options)
+    public static Task StreamAsync(string messageId, HttpContext context, IAnswers answers, ResumeTokens tokens, IOptionsMonitor<ChatStreamOptions> options)
+    {
+        // A resumed start event never carries the session key: a resume token reads the answer, not the session.
+        var retryMs = options.CurrentValue.RetryMilliseconds;
+        return ReadThroughAsync(messageId, context, answers, tokens, () => new SseFraming(retryMs, withSessionKey: false));
+    }
+
+    /// <summary>
+    /// Reads an answer through <paramref name="framing"/>: the events after <c>Last-Event-ID</c> (or <c>lastEventId</c>),
+    /// then live ones to the end, to whoever holds its resume token or owns its session; its stored turn once its log has
+    /// expired; <c>204</c> when the caller has its terminal event; <c>404 answer_not_found</c> otherwise.
+    /// </summary>
+    public static async Task ReadThroughAsync(string messageId, HttpContext context, IAnswers answers, ResumeTokens tokens, Func<AnswerFraming> framing)
     {
         if (!TryReadLastEventId(context.Request, fromQuery: true, out var seen, out var refusal))
         {
@@ -60,7 +72,6 @@ internal static class AnswerEndpoints
         }
 
         var fromId = seen is { } last ? last + 1 : 0;
-        var retryMs = options.CurrentValue.RetryMilliseconds;
         if (await answers.GetAsync(messageId, context.RequestAborted).ConfigureAwait(false) is { } answer)
         {
             var byToken = tokens.Allows(context.Request.Query["resumeToken"].ToString(), messageId);
@@ -70,8 +81,7 @@ internal static class AnswerEndpoints
                 return;
             }
 
-            // A resumed start event never carries the session key: a resume token reads the answer, not the session.
-            await ResumeAsync(context, answer, fromId, new SseFraming(retryMs, withSessionKey: false), byToken ? messageId : null).ConfigureAwait(false);
+            await ResumeAsync(context, answer, fromId, framing(), byToken ? messageId : null).ConfigureAwait(false);
             return;
         }
 
@@ -90,7 +100,7 @@ internal static class AnswerEndpoints
         }
 
         context.Response.Headers["X-Streaming"] = "on";
-        await AnswerRelay.ReplayAsync(context, new SseFraming(retryMs), turn, fromId).ConfigureAwait(false);
+        await AnswerRelay.ReplayAsync(context, framing(), turn, fromId).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -103,7 +113,7 @@ internal static class AnswerEndpoints
     /// <param name="fromId">The first event the caller wants.</param>
     /// <param name="framing">The wire format.</param>
     /// <param name="tokenFor">The answer whose resume token let the caller in (its readers are counted), or null.</param>
-    public static async Task ResumeAsync(HttpContext context, AnswerState answer, long fromId, IAnswerFraming framing, string? tokenFor = null)
+    public static async Task ResumeAsync(HttpContext context, AnswerState answer, long fromId, AnswerFraming framing, string? tokenFor = null)
     {
         var answers = context.RequestServices.GetRequiredService<IAnswers>();
         if (!answer.IsRunning && fromId > answer.LastEventId)

@@ -17,7 +17,18 @@ internal static partial class ChatEndpoints
     /// <c>POST /api/chat/query/stream</c>: starts the answer and relays it as Server-Sent Events from its first event, with
     /// a <c>Location</c> where it can be resumed; a retry of the same question (<c>Last-Event-ID</c>) resumes it instead.
     /// </summary>
-    public static async Task StreamAsync(HttpContext context, IAnswers answers, ResumeTokens tokens, IOptionsMonitor<ChatStreamOptions> options)
+    public static Task StreamAsync(HttpContext context, IAnswers answers, ResumeTokens tokens, IOptionsMonitor<ChatStreamOptions> options)
+    {
+        var retryMs = options.CurrentValue.RetryMilliseconds;
+        return StreamThroughAsync(context, answers, tokens, () => new SseFraming(retryMs), () => new SseFraming(retryMs, withSessionKey: false));
+    }
+
+    /// <summary>
+    /// Admits our question body and relays its answer through <paramref name="framing"/> from its first event, with a
+    /// <c>Location</c> where it can be resumed; a retry of the same question (<c>Last-Event-ID</c>) resumes it instead,
+    /// through <paramref name="resumeFraming"/>.
+    /// </summary>
+    public static async Task StreamThroughAsync(HttpContext context, IAnswers answers, ResumeTokens tokens, Func<AnswerFraming> framing, Func<AnswerFraming> resumeFraming)
     {
         var admitted = await QuestionAdmission.AdmitAsync(context).ConfigureAwait(false);
         if (admitted is null)
@@ -25,10 +36,9 @@ internal static partial class ChatEndpoints
             return;
         }
 
-        var retryMs = options.CurrentValue.RetryMilliseconds;
         if (admitted.Resume is { } resume)
         {
-            await AnswerEndpoints.ResumeAsync(context, resume.Answer, resume.FromId, new SseFraming(retryMs, withSessionKey: false)).ConfigureAwait(false);
+            await AnswerEndpoints.ResumeAsync(context, resume.Answer, resume.FromId, resumeFraming()).ConfigureAwait(false);
             return;
         }
 
@@ -39,7 +49,7 @@ internal static partial class ChatEndpoints
             context.Response.Headers.Location = AnswerEndpoints.ResumeUrl(answer.MessageId, token);
         }
 
-        await AnswerRelay.RelayAsync(context, new SseFraming(retryMs), answer.MessageId, 0).ConfigureAwait(false);
+        await AnswerRelay.RelayAsync(context, framing(), answer.MessageId, 0).ConfigureAwait(false);
     }
 
     /// <summary><c>POST /api/chat/query</c>: the whole answer as one JSON document, read from the same answer log.</summary>

@@ -55,7 +55,7 @@ internal static class FrontEndEndpoints
         }
     }
 
-    private static async Task StartAndRelayAsync(HttpContext context, IAnswers answers, AnswerAdmission admission, IAnswerFraming framing)
+    private static async Task StartAndRelayAsync(HttpContext context, IAnswers answers, AnswerAdmission admission, AnswerFraming framing)
     {
         var answer = await answers.StartAsync(admission).ConfigureAwait(false);
         context.Response.Headers["X-Streaming"] = answer.Streaming ? "on" : "off";

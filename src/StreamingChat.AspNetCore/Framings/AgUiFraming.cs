@@ -31,7 +31,9 @@ internal sealed class AgUiFraming(string threadId, string runId) : JsonDataFrami
                 json.WriteString("role"u8, "assistant"u8);
                 End(output, json);
                 break;
-            case AnswerEventKind.Token when streamEvent.Text!.Length > 0 && _messageId is not null:
+            case AnswerEventKind.Token when streamEvent.Text!.Length == 0 || _messageId is null:
+                break; // AG-UI has no empty delta, and no content outside a message
+            case AnswerEventKind.Token:
                 json = Begin(output);
                 json.WriteString("type"u8, "TEXT_MESSAGE_CONTENT"u8);
                 json.WriteString("messageId"u8, _messageId);
@@ -77,6 +79,8 @@ internal sealed class AgUiFraming(string threadId, string runId) : JsonDataFrami
                 json.WriteString("code"u8, error.Code);
                 End(output, json);
                 break;
+            default:
+                throw Unknown(streamEvent.Kind);
         }
     }
 

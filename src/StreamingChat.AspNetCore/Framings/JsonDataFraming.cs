@@ -11,7 +11,7 @@ namespace StreamingChat.AspNetCore;
 /// names), written straight into the response through one reused <see cref="Utf8JsonWriter"/>, so a token allocates
 /// nothing beyond its own text; heartbeats are a comment line with no blank line after it.
 /// </summary>
-internal abstract class JsonDataFraming : IAnswerFraming
+internal abstract class JsonDataFraming : AnswerFraming
 {
     private static readonly JsonWriterOptions JsonOptions = new()
     {
@@ -22,24 +22,15 @@ internal abstract class JsonDataFraming : IAnswerFraming
 
     private Utf8JsonWriter? _json;
 
-    /// <summary>The headers every event stream needs; a format adds its own in <see cref="ApplyFormatHeaders"/>.</summary>
-    public void ApplyHeaders(HttpResponse response)
+    /// <summary>A comment line, not followed by a blank line: no client takes it for an event.</summary>
+    public override void WriteHeartbeat(IBufferWriter<byte> output) => output.Write(": keep-alive\n"u8);
+
+    protected override void Dispose(bool disposing)
     {
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-        ApplyFormatHeaders(response);
-    }
-
-    public abstract void WriteEvent(IBufferWriter<byte> output, long id, in AnswerEvent streamEvent);
-
-    public void WriteHeartbeat(IBufferWriter<byte> output) => output.Write(": keep-alive\n"u8);
-
-    public void Dispose() => _json?.Dispose();
-
-    protected virtual void ApplyFormatHeaders(HttpResponse response)
-    {
+        if (disposing)
+        {
+            _json?.Dispose();
+        }
     }
 
     /// <summary>Starts one <c>data:</c> line and hands back the writer for its JSON object, opened already.</summary>

@@ -18,7 +18,7 @@ namespace StreamingChat.AspNetCore;
 /// first event's block, and heartbeats are a comment line with no blank line after it, because widely used clients turn
 /// every blank line into a message.
 /// </remarks>
-internal sealed class SseFraming(int retryMs, bool withSessionKey = true) : IAnswerFraming
+internal sealed class SseFraming(int retryMs, bool withSessionKey = true) : AnswerFraming
 {
     private static readonly JsonWriterOptions JsonOptions = new()
     {
@@ -31,16 +31,7 @@ internal sealed class SseFraming(int retryMs, bool withSessionKey = true) : IAns
     private Utf8JsonWriter? _json;
     private int _retryMs = retryMs;
 
-    /// <summary>The headers of API.md's stream: <c>text/event-stream</c>, no caching, no proxy buffering.</summary>
-    public void ApplyHeaders(HttpResponse response)
-    {
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-    }
-
-    public void WriteEvent(IBufferWriter<byte> output, long id, in AnswerEvent streamEvent)
+    public override void WriteEvent(IBufferWriter<byte> output, long id, in AnswerEvent streamEvent)
     {
         _json ??= new Utf8JsonWriter(output, JsonOptions);
         WriteEvent(output, _json, id, streamEvent, _retryMs, withSessionKey);
@@ -48,9 +39,15 @@ internal sealed class SseFraming(int retryMs, bool withSessionKey = true) : IAns
     }
 
     /// <summary>A comment line, not followed by a blank line (API.md).</summary>
-    public void WriteHeartbeat(IBufferWriter<byte> output) => output.Write(": keep-alive\n"u8);
+    public override void WriteHeartbeat(IBufferWriter<byte> output) => output.Write(": keep-alive\n"u8);
 
-    public void Dispose() => _json?.Dispose();
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _json?.Dispose();
+        }
+    }
 
     /// <summary>
     /// Frames one event into <paramref name="output"/>: <c>retry:</c> when <paramref name="retryMs"/> is not negative,
@@ -72,7 +69,7 @@ internal sealed class SseFraming(int retryMs, bool withSessionKey = true) : IAns
             AnswerEventKind.Done => "event: done\ndata: "u8,
             AnswerEventKind.Audio => "event: audio\ndata: "u8,
             AnswerEventKind.Error => "event: error\ndata: "u8,
-            _ => throw new ArgumentOutOfRangeException(nameof(streamEvent), streamEvent.Kind, "An event kind this framing does not know."),
+            _ => throw Unknown(streamEvent.Kind),
         });
 
         json.Reset(output);
@@ -124,6 +121,8 @@ internal sealed class SseFraming(int retryMs, bool withSessionKey = true) : IAns
                 json.WriteString("message"u8, error.Message);
                 json.WriteBoolean("retryable"u8, error.Retryable);
                 break;
+            default:
+                throw Unknown(e.Kind);
         }
 
         json.WriteEndObject();

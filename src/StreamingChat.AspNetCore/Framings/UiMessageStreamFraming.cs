@@ -17,7 +17,11 @@ internal sealed class UiMessageStreamFraming : JsonDataFraming
     private const string TextId = "text";
     private bool _textOpen;
 
-    protected override void ApplyFormatHeaders(HttpResponse response) => response.Headers["x-vercel-ai-ui-message-stream"] = "v1";
+    public override void ApplyHeaders(HttpResponse response)
+    {
+        base.ApplyHeaders(response);
+        response.Headers["x-vercel-ai-ui-message-stream"] = "v1";
+    }
 
     public override void WriteEvent(IBufferWriter<byte> output, long id, in AnswerEvent streamEvent)
     {
@@ -31,7 +35,9 @@ internal sealed class UiMessageStreamFraming : JsonDataFraming
                 WriteTypeOnly(output, "start-step"u8);
                 OpenText(output);
                 break;
-            case AnswerEventKind.Token when streamEvent.Text!.Length > 0:
+            case AnswerEventKind.Token when streamEvent.Text!.Length == 0:
+                break; // the SDK has no empty delta
+            case AnswerEventKind.Token:
                 OpenText(output);
                 json = Begin(output);
                 json.WriteString("type"u8, "text-delta"u8);
@@ -74,6 +80,8 @@ internal sealed class UiMessageStreamFraming : JsonDataFraming
                 End(output, json);
                 output.Write("data: [DONE]\n\n"u8);
                 break;
+            default:
+                throw Unknown(streamEvent.Kind);
         }
     }
 

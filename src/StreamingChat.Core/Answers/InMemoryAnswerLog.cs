@@ -292,6 +292,7 @@ internal sealed partial class InMemoryAnswerLog : IAnswerLog
     {
         AnswerEventKind.Token => 32 + (2L * streamEvent.Text!.Length),
         AnswerEventKind.Audio => 64 + (2L * streamEvent.Audio!.Text.Length) + streamEvent.Audio.Data.Length,
-        _ => 256,
+        AnswerEventKind.Start or AnswerEventKind.Done or AnswerEventKind.Error => 256,
+        _ => throw new ArgumentOutOfRangeException(nameof(streamEvent), streamEvent.Kind, "An event kind the log cannot size; every kind must be listed."),
     };
 }

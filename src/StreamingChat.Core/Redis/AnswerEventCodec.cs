@@ -24,7 +24,8 @@ internal static class AnswerEventCodec
         AnswerEventKind.Start => (Start, JsonSerializer.SerializeToUtf8Bytes(streamEvent.Start! with { SessionKey = null }, AnswerEventJson.Default.AnswerStart)),
         AnswerEventKind.Done => (Done, JsonSerializer.SerializeToUtf8Bytes(streamEvent.Done!, AnswerEventJson.Default.AnswerDone)),
         AnswerEventKind.Error => (Error, JsonSerializer.SerializeToUtf8Bytes(streamEvent.Error!, AnswerEventJson.Default.AnswerError)),
-        _ => (Audio, JsonSerializer.SerializeToUtf8Bytes(streamEvent.Audio!, AnswerEventJson.Default.AnswerAudio)),
+        AnswerEventKind.Audio => (Audio, JsonSerializer.SerializeToUtf8Bytes(streamEvent.Audio!, AnswerEventJson.Default.AnswerAudio)),
+        _ => throw new ArgumentOutOfRangeException(nameof(streamEvent), streamEvent.Kind, "An event kind the answer log cannot keep; every kind must be encoded explicitly."),
     };
 
     /// <summary>The event an entry holds.</summary>

@@ -11,7 +11,7 @@ public sealed class FrontEndFramingTests
     private static readonly AnswerEvent Done = AnswerEvent.ForDone(new AnswerDone("stop", new AnswerUsage(12, 2), 183, 402));
 
     /// <summary>The JSON of every <c>data:</c> line, in order (<c>[DONE]</c> as itself).</summary>
-    private static List<string> Frames(IAnswerFraming framing, params AnswerEvent[] events)
+    private static List<string> Frames(AnswerFraming framing, params AnswerEvent[] events)
     {
         var buffer = new ArrayBufferWriter<byte>();
         for (var i = 0; i < events.Length; i++)
@@ -71,7 +71,7 @@ public sealed class FrontEndFramingTests
     public void BothFramings_AToken_AllocatesNothingOnceWarm()
     {
         var token = AnswerEvent.ForToken(" hello");
-        foreach (var framing in new IAnswerFraming[] { new UiMessageStreamFraming(), new AgUiFraming("t", "r") })
+        foreach (var framing in new AnswerFraming[] { new UiMessageStreamFraming(), new AgUiFraming("t", "r") })
         {
             var buffer = new ArrayBufferWriter<byte>(64 * 1024);
             framing.WriteEvent(buffer, 0, Start);
