@@ -1,5 +1,6 @@
 using System.Buffers;
 using StreamingChat.Core;
+using StreamingChat.Testing;
 
 namespace StreamingChat.AspNetCore.Tests;
 
@@ -9,18 +10,7 @@ namespace StreamingChat.AspNetCore.Tests;
 /// </summary>
 public sealed class EveryEventKindTests
 {
-    /// <summary>One event of <paramref name="kind"/>; a kind without a sample fails the test.</summary>
-    internal static AnswerEvent SampleOf(AnswerEventKind kind) => kind switch
-    {
-        AnswerEventKind.Start => AnswerEvent.ForStart(new AnswerStart("m1", "s1", "demo", "model", Streaming: true)),
-        AnswerEventKind.Token => AnswerEvent.ForToken("Hello"),
-        AnswerEventKind.Audio => AnswerEvent.ForAudio(new AnswerAudio(0, "Hello.", "wav", "RIFF"u8.ToArray())),
-        AnswerEventKind.Done => AnswerEvent.ForDone(new AnswerDone("stop", new AnswerUsage(1, 2), 3, 4)),
-        AnswerEventKind.Error => AnswerEvent.ForError(new AnswerError(ChatErrorCodes.UpstreamTimeout, "slow", Retryable: true)),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "A kind this test has no sample of: add one, and make every framing write it."),
-    };
-
-    public static TheoryData<AnswerEventKind> Kinds => [.. Enum.GetValues<AnswerEventKind>()];
+    public static TheoryData<AnswerEventKind> Kinds => [.. AnswerEventSamples.Kinds];
 
     private static readonly Func<AnswerFraming>[] Framings =
     [
@@ -38,9 +28,9 @@ public sealed class EveryEventKindTests
         {
             using var framing = make();
             var output = new ArrayBufferWriter<byte>();
-            framing.WriteEvent(output, 0, SampleOf(AnswerEventKind.Start));
+            framing.WriteEvent(output, 0, AnswerEventSamples.Of(AnswerEventKind.Start));
             var before = output.WrittenCount;
-            framing.WriteEvent(output, 1, SampleOf(kind));
+            framing.WriteEvent(output, 1, AnswerEventSamples.Of(kind));
             Assert.True(output.WrittenCount > before, $"{framing.GetType().Name} wrote nothing for {kind}");
         }
     }
