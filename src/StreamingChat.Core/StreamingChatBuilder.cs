@@ -79,6 +79,21 @@ public sealed class StreamingChatBuilder
         return this;
     }
 
+    /// <summary>
+    /// Keeps answers' event logs in <typeparamref name="TLog"/> instead of in memory (or in Redis with <c>AddRedis()</c>,
+    /// which then leaves this one in place): one class of the application's own, an <see cref="IAnswerLog"/>, or an
+    /// <see cref="ISharedAnswerLog"/> when every instance reads it. The conformance tests the memory and Redis logs pass
+    /// (<c>AnswerLogConformanceTests</c> in the test suite) are the contract.
+    /// </summary>
+    public StreamingChatBuilder AddAnswerLog<TLog>()
+        where TLog : class, IAnswerLog
+    {
+        Services.RemoveAll<IAnswerLog>();
+        Services.AddSingleton<IAnswerLog, TLog>();
+        Services.TryAddSingleton<ApplicationAnswerLog>();
+        return this;
+    }
+
     /// <summary>Decides streaming per caller with <typeparamref name="TDecider"/> instead of streaming for everyone.</summary>
     public StreamingChatBuilder AddStreamingModeDecider<TDecider>()
         where TDecider : class, IStreamingModeDecider
@@ -129,7 +144,7 @@ public sealed class StreamingChatBuilder
 
         // Answers' logs in Redis, so any instance resumes or stops any answer; unless the application brought its own log.
         Services.TryAddSingleton<RedisAnswerLog>();
-        if (Services.LastOrDefault(d => d.ServiceType == typeof(IAnswerLog)) is not { } answers || answers.ImplementationType == typeof(InMemoryAnswerLog))
+        if (!Services.Any(d => d.ServiceType == typeof(ApplicationAnswerLog)))
         {
             Services.Replace(ServiceDescriptor.Singleton<IAnswerLog>(sp => sp.GetRequiredService<IOptions<AnswerOptions>>().Value.Shared
                 ? sp.GetRequiredService<RedisAnswerLog>()
@@ -142,6 +157,9 @@ public sealed class StreamingChatBuilder
         Services.TryAddSingleton<ITurnOutboxCopy, RedisTurnOutboxCopy>();
         return this;
     }
+
+    /// <summary>Marks that the application chose its answer log (<see cref="AddAnswerLog{TLog}"/>): <c>AddRedis()</c> leaves it in place.</summary>
+    private sealed class ApplicationAnswerLog;
 
     /// <summary>The tag of health checks that decide readiness (<c>/healthz/ready</c>); the web package's <c>StreamingChatHealthTags.Ready</c> has the same value.</summary>
     public const string ReadyTag = "ready";

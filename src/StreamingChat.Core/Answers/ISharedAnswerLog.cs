@@ -1,16 +1,24 @@
 namespace StreamingChat.Core;
 
 /// <summary>
-/// An answer log that every instance of the service reads (Redis with <c>AddRedis()</c>): an answer produced on one
-/// instance is read, resumed and stopped from any, and one whose producing instance died is noticed and ended.
+/// An answer log that every instance of the service reads (Redis with <c>AddRedis()</c>, or a store of the application's
+/// own registered with <c>AddAnswerLog&lt;TLog&gt;()</c>): an answer produced on one instance is read, resumed and stopped
+/// from any, and one whose producing instance died is noticed and ended. Besides <see cref="IAnswerLog"/>'s contract, the
+/// log tells the answers when another instance asks for a stop, finds a producer gone (a lease it keeps per instance), or
+/// erased a session, and keeps the marks that let one instance end another's answer once.
 /// </summary>
-internal interface ISharedAnswerLog : IAnswerLog
+/// <remarks>
+/// When another instance ended an answer because its producer died (<see cref="EndElsewhereAsync"/>), its state says so
+/// (<see cref="AnswerState.EndedElsewhere"/>), and a reader past that end (it read, on the dead instance, events the log
+/// never got) is given the terminal event once more by <see cref="IAnswerLog.ReadAsync"/>, numbered after what it holds.
+/// </remarks>
+public interface ISharedAnswerLog : IAnswerLog
 {
     /// <summary>
     /// Connects the log to the pipeline that produces answers on this instance: <paramref name="stopRequested"/> is called
     /// when another instance asks to stop an answer (it does nothing when the answer does not run here),
     /// <paramref name="producerLost"/> when a running answer's producing instance is found gone (its lease lapsed), so it is
-    /// ended once (<see cref="AnswerService.EndLostAsync"/>), <paramref name="endedElsewhere"/> when an answer produced
+    /// ended once, <paramref name="endedElsewhere"/> when an answer produced
     /// here was ended by another instance (this instance was taken for dead), so its production stops, and
     /// <paramref name="sessionErased"/> when a session was erased on any instance (what this one keeps of it goes too).
     /// </summary>
