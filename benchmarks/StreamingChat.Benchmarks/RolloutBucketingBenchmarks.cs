@@ -40,7 +40,7 @@ public class RolloutBucketingBenchmarks
         Span<byte> hash = stackalloc byte[32];
         foreach (var query in _queries)
         {
-            SHA256.HashData(Encoding.UTF8.GetBytes(query.RolloutId + "\nstreaming"), hash);
+            SHA256.HashData(Encoding.UTF8.GetBytes((query.UserId ?? query.SessionId) + "\nstreaming"), hash);
             on += (BitConverter.ToUInt32(hash) % 100) < 25 ? 1 : 0;
         }
 

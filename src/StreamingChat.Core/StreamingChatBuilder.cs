@@ -140,7 +140,7 @@ public sealed class StreamingChatBuilder
             cache.InstanceName = redis.Options.KeyPrefix + "cache:";
             cache.ConnectionMultiplexerFactory = () => Task.FromResult(redis.Multiplexer);
         });
-        Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded, [ReadyTag]);
+        Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded, [StreamingChatHealthTags.Ready]);
 
         // Answers' logs in Redis, so any instance resumes or stops any answer; unless the application brought its own log.
         Services.TryAddSingleton<RedisAnswerLog>();
@@ -161,8 +161,6 @@ public sealed class StreamingChatBuilder
     /// <summary>Marks that the application chose its answer log (<see cref="AddAnswerLog{TLog}"/>): <c>AddRedis()</c> leaves it in place.</summary>
     private sealed class ApplicationAnswerLog;
 
-    /// <summary>The tag of health checks that decide readiness (<c>/healthz/ready</c>); the web package's <c>StreamingChatHealthTags.Ready</c> has the same value.</summary>
-    public const string ReadyTag = "ready";
 
     private static bool IsReadable(string connectionString)
     {

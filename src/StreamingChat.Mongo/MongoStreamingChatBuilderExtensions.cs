@@ -1,13 +1,13 @@
 using Microsoft.Extensions.Caching.Hybrid;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MongoDB.Driver;
+using StreamingChat.Core;
 using StreamingChat.Mongo;
 
-namespace StreamingChat.Core;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Adds the MongoDB stores to StreamingChat.</summary>
 public static class MongoStreamingChatBuilderExtensions
@@ -45,7 +45,7 @@ public static class MongoStreamingChatBuilderExtensions
             sp.GetRequiredService<IOptions<ChatbotCacheOptions>>(),
             sp.GetRequiredService<ILogger<CachedChatbotStore>>()));
         builder.AddConversationStore<MongoConversationStore>();
-        services.AddHealthChecks().AddCheck<MongoHealthCheck>("mongo", HealthStatus.Unhealthy, [StreamingChatBuilder.ReadyTag]);
+        services.AddHealthChecks().AddCheck<MongoHealthCheck>("mongo", HealthStatus.Unhealthy, [StreamingChatHealthTags.Ready]);
         return builder;
     }
 }

@@ -10,23 +10,23 @@ namespace StreamingChat.Rollout;
 /// </summary>
 internal sealed class RolloutMetrics(StreamingChatMetrics metrics)
 {
-    private readonly Counter<long> _decisions = metrics.Meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.RolloutDecisions, "{decision}", "Rollout decisions, by feature and result.");
-    private readonly Counter<long> _guardTrips = metrics.Meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.RolloutGuardTrips, "{trip}", "Times the rollout guard set a feature to 0 %.");
-    private readonly Counter<long> _scheduleChanges = metrics.Meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.RolloutScheduleChanges, "{change}", "Changes of rollout schedules, by feature and action.");
+    private readonly Counter<long> _decisions = metrics.Meter.CreateCounter<long>(RolloutTelemetry.Instruments.Decisions, "{decision}", "Rollout decisions, by feature and result.");
+    private readonly Counter<long> _guardTrips = metrics.Meter.CreateCounter<long>(RolloutTelemetry.Instruments.GuardTrips, "{trip}", "Times the rollout guard set a feature to 0 %.");
+    private readonly Counter<long> _scheduleChanges = metrics.Meter.CreateCounter<long>(RolloutTelemetry.Instruments.ScheduleChanges, "{change}", "Changes of rollout schedules, by feature and action.");
 
     /// <summary>Records a rollout decision for a caller.</summary>
     public void Decision(string feature, bool enabled)
     {
         if (_decisions.Enabled)
         {
-            _decisions.Add(1, new(StreamingChatTelemetry.Tags.Feature, feature), new(StreamingChatTelemetry.Tags.FeatureEnabled, enabled));
+            _decisions.Add(1, new(RolloutTelemetry.Tags.Feature, feature), new(RolloutTelemetry.Tags.FeatureEnabled, enabled));
         }
     }
 
     /// <summary>Counts the guard setting <paramref name="feature"/> to 0 %.</summary>
-    public void GuardTripped(string feature) => _guardTrips.Add(1, new KeyValuePair<string, object?>(StreamingChatTelemetry.Tags.Feature, feature));
+    public void GuardTripped(string feature) => _guardTrips.Add(1, new KeyValuePair<string, object?>(RolloutTelemetry.Tags.Feature, feature));
 
     /// <summary>Counts a rollout schedule's change of <paramref name="feature"/> (<paramref name="action"/>: started, advanced, completed, …).</summary>
     public void ScheduleChanged(string feature, string action)
-        => _scheduleChanges.Add(1, new KeyValuePair<string, object?>(StreamingChatTelemetry.Tags.Feature, feature), new KeyValuePair<string, object?>(StreamingChatTelemetry.Tags.ScheduleAction, action));
+        => _scheduleChanges.Add(1, new KeyValuePair<string, object?>(RolloutTelemetry.Tags.Feature, feature), new KeyValuePair<string, object?>(RolloutTelemetry.Tags.ScheduleAction, action));
 }

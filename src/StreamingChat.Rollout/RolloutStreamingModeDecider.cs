@@ -11,7 +11,7 @@ internal sealed class RolloutStreamingModeDecider(IVariantFeatureManager feature
 
     public async ValueTask<bool> IsStreamingEnabledAsync(ChatQuery query, CancellationToken cancellationToken = default)
     {
-        var enabled = await features.IsEnabledAsync(RolloutOptions.StreamingFeature, new TargetingContext { UserId = query.RolloutId }, cancellationToken).ConfigureAwait(false);
+        var enabled = await features.IsEnabledAsync(RolloutOptions.StreamingFeature, new TargetingContext { UserId = query.UserId ?? query.SessionId }, cancellationToken).ConfigureAwait(false);
         _metrics.Decision(RolloutOptions.StreamingFeature, enabled);
         return enabled;
     }

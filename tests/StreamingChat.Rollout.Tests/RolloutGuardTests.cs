@@ -48,7 +48,7 @@ public sealed class RolloutGuardTests
     {
         using var meters = new TestMeterFactory();
         var trips = 0L;
-        using var listener = new MeterListener { InstrumentPublished = (i, l) => { if (i.Name == StreamingChatTelemetry.Instruments.RolloutGuardTrips) { l.EnableMeasurementEvents(i); } } };
+        using var listener = new MeterListener { InstrumentPublished = (i, l) => { if (i.Name == RolloutTelemetry.Instruments.GuardTrips) { l.EnableMeasurementEvents(i); } } };
         listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref trips, value));
         listener.Start();
         var parts = new Parts(GuardOn(), meters: meters);

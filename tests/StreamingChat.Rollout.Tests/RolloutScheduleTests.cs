@@ -58,7 +58,7 @@ public sealed class RolloutScheduleTests
         {
             InstrumentPublished = (i, l) =>
             {
-                if (i.Name == StreamingChatTelemetry.Instruments.RolloutScheduleChanges && i.Meter.Scope == meters)
+                if (i.Name == RolloutTelemetry.Instruments.ScheduleChanges && i.Meter.Scope == meters)
                 {
                     l.EnableMeasurementEvents(i);
                 }
@@ -68,7 +68,7 @@ public sealed class RolloutScheduleTests
         {
             foreach (var tag in tags)
             {
-                if (tag.Key == StreamingChatTelemetry.Tags.ScheduleAction)
+                if (tag.Key == RolloutTelemetry.Tags.ScheduleAction)
                 {
                     actions.Enqueue((string)tag.Value!);
                 }

@@ -124,6 +124,7 @@ public static class ChatbotHostCli
     {
         var model = services.GetRequiredService<IOptions<ModelOptions>>().Value;
         var chat = services.GetRequiredService<IOptions<ChatStreamOptions>>().Value;
+        var stream = services.GetRequiredService<IOptions<EventStreamOptions>>().Value;
         await output.WriteLineAsync($"Model provider: {model.EffectiveProvider}").ConfigureAwait(false);
         if (model.EffectiveProvider == ModelOptions.OpenAIProvider)
         {
@@ -133,7 +134,7 @@ public static class ChatbotHostCli
 
         var speech = services.GetRequiredService<IOptions<SpeechProviderOptions>>().Value;
         await output.WriteLineAsync($"Speech: {speech.Provider}{(services.GetRequiredService<SpeechSynthesis>().Available ? "" : " (off)")}").ConfigureAwait(false);
-        await output.WriteLineAsync($"Chat: max query {chat.MaxQueryLength} characters, heartbeat {chat.HeartbeatSeconds} s, history {chat.HistoryTurns} turns").ConfigureAwait(false);
+        await output.WriteLineAsync($"Chat: max query {chat.MaxQueryLength} characters, heartbeat {stream.HeartbeatSeconds} s, history {chat.HistoryTurns} turns").ConfigureAwait(false);
         var sessions = services.GetRequiredService<IOptions<SessionsOptions>>().Value;
         var admin = services.GetRequiredService<IOptions<AdminOptions>>().Value;
         await output.WriteLineAsync(sessions.Ownership switch

@@ -21,7 +21,7 @@ internal static class AnswerRelay
     {
         var services = context.RequestServices;
         var log = services.GetRequiredService<IAnswers>();
-        var options = services.GetRequiredService<IOptionsMonitor<ChatStreamOptions>>().CurrentValue;
+        var options = services.GetRequiredService<IOptionsMonitor<EventStreamOptions>>().CurrentValue;
         var cancellationToken = context.RequestAborted;
         framing.ApplyHeaders(context.Response);
 

@@ -32,7 +32,7 @@ internal sealed class EventStreamResult<T>(IAsyncEnumerable<SseItem<T>> events) 
             return;
         }
 
-        var options = services.GetService<IOptionsMonitor<ChatStreamOptions>>()?.CurrentValue ?? new ChatStreamOptions();
+        var options = services.GetService<IOptionsMonitor<EventStreamOptions>>()?.CurrentValue ?? new EventStreamOptions();
         var json = services.GetService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>()?.Value.SerializerOptions ?? JsonSerializerOptions.Web;
         using var tracked = drain?.TrackAnswer();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted, drain?.Deadline ?? CancellationToken.None);
@@ -125,7 +125,7 @@ internal sealed class AnswerResult(string messageId, AnswerState? ended) : IResu
             return Task.CompletedTask;
         }
 
-        var retryMs = services.GetRequiredService<IOptionsMonitor<ChatStreamOptions>>().CurrentValue.RetryMilliseconds;
+        var retryMs = services.GetRequiredService<IOptionsMonitor<EventStreamOptions>>().CurrentValue.RetryMilliseconds;
         return AnswerRelay.RelayAsync(httpContext, new SseFraming(retryMs, withSessionKey: false), messageId, from);
     }
 }

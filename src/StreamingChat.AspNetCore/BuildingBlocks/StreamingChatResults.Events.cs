@@ -10,7 +10,7 @@ public static partial class StreamingChatResults
     /// <summary>
     /// Relays <paramref name="events"/> as Server-Sent Events the way StreamingChat relays an answer: each event flushed as
     /// soon as it is produced, numbered <c>id: 0</c>, <c>1</c>, … in the order produced, the <c>retry:</c> hint in the first
-    /// event's block, a heartbeat comment after <c>StreamingChat:Stream:HeartbeatSeconds</c> of silence, headers that keep
+    /// event's block, a heartbeat comment after <c>StreamingChat:Chat:HeartbeatSeconds</c> of silence, headers that keep
     /// proxies from buffering, and the drain: refused with 503 <c>server_draining</c> while the instance drains, counted among
     /// the streams a drain waits for, and ended when the drain's time is up.
     /// </summary>

@@ -28,3 +28,9 @@ internal sealed partial class HealthOptionsValidator : IValidateOptions<HealthOp
 internal sealed partial class SessionsOptionsValidator : IValidateOptions<SessionsOptions>
 {
 }
+
+/// <summary>Checks <see cref="EventStreamOptions"/>'s data annotations (source-generated).</summary>
+[OptionsValidator]
+internal sealed partial class EventStreamOptionsValidator : IValidateOptions<EventStreamOptions>
+{
+}

@@ -29,6 +29,8 @@ public static class StreamingChatServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton<StreamingChatMarker>();
         services.TryAddSingleton<StreamingChatDrain>();
+        services.AddOptions<EventStreamOptions>().Bind(configuration.GetSection(EventStreamOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EventStreamOptions>, EventStreamOptionsValidator>());
         services.AddOptions<DrainOptions>().Bind(configuration.GetSection(DrainOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DrainOptions>, DrainOptionsValidator>());
         services.AddOptions<RateLimitingOptions>().Bind(configuration.GetSection(RateLimitingOptions.SectionName)).ValidateOnStart();
@@ -135,13 +137,6 @@ public static class StreamingChatServiceCollectionExtensions
             .AddAuthenticationSchemes(StreamingChatAdmin.AuthenticationScheme)
             .RequireAuthenticatedUser()));
     }
-}
-
-/// <summary>Tags of StreamingChat's health checks.</summary>
-public static class StreamingChatHealthTags
-{
-    /// <summary>Checks that decide readiness (<c>/healthz/ready</c>): dependencies and draining.</summary>
-    public const string Ready = StreamingChatBuilder.ReadyTag;
 }
 
 /// <summary>Marks that <c>AddStreamingChat()</c> ran, so <c>MapStreamingChat()</c> can fail fast naming it.</summary>

@@ -51,8 +51,8 @@ public sealed class StreamingChatDrain
     /// <summary>Answers running now (streams and one-piece answers).</summary>
     public long ActiveAnswers => Interlocked.Read(ref _active);
 
-    /// <summary>Begins draining; idempotent.</summary>
-    public void BeginDrain()
+    /// <summary>Begins draining (the host stopping does, through <c>DrainOnShutdown</c>); idempotent.</summary>
+    internal void BeginDrain()
     {
         if (!_draining.IsCancellationRequested)
         {
@@ -61,7 +61,7 @@ public sealed class StreamingChatDrain
     }
 
     /// <summary>Ends the answers still running (each with an <c>error</c> event of code <c>server_draining</c>); idempotent.</summary>
-    public void EndRemainingAnswers()
+    internal void EndRemainingAnswers()
     {
         BeginDrain();
         if (!_deadline.IsCancellationRequested)
@@ -71,7 +71,7 @@ public sealed class StreamingChatDrain
     }
 
     /// <summary>Counts an answer as running until the returned handle is disposed.</summary>
-    public IDisposable TrackAnswer()
+    internal IDisposable TrackAnswer()
     {
         lock (_draining)
         {

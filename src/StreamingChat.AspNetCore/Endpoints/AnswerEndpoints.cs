@@ -51,7 +51,7 @@ internal static class AnswerEndpoints
     }
 
     /// <summary><c>GET /api/chat/answers/{messageId}/stream</c>: the events after <c>Last-Event-ID</c>, then live ones to the end.</summary>
-    public static Task StreamAsync(string messageId, HttpContext context, IAnswers answers, ResumeTokens tokens, IOptionsMonitor<ChatStreamOptions> options)
+    public static Task StreamAsync(string messageId, HttpContext context, IAnswers answers, ResumeTokens tokens, IOptionsMonitor<EventStreamOptions> options)
     {
         // A resumed start event never carries the session key: a resume token reads the answer, not the session.
         var retryMs = options.CurrentValue.RetryMilliseconds;

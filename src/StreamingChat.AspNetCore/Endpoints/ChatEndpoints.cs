@@ -17,7 +17,7 @@ internal static partial class ChatEndpoints
     /// <c>POST /api/chat/query/stream</c>: starts the answer and relays it as Server-Sent Events from its first event, with
     /// a <c>Location</c> where it can be resumed; a retry of the same question (<c>Last-Event-ID</c>) resumes it instead.
     /// </summary>
-    public static Task StreamAsync(HttpContext context, IAnswers answers, ResumeTokens tokens, IOptionsMonitor<ChatStreamOptions> options)
+    public static Task StreamAsync(HttpContext context, IAnswers answers, ResumeTokens tokens, IOptionsMonitor<EventStreamOptions> options)
     {
         var retryMs = options.CurrentValue.RetryMilliseconds;
         return StreamThroughAsync(context, answers, tokens, () => new SseFraming(retryMs), () => new SseFraming(retryMs, withSessionKey: false));

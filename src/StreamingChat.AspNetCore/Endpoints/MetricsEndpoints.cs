@@ -41,17 +41,17 @@ internal static class MetricsEndpoints
             json.WriteStartArray();
             foreach (var point in points)
             {
-                var c = point.Counts;
+                var c = point.Figures;
                 json.WriteStartObject();
                 json.WriteString("at"u8, point.At);
-                json.WriteNumber("requests"u8, c[SeriesCounts.Requests]);
-                json.WriteNumber("succeeded"u8, c[SeriesCounts.Succeeded]);
-                json.WriteNumber("failed"u8, c[SeriesCounts.Failed]);
-                json.WriteNumber("clientAborted"u8, c[SeriesCounts.ClientAborted]);
-                WriteMs(json, "p50FirstTokenMs"u8, SeriesCounts.Percentile(c, 0.50));
-                WriteMs(json, "p95FirstTokenMs"u8, SeriesCounts.Percentile(c, 0.95));
-                json.WriteNumber("activeStreams"u8, c[SeriesCounts.PeakActive]);
-                json.WriteNumber("tokens"u8, c[SeriesCounts.Tokens]);
+                json.WriteNumber("requests"u8, c.Requests);
+                json.WriteNumber("succeeded"u8, c.Succeeded);
+                json.WriteNumber("failed"u8, c.Failed);
+                json.WriteNumber("clientAborted"u8, c.ClientAborted);
+                WriteMs(json, "p50FirstTokenMs"u8, c.FirstTokenPercentileMs(0.50));
+                WriteMs(json, "p95FirstTokenMs"u8, c.FirstTokenPercentileMs(0.95));
+                json.WriteNumber("activeStreams"u8, c.PeakActive);
+                json.WriteNumber("tokens"u8, c.Tokens);
                 json.WriteEndObject();
             }
 

@@ -6,7 +6,7 @@ using StreamingChat.Core;
 namespace StreamingChat.AspNetCore;
 
 /// <summary>One interval of <c>GET /api/metrics/streaming/series</c>.</summary>
-internal sealed record SeriesPoint(DateTimeOffset At, long[] Counts);
+internal sealed record SeriesPoint(DateTimeOffset At, SeriesInterval Figures);
 
 /// <summary>
 /// The streams' figures per interval, for this instance or for the service: with Redis, each instance shares its
@@ -49,12 +49,9 @@ internal sealed class ServiceSeries(StreamingChatMetrics metrics, StreamingChatI
                 foreach (var entry in reads[i].Result)
                 {
                     // This instance's own figures are the fresher ones it holds.
-                    if ((string?)entry.Name != self.InstanceId && Parse(entry.Value) is { } counts)
+                    if ((string?)entry.Name != self.InstanceId && SeriesInterval.TryParse(entry.Value, out var theirs))
                     {
-                        for (var c = 0; c < counts.Length && c < points[i].Counts.Length; c++)
-                        {
-                            points[i].Counts[c] += counts[c];
-                        }
+                        points[i] = points[i] with { Figures = points[i].Figures.Plus(theirs) };
                     }
                 }
             }
@@ -86,7 +83,7 @@ internal sealed class ServiceSeries(StreamingChatMetrics metrics, StreamingChatI
         for (var index = from; index <= current; index++)
         {
             var key = Key(redis, index);
-            writes.Add(database.HashSetAsync(key, self.InstanceId, string.Join(',', metrics.Series.Read(index).Select(c => c.ToString(CultureInfo.InvariantCulture)))));
+            writes.Add(database.HashSetAsync(key, self.InstanceId, metrics.Series.Read(index).ToString()));
             writes.Add(database.KeyExpireAsync(key, Kept));
         }
 
@@ -95,24 +92,4 @@ internal sealed class ServiceSeries(StreamingChatMetrics metrics, StreamingChatI
     }
 
     private static RedisKey Key(StreamingChatRedis redis, long index) => redis.Key("{series}:" + index.ToString(CultureInfo.InvariantCulture));
-
-    private static long[]? Parse(RedisValue value)
-    {
-        var parts = ((string?)value)?.Split(',');
-        if (parts is null)
-        {
-            return null;
-        }
-
-        var counts = new long[parts.Length];
-        for (var i = 0; i < parts.Length; i++)
-        {
-            if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out counts[i]))
-            {
-                return null;
-            }
-        }
-
-        return counts;
-    }
 }

@@ -5,7 +5,7 @@ namespace StreamingChat.Core;
 /// <param name="ChatbotId">The chatbot that answers.</param>
 /// <param name="SessionId">The conversation the question belongs to; history is kept per session.</param>
 /// <param name="EnableTts">Whether the caller asks for the answer spoken as well as written.</param>
-/// <param name="UserId">The caller, when known; the rollout bucket when present, else <paramref name="SessionId"/>.</param>
+/// <param name="UserId">The caller, when known: a signed-in user's id, or the id an anonymous caller gives.</param>
 public sealed record ChatQuery(string Query, string ChatbotId, string SessionId, bool EnableTts = false, string? UserId = null)
 {
     /// <summary>
@@ -17,6 +17,4 @@ public sealed record ChatQuery(string Query, string ChatbotId, string SessionId,
     /// <summary>The session's key, sent back to the caller in the <c>start</c> event when sessions are owned by key holders.</summary>
     public string? SessionKey { get; init; }
 
-    /// <summary>The id that places this caller in a rollout bucket: <see cref="UserId"/> when present, else <see cref="SessionId"/>.</summary>
-    public string RolloutId => UserId ?? SessionId;
 }

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace StreamingChat.Core;
 
-/// <summary>Request and stream limits, bound from <c>StreamingChat:Chat</c>.</summary>
+/// <summary>Questions, answers and history, bound from <c>StreamingChat:Chat</c> (the web package binds its event-stream settings from the same section).</summary>
 public sealed class ChatStreamOptions
 {
     /// <summary>The configuration section these options are bound from.</summary>
@@ -11,14 +11,6 @@ public sealed class ChatStreamOptions
     /// <summary>The longest question accepted, in characters (default 8000).</summary>
     [Range(1, 60_000)]
     public int MaxQueryLength { get; set; } = 8000;
-
-    /// <summary>Seconds of silence after which a heartbeat comment is written (default 15).</summary>
-    [Range(0.05, 3600)]
-    public double HeartbeatSeconds { get; set; } = 15;
-
-    /// <summary>The <c>retry:</c> hint, in milliseconds, sent with the <c>start</c> event (default 3000).</summary>
-    [Range(0, 600_000)]
-    public int RetryMilliseconds { get; set; } = 3000;
 
     /// <summary>How many earlier question-and-answer turns of the session go into the prompt (default 10).</summary>
     [Range(0, 100)]

@@ -40,7 +40,7 @@ public static class StreamingChatCoreServiceCollectionExtensions
             sp.GetService<IMeterFactory>(),
             sp.GetService<ITurnOutboxCopy>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TurnOutboxFlusher>());
-        services.AddHealthChecks().AddCheck<TurnOutboxHealthCheck>("store-outbox", HealthStatus.Degraded, [StreamingChatBuilder.ReadyTag]);
+        services.AddHealthChecks().AddCheck<TurnOutboxHealthCheck>("store-outbox", HealthStatus.Degraded, [StreamingChatHealthTags.Ready]);
         services.AddOptions<AnswerOptions>().Bind(configuration.GetSection(AnswerOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AnswerOptions>, AnswerOptionsValidator>());
         services.AddStreamingChatMetrics(configuration);

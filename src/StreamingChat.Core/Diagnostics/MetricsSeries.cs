@@ -26,11 +26,11 @@ public sealed class MetricsSeries
     internal void RecordStarted(long activeStreams)
     {
         var slot = Current();
-        Interlocked.Increment(ref slot.Counts[SeriesCounts.Requests]);
-        var peak = Volatile.Read(ref slot.Counts[SeriesCounts.PeakActive]);
-        while (activeStreams > peak && Interlocked.CompareExchange(ref slot.Counts[SeriesCounts.PeakActive], activeStreams, peak) != peak)
+        Interlocked.Increment(ref slot.Counts[SeriesLayout.Requests]);
+        var peak = Volatile.Read(ref slot.Counts[SeriesLayout.PeakActive]);
+        while (activeStreams > peak && Interlocked.CompareExchange(ref slot.Counts[SeriesLayout.PeakActive], activeStreams, peak) != peak)
         {
-            peak = Volatile.Read(ref slot.Counts[SeriesCounts.PeakActive]);
+            peak = Volatile.Read(ref slot.Counts[SeriesLayout.PeakActive]);
         }
     }
 
@@ -39,26 +39,25 @@ public sealed class MetricsSeries
         var slot = Current();
         Interlocked.Increment(ref slot.Counts[outcome switch
         {
-            StreamOutcome.Succeeded => SeriesCounts.Succeeded,
-            StreamOutcome.Failed => SeriesCounts.Failed,
-            _ => SeriesCounts.ClientAborted,
+            StreamOutcome.Succeeded => SeriesLayout.Succeeded,
+            StreamOutcome.Failed => SeriesLayout.Failed,
+            _ => SeriesLayout.ClientAborted,
         }]);
-        Interlocked.Add(ref slot.Counts[SeriesCounts.Tokens], tokens);
+        Interlocked.Add(ref slot.Counts[SeriesLayout.Tokens], tokens);
         if (firstTokenMs is { } first)
         {
-            Interlocked.Increment(ref slot.Counts[SeriesCounts.HistogramStart + StreamingMetricsWindow.BucketOf(first)]);
+            Interlocked.Increment(ref slot.Counts[SeriesLayout.HistogramStart + StreamingMetricsWindow.BucketOf(first)]);
         }
     }
 
-    /// <summary>The counts of interval <paramref name="index"/>; all zero when it is not kept (or nothing happened in it).</summary>
-    /// <returns>A new array of <see cref="SeriesCounts.Length"/> counts, laid out as <see cref="SeriesCounts"/> says.</returns>
-    public long[] Read(long index)
+    /// <summary>The figures of interval <paramref name="index"/>; all zero when it is not kept (or nothing happened in it).</summary>
+    public SeriesInterval Read(long index)
     {
-        var counts = new long[SeriesCounts.Length];
+        var counts = new long[SeriesLayout.Length];
         var slot = _ring[index % Intervals];
         if (Volatile.Read(ref slot.Index) != index || index > CurrentIndex || index <= CurrentIndex - Intervals)
         {
-            return counts;
+            return new SeriesInterval(counts);
         }
 
         for (var i = 0; i < counts.Length; i++)
@@ -66,7 +65,7 @@ public sealed class MetricsSeries
             counts[i] = Volatile.Read(ref slot.Counts[i]);
         }
 
-        return counts;
+        return new SeriesInterval(counts);
     }
 
     private Slot Current()
@@ -91,51 +90,6 @@ public sealed class MetricsSeries
     private sealed class Slot
     {
         public long Index = -1;
-        public readonly long[] Counts = new long[SeriesCounts.Length];
-    }
-}
-
-/// <summary>Where each figure is in an interval's counts (as kept, and as shared through Redis).</summary>
-public static class SeriesCounts
-{
-    /// <summary>Streams started.</summary>
-    public const int Requests = 0;
-
-    /// <summary>Streams that sent <c>done</c>.</summary>
-    public const int Succeeded = 1;
-
-    /// <summary>Streams that sent <c>error</c>.</summary>
-    public const int Failed = 2;
-
-    /// <summary>Streams whose caller left first.</summary>
-    public const int ClientAborted = 3;
-
-    /// <summary>Tokens relayed.</summary>
-    public const int Tokens = 4;
-
-    /// <summary>The most streams open at once.</summary>
-    public const int PeakActive = 5;
-
-    /// <summary>Where the first-token histogram starts: one count per bucket of <see cref="WindowFigures.LatencyBucketBoundsMs"/>, and one past the last.</summary>
-    public const int HistogramStart = 6;
-
-    /// <summary>How many counts an interval has.</summary>
-    public static readonly int Length = HistogramStart + WindowFigures.LatencyBucketBoundsMs.Count + 1;
-
-    /// <summary>The first-token percentile of an interval's histogram; null when no stream had a first token.</summary>
-    /// <param name="counts">An interval's counts, as <see cref="MetricsSeries.Read(long)"/> gives them.</param>
-    /// <param name="quantile">Between 0 and 1: 0.95 is the 95th percentile.</param>
-    /// <returns>The percentile in milliseconds, or null.</returns>
-    public static double? Percentile(long[] counts, double quantile)
-    {
-        var histogram = counts[HistogramStart..];
-        var first = histogram.Sum();
-        if (first == 0)
-        {
-            return null;
-        }
-
-        var figures = WindowFigures.FromHistogram(histogram, first);
-        return figures.FirstTokenPercentileMs(quantile);
+        public readonly long[] Counts = new long[SeriesLayout.Length];
     }
 }

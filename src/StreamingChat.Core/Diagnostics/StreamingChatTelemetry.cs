@@ -1,6 +1,6 @@
 namespace StreamingChat.Core;
 
-/// <summary>Every telemetry name StreamingChat uses, in one place (docs/METRICS.md lists them with units and tags).</summary>
+/// <summary>Every telemetry name the answers use, in one place (docs/METRICS.md lists them with units and tags; the rollout package keeps its own in <c>RolloutTelemetry</c>).</summary>
 public static class StreamingChatTelemetry
 {
     /// <summary>The name of StreamingChat's <see cref="System.Diagnostics.Metrics.Meter"/> and <see cref="System.Diagnostics.ActivitySource"/>.</summary>
@@ -39,15 +39,6 @@ public static class StreamingChatTelemetry
         /// <summary>Events those writes carried (an observable counter, <c>{event}</c>): events per write is the batching.</summary>
         public const string AnswerLogEvents = "streamingchat.answer_log.events";
 
-        /// <summary>Counter of rollout decisions, by feature and result, <c>{decision}</c>.</summary>
-        public const string RolloutDecisions = "streamingchat.rollout.decisions";
-
-        /// <summary>Counter of the rollout guard setting a feature to 0 %, <c>{trip}</c>.</summary>
-        public const string RolloutGuardTrips = "streamingchat.rollout.guard.trips";
-
-        /// <summary>Changes a rollout schedule made or had made to it (<c>streamingchat.rollout.schedule.changes</c>), by feature and action.</summary>
-        public const string RolloutScheduleChanges = "streamingchat.rollout.schedule.changes";
-
         /// <summary>Histogram of the time to speak one sentence, <c>s</c>.</summary>
         public const string SpeechDuration = "streamingchat.speech.duration";
 
@@ -73,14 +64,6 @@ public static class StreamingChatTelemetry
         /// <summary>Whether tokens were streamed (<c>true</c>) or sent in one piece.</summary>
         public const string Streaming = "streamingchat.streaming";
 
-        /// <summary>A rollout feature's name.</summary>
-        public const string Feature = "streamingchat.feature";
-
-        /// <summary>Whether a rollout decision turned the feature on.</summary>
-        public const string FeatureEnabled = "streamingchat.feature.enabled";
-
-        /// <summary>What a rollout schedule did: <c>started</c>, <c>advanced</c>, <c>completed</c>, <c>rolled_back</c>, <c>paused</c>, <c>resumed</c>, <c>aborted</c>, <c>promoted</c>.</summary>
-        public const string ScheduleAction = "streamingchat.schedule.action";
     }
 
     /// <summary>Outcome tag values.</summary>

@@ -40,7 +40,7 @@ public sealed class ChatQueryReaderTests
 
         Assert.False(query.EnableTts);
         Assert.Null(query.UserId);
-        Assert.Equal("s", query.RolloutId);
+
     }
 
     [Theory]
