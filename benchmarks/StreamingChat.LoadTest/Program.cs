@@ -1,3 +1,4 @@
+// Over 300 lines: the load harness is one script (arguments, the fake upstream, the clients, the figures), read top to bottom.
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;

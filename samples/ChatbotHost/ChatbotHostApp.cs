@@ -1,7 +1,6 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Diagnostics.Metrics;
-using ChatbotHost.ChatCompletions;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.AI;
@@ -115,7 +114,6 @@ public static class ChatbotHostApp
         }
 
         var chat = services.AddStreamingChat(configuration)
-            .AddErrorClassifier(new OpenAIErrorClassifier())
             .AddStreamingRollout();
 
         // MongoDB and Redis when configured; in-memory stores and state otherwise.
@@ -129,6 +127,14 @@ public static class ChatbotHostApp
             chat.AddRedis(redis);
         }
 
+        AddModel(configuration, chat);
+        AddSpeech(services, configuration, chat);
+        AddTelemetry(services, configuration);
+    }
+
+    /// <summary>The model: the provider <c>StreamingChat:Model</c> names, with the model call's telemetry around it.</summary>
+    private static void AddModel(IConfiguration configuration, StreamingChatBuilder chat)
+    {
         var model = new ModelOptions();
         configuration.GetSection(ModelOptions.SectionName).Bind(model);
         model.OpenAI.ApiKey ??= configuration["OPENAI_API_KEY"];
@@ -137,25 +143,14 @@ public static class ChatbotHostApp
         // (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT) cannot switch content on behind the operator's back.
         var recordContent = configuration.GetValue<bool>("StreamingChat:Telemetry:RecordContent");
         // With spans exported, Microsoft.Extensions.AI's UseOpenTelemetry() records the model call's spans and metrics; without,
-        // the same metrics are recorded by ModelCallMetricsChatClient, which keeps nothing of the answer (it says why).
+        // the same metrics are recorded by Core's ModelCallMetricsChatClient, which keeps nothing of the answer (it says why).
         Action<ChatClientBuilder>? Instrument = !model.InstrumentModelCalls ? null
             : TracesExported(configuration)
                 ? builder => builder.UseOpenTelemetry(sourceName: StreamingChatTelemetry.ModelCallSourceName, configure: telemetry => telemetry.EnableSensitiveData = recordContent)
-                : builder => builder.Use((inner, sp) => new ModelCallMetricsChatClient(inner, sp.GetRequiredService<IMeterFactory>()));
-        if (model.EffectiveProvider == ModelOptions.OpenAIProvider)
-        {
-            services.TryAddSingleton(CreateOpenAIClient);
-            services.AddChatCompletionsHttpClient();
-            chat.AddChatClient(ChatCompletionsRegistration.CreateModelClient, Instrument);
-        }
-        else
-        {
-            chat.AddChatClient(sp => ActivatorUtilities.CreateInstance<OfflineChatClient>(sp), Instrument);
-        }
-
-        AddSpeech(services, configuration, chat);
-        services.AddHealthChecks().AddCheck<ModelHealthCheck>("model");
-        AddTelemetry(services, configuration);
+                : builder => builder.UseModelCallMetrics();
+        // The provider's IChatClient: one class per provider under ModelProviders/ (an unknown name fails validation at start).
+        ModelProvider.Effective(model)?.AddTo(chat, model, configuration, Instrument);
+        chat.Services.AddHealthChecks().AddCheck<ModelHealthCheck>("model");
     }
 
     /// <summary>
@@ -174,7 +169,7 @@ public static class ChatbotHostApp
         switch (provider)
         {
             case SpeechProviderOptions.OpenAIProvider:
-                services.TryAddSingleton(CreateOpenAIClient);
+                services.TryAddSingleton(OpenAIModelProvider.CreateOpenAIClient);
                 chat.AddSpeechClient(sp =>
                 {
                     var speech = sp.GetRequiredService<IOptions<SpeechProviderOptions>>().Value.OpenAI;
@@ -253,28 +248,7 @@ public static class ChatbotHostApp
     /// token, measured in benchmarks/README.md), while time to first chunk, duration and token usage are per call.
     /// </summary>
     private static MetricStreamConfiguration? DropPerTokenMetric(Instrument instrument, IConfiguration configuration)
-        => instrument.Name == PerTokenMetricName && !configuration.GetValue<bool>("StreamingChat:Telemetry:PerTokenMetrics")
+        => instrument.Name == StreamingChatTelemetry.ModelCall.TimePerOutputChunk && !configuration.GetValue<bool>("StreamingChat:Telemetry:PerTokenMetrics")
             ? MetricStreamConfiguration.Drop
             : null;
-
-    private const string PerTokenMetricName = "gen_ai.client.operation.time_per_output_chunk";
-
-    private static OpenAIClient CreateOpenAIClient(IServiceProvider services)
-    {
-        var options = services.GetRequiredService<IOptions<ModelOptions>>().Value.OpenAI;
-        var clientOptions = new OpenAIClientOptions
-        {
-            // The client's own retry policy resends a 429 or 5xx, honouring Retry-After, and only before the
-            // response starts: exactly "before the first token", since a streamed answer is one response.
-            RetryPolicy = new UpstreamRetryPolicy(options.MaxRetries, services.GetRequiredService<ILoggerFactory>().CreateLogger("ChatbotHost.Upstream")),
-            NetworkTimeout = TimeSpan.FromSeconds(options.NetworkTimeoutSeconds),
-        };
-        clientOptions.AddPolicy(new CompactRequestBodyPolicy(), PipelinePosition.PerCall);
-        if (!string.IsNullOrWhiteSpace(options.Endpoint))
-        {
-            clientOptions.Endpoint = new Uri(options.Endpoint);
-        }
-
-        return new OpenAIClient(new ApiKeyCredential(options.ApiKey!), clientOptions);
-    }
 }

@@ -15,7 +15,10 @@ public sealed class ModelOptions
     /// <summary>Any OpenAI-compatible API.</summary>
     public const string OpenAIProvider = "OpenAI";
 
-    /// <summary><c>Offline</c> or <c>OpenAI</c>; when empty, OpenAI is chosen when an API key is present.</summary>
+    /// <summary>
+    /// The name of one of the host's <see cref="ModelProvider"/>s (<c>Offline</c>, <c>OpenAI</c>); when empty, OpenAI is
+    /// chosen when an API key is present, else the offline model.
+    /// </summary>
     public string? Provider { get; set; }
 
     /// <summary>Whether the model call gets Microsoft.Extensions.AI's OpenTelemetry spans and <c>gen_ai.*</c> metrics (default true).</summary>
@@ -24,12 +27,8 @@ public sealed class ModelOptions
     /// <summary>The OpenAI-compatible API.</summary>
     public OpenAIModelOptions OpenAI { get; set; } = new();
 
-    /// <summary>The provider in effect: the configured one, else OpenAI when a key is set, else offline.</summary>
-    public string EffectiveProvider => string.IsNullOrWhiteSpace(Provider)
-        ? string.IsNullOrEmpty(OpenAI.ApiKey) ? Offline : OpenAIProvider
-        : Provider.Equals(OpenAIProvider, StringComparison.OrdinalIgnoreCase) ? OpenAIProvider
-        : Provider.Equals(Offline, StringComparison.OrdinalIgnoreCase) ? Offline
-        : Provider;
+    /// <summary>The name of the provider in effect (<see cref="ModelProvider.Effective"/>), or the unknown name configured.</summary>
+    public string EffectiveProvider => ModelProvider.Effective(this)?.Name ?? Provider ?? Offline;
 }
 
 /// <summary>An OpenAI-compatible API: OpenAI itself, or a local Ollama, vLLM or LM Studio.</summary>
@@ -49,20 +48,21 @@ public sealed class OpenAIModelOptions
     public int MaxRetries { get; set; } = 2;
 
     /// <summary>
-    /// What streams the answers: <c>Direct</c> (the default), the host's own reader of the streamed chat completions
-    /// (HttpClient, SseParser, one JSON pass per chunk: a fifth less CPU per token under load; benchmarks/README.md), or
+    /// What streams the answers: <c>Direct</c> (the default), Core's <c>OpenAICompatibleChatClient</c>, StreamingChat's own
+    /// reader of the streamed chat completions (HttpClient, SseParser, one JSON pass per chunk: a fifth less CPU per token
+    /// under load; benchmarks/README.md), or
     /// <c>Sdk</c>, the OpenAI SDK's client through Microsoft.Extensions.AI. Requests the direct client does not write
     /// (tools, images, response formats) go to the SDK either way.
     /// </summary>
     public string StreamingClient { get; set; } = DirectStreamingClient;
 
-    /// <summary>The host's own streaming client (<see cref="StreamingClient"/>).</summary>
+    /// <summary>Core's OpenAI-compatible streaming client (<see cref="StreamingClient"/>).</summary>
     public const string DirectStreamingClient = "Direct";
 
     /// <summary>The OpenAI SDK's client (<see cref="StreamingClient"/>).</summary>
     public const string SdkStreamingClient = "Sdk";
 
-    /// <summary>Whether <see cref="StreamingClient"/> names the host's own client.</summary>
+    /// <summary>Whether <see cref="StreamingClient"/> names Core's OpenAI-compatible client.</summary>
     public bool UsesDirectStreamingClient => string.Equals(StreamingClient, DirectStreamingClient, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>How long one HTTP request to the API may take, in seconds (default 300, room for a long answer).</summary>
@@ -70,44 +70,21 @@ public sealed class OpenAIModelOptions
     public double NetworkTimeoutSeconds { get; set; } = 300;
 }
 
-/// <summary>Checks the model settings; names keys, never prints a value.</summary>
-internal sealed class ModelOptionsValidator : IValidateOptions<ModelOptions>
+/// <summary>Checks the model settings: a provider the host has, and each provider's own checks; names keys, never prints a value.</summary>
+internal sealed class ModelOptionsValidator(IConfiguration configuration) : IValidateOptions<ModelOptions>
 {
     public ValidateOptionsResult Validate(string? name, ModelOptions options)
     {
         var failures = new List<string>();
-        var provider = options.EffectiveProvider;
-        if (provider is not (ModelOptions.Offline or ModelOptions.OpenAIProvider))
+        var chosen = ModelProvider.Effective(options);
+        if (chosen is null)
         {
-            failures.Add("StreamingChat:Model:Provider must be 'Offline' or 'OpenAI'.");
+            failures.Add($"StreamingChat:Model:Provider must be one of {string.Join(", ", ModelProvider.All.Select(p => $"'{p.Name}'"))}.");
         }
 
-        var openAI = options.OpenAI;
-        if (provider == ModelOptions.OpenAIProvider && string.IsNullOrWhiteSpace(openAI.ApiKey))
+        foreach (var provider in ModelProvider.All)
         {
-            failures.Add("StreamingChat:Model:OpenAI:ApiKey (or OPENAI_API_KEY) is required when the provider is OpenAI.");
-        }
-
-        if (!string.IsNullOrWhiteSpace(openAI.Endpoint)
-            && !(Uri.TryCreate(openAI.Endpoint, UriKind.Absolute, out var endpoint) && endpoint.Scheme is "http" or "https"))
-        {
-            failures.Add("StreamingChat:Model:OpenAI:Endpoint must be an absolute http or https URL.");
-        }
-
-        if (!openAI.UsesDirectStreamingClient && !string.Equals(openAI.StreamingClient, OpenAIModelOptions.SdkStreamingClient, StringComparison.OrdinalIgnoreCase))
-        {
-            failures.Add("StreamingChat:Model:OpenAI:StreamingClient must be 'Direct' or 'Sdk'.");
-        }
-
-        if (string.IsNullOrWhiteSpace(openAI.Model))
-        {
-            failures.Add("StreamingChat:Model:OpenAI:Model must not be empty.");
-        }
-
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(openAI, new ValidationContext(openAI), results, validateAllProperties: true))
-        {
-            failures.AddRange(results.Select(r => $"StreamingChat:Model:OpenAI:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
+            failures.AddRange(provider.Validate(options, configuration, provider == chosen));
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -126,10 +126,9 @@ public static class ChatbotHostCli
         var chat = services.GetRequiredService<IOptions<ChatStreamOptions>>().Value;
         var stream = services.GetRequiredService<IOptions<EventStreamOptions>>().Value;
         await output.WriteLineAsync($"Model provider: {model.EffectiveProvider}").ConfigureAwait(false);
-        if (model.EffectiveProvider == ModelOptions.OpenAIProvider)
+        foreach (var line in ModelProvider.Effective(model)?.Describe(model) ?? [])
         {
-            await output.WriteLineAsync($"  endpoint: {(string.IsNullOrWhiteSpace(model.OpenAI.Endpoint) ? "OpenAI" : RedactUserInfo(model.OpenAI.Endpoint))}").ConfigureAwait(false);
-            await output.WriteLineAsync($"  model: {model.OpenAI.Model}; API key: {(string.IsNullOrEmpty(model.OpenAI.ApiKey) ? "not set" : "set")}").ConfigureAwait(false);
+            await output.WriteLineAsync("  " + line).ConfigureAwait(false);
         }
 
         var speech = services.GetRequiredService<IOptions<SpeechProviderOptions>>().Value;
@@ -217,7 +216,8 @@ public static class ChatbotHostCli
         }
     }
 
-    private static string RedactUserInfo(string url)
+    /// <summary>The URL without its user name and password (shown as <c>***</c>).</summary>
+    internal static string RedactUserInfo(string url)
         => Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0
             ? new UriBuilder(uri) { UserName = "***", Password = "" }.Uri.ToString()
             : url;

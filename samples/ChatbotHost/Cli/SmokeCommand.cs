@@ -14,6 +14,7 @@ internal static class SmokeCommand
 {
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
+        // Over 60 lines: the smoke check's script in the order it runs: parse, ask, read the stream, check each event, report.
         var parsed = CliArguments.Parse(args);
         var options = parsed.Options;
         var unknown = options.Keys.FirstOrDefault(k => k is not ("url" or "chatbot" or "session" or "user" or "timeout"));

@@ -9,14 +9,13 @@ using StreamingChat.Core;
 namespace StreamingChat.AspNetCore;
 
 /// <summary>
-/// The console's pages and files, embedded in this assembly (no CDN, nothing fetched at run time): the chat page at the
-/// console's path, the operations page at <c>ops</c> under it, and their scripts and styles under <c>assets/</c>. Served
-/// by endpoints of their own, with an ETag each and a content security policy that lets them talk to this service only.
+/// The console's pages and files, embedded in this assembly (no CDN, nothing fetched at run time; <see cref="ConsolePages"/>
+/// finds them): the first page at the console's path, every other at its folder's name under it, their own scripts under
+/// <c>pages/{name}/</c> and the shared ones under <c>assets/</c>. Served by endpoints of their own, with an ETag each and a
+/// content security policy that lets them talk to this service only.
 /// </summary>
 internal static class ConsoleEndpoints
 {
-    private const string ResourcePrefix = "StreamingChat.AspNetCore.Console.assets.";
-
     // Only what the console needs: 'self' for scripts, styles, fetches; audio as data: URLs (spoken sentences).
     private const string SecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; media-src 'self' data: blob:; img-src 'self' data:; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
@@ -27,8 +26,6 @@ internal static class ConsoleEndpoints
         [".css"] = "text/css; charset=utf-8",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    private static readonly Lazy<FrozenDictionary<string, byte[]>> Files = new(ReadFiles);
-
     /// <summary>Maps the console under <paramref name="path"/> ("/" or a path such as "/console").</summary>
     public static RouteGroupBuilder Map(IEndpointRouteBuilder endpoints, string path)
     {
@@ -38,23 +35,32 @@ internal static class ConsoleEndpoints
 
         // One endpoint for "/console" and "/console/" (routing matches both); the first is sent to the second, so the
         // pages' relative links resolve under the console.
+        var console = ConsolePages.Embedded;
+        var home = console.Pages[0];
         group.MapGet("/", (HttpContext context) => context.Request.Path.Value?.EndsWith('/') == false
             ? Results.Redirect(prefix + context.Request.QueryString)
-            : Page(context, "chat.html", prefix));
-        group.MapGet("/ops", (HttpContext context) => Page(context, "ops.html", prefix));
-        group.MapGet("/assets/{name}", (string name, HttpContext context) => Asset(context, name));
+            : Page(context, console, home, prefix));
+        foreach (var page in console.Pages.Skip(1))
+        {
+            group.MapGet("/" + page.Name, (HttpContext context) => Page(context, console, page, prefix));
+        }
+
+        group.MapGet("/assets/{name}", (string name, HttpContext context) => File(context, console.Assets, name));
+        group.MapGet("/pages/{page}/{name}", (string page, string name, HttpContext context) => File(context, console.PageFiles, page + "/" + name));
         group.MapGet("/chatbots.json", (IChatbotStore store, HttpContext context) => ChatbotsAsync(store, context.RequestAborted));
         return group;
     }
 
-    private static IResult Page(HttpContext context, string name, string prefix)
+    private static IResult Page(HttpContext context, ConsolePages console, ConsolePage page, string prefix)
     {
-        var html = Encoding.UTF8.GetString(Files.Value[name]).Replace("{{BASE}}", prefix, StringComparison.Ordinal);
-        return Serve(context, name, Encoding.UTF8.GetBytes(html));
+        var html = Encoding.UTF8.GetString(console.PageFiles[page.Name + "/page.html"])
+            .Replace("{{BASE}}", prefix, StringComparison.Ordinal)
+            .Replace("{{NAV}}", console.Nav(page), StringComparison.Ordinal);
+        return Serve(context, "page.html", Encoding.UTF8.GetBytes(html));
     }
 
-    private static IResult Asset(HttpContext context, string name)
-        => name.EndsWith(".html", StringComparison.Ordinal) || !Files.Value.TryGetValue(name, out var bytes)
+    private static IResult File(HttpContext context, FrozenDictionary<string, byte[]> files, string name)
+        => name.EndsWith(".html", StringComparison.Ordinal) || !files.TryGetValue(name, out var bytes) || !ContentTypes.ContainsKey(Path.GetExtension(name))
             ? Results.NotFound()
             : Serve(context, name, bytes);
 
@@ -89,20 +95,5 @@ internal static class ConsoleEndpoints
         }
 
         return Results.Json(chatbots.Where(c => c.Enabled).OrderBy(c => c.Id, StringComparer.Ordinal).Select(c => new { id = c.Id, name = c.Name }));
-    }
-
-    private static FrozenDictionary<string, byte[]> ReadFiles()
-    {
-        var assembly = typeof(ConsoleEndpoints).Assembly;
-        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal)))
-        {
-            using var stream = assembly.GetManifestResourceStream(resource)!;
-            using var copy = new MemoryStream();
-            stream.CopyTo(copy);
-            files[resource[ResourcePrefix.Length..]] = copy.ToArray();
-        }
-
-        return files.ToFrozenDictionary(StringComparer.Ordinal);
     }
 }

@@ -52,72 +52,29 @@ public static class StreamingChatEndpointRouteBuilderExtensions
                 "StreamingChat's services are not registered. Call 'builder.Services.AddStreamingChat(builder.Configuration)' before 'app.MapStreamingChat()'.");
         }
 
-        const string Chat = "Chat", Answers = "Answers", Sessions = "Sessions", FrontEnds = "Front-end protocols", Metrics = "Metrics", Health = "Health";
-        const string Events = "start, token…, audio (when asked for), then exactly one of done or error; ids from 0, heartbeats as comment lines";
+        // Each handler's return type lists the responses it gives and its attributes its tag, summary and body
+        // (OpenApi/Responses.cs): the OpenAPI document comes from the types. Names stay here, with the routes.
         var chat = endpoints.MapGroup("");
-        chat.MapPost(ChatEndpoints.StreamPath, ChatEndpoints.StreamAsync).WithName("StreamingChat.QueryStream").WithDisplayName("StreamingChat: stream an answer")
-            .Document(ChatEndpoints.StreamAsync, Chat, "Ask a question; the answer streams as Server-Sent Events")
-            .AcceptsJson<ChatQueryBody>().ProducesEventStream(Events).RefusesQuestions();
-        chat.MapPost(ChatEndpoints.QueryPath, ChatEndpoints.QueryAsync).WithName("StreamingChat.Query").WithDisplayName("StreamingChat: answer in one piece")
-            .Document(ChatEndpoints.QueryAsync, Chat, "Ask a question; the whole answer as one JSON document")
-            .AcceptsJson<ChatQueryBody>().ReturnsJson<ChatAnswerBody>().RefusesQuestions()
-            .ProducesProblemCodes(StatusCodes.Status500InternalServerError, "internal_error", "answer_lost")
-            .ProducesProblemCodes(StatusCodes.Status502BadGateway, "upstream_rate_limited", "upstream_unavailable")
-            .ProducesProblemCodes(StatusCodes.Status504GatewayTimeout, "upstream_timeout");
-        chat.MapPost(SessionEndpoints.SessionsPath, SessionEndpoints.CreateAsync).WithName("StreamingChat.CreateSession")
-            .Document(SessionEndpoints.CreateAsync, Sessions, "Start an empty session owned by the caller")
-            .AcceptsJson<SessionCreateBody>(optional: true).ReturnsJson<SessionCreatedBody>(StatusCodes.Status201Created)
-            .ProducesProblemCodes(StatusCodes.Status400BadRequest, "invalid_request")
-            .ProducesProblemCodes(StatusCodes.Status401Unauthorized, "unauthorized")
-            .ProducesProblemCodes(StatusCodes.Status409Conflict, "session_exists")
-            .ProducesProblemCodes(StatusCodes.Status413PayloadTooLarge, "payload_too_large")
-            .ProducesProblemCodes(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type")
-            .ProducesProblemCodes(StatusCodes.Status429TooManyRequests, "rate_limited");
-        chat.MapGet(SessionEndpoints.SessionPath, SessionEndpoints.GetAsync).WithName("StreamingChat.GetSession")
-            .Document(SessionEndpoints.GetAsync, Sessions, "The owner's view of a session, newest turn last")
-            .ReturnsJson<SessionBody>()
-            .ProducesProblemCodes(StatusCodes.Status400BadRequest, "invalid_request")
-            .ProducesProblemCodes(StatusCodes.Status401Unauthorized, "unauthorized")
-            .ProducesProblemCodes(StatusCodes.Status404NotFound, "session_not_found");
-        chat.MapDelete(SessionEndpoints.SessionPath, SessionEndpoints.DeleteAsync).WithName("StreamingChat.DeleteSession")
-            .Document(SessionEndpoints.DeleteAsync, Sessions, "Delete a session's turns everywhere they are stored")
-            .Returns(StatusCodes.Status204NoContent, "Deleted; a running answer was stopped first.")
-            .ProducesProblemCodes(StatusCodes.Status401Unauthorized, "unauthorized")
-            .ProducesProblemCodes(StatusCodes.Status404NotFound, "session_not_found");
-        chat.MapGet(AnswerEndpoints.StreamPath, AnswerEndpoints.StreamAsync).WithName("StreamingChat.ResumeAnswer")
-            .Document(AnswerEndpoints.StreamAsync, Answers, "Resume an answer after Last-Event-ID (header or lastEventId), with a resumeToken or as the session's owner")
-            .ProducesEventStream(Events).Returns(StatusCodes.Status204NoContent, "The caller has the terminal event already.")
-            .ProducesProblemCodes(StatusCodes.Status404NotFound, "answer_not_found");
-        chat.MapPost(AnswerEndpoints.StopPath, AnswerEndpoints.StopAsync).WithName("StreamingChat.StopAnswer")
-            .Document(AnswerEndpoints.StopAsync, Answers, "Stop a running answer; what it said is stored as stopped before this answers")
-            .ReturnsJson<StopBody>().ProducesProblemCodes(StatusCodes.Status404NotFound, "answer_not_found");
-        chat.MapGet(AnswerEndpoints.AnswerPath, AnswerEndpoints.GetAsync).WithName("StreamingChat.GetAnswer")
-            .Document(AnswerEndpoints.GetAsync, Answers, "An answer's status and text")
-            .ReturnsJson<AnswerBody>().ProducesProblemCodes(StatusCodes.Status404NotFound, "answer_not_found");
-        chat.MapPost(FrontEndEndpoints.UiPath, FrontEndEndpoints.UiAsync).WithName("StreamingChat.UiMessageStream")
-            .Document(FrontEndEndpoints.UiAsync, FrontEnds, "The Vercel AI SDK's useChat: the answer as a UI message stream")
-            .AcceptsJson<UiMessagesBody>().ProducesEventStream("UI message stream v1 parts (start, text-delta…, finish or error), then [DONE]").RefusesQuestions();
-        chat.MapGet(FrontEndEndpoints.UiResumePath, FrontEndEndpoints.UiResumeAsync).WithName("StreamingChat.UiMessageStreamResume")
-            .Document(FrontEndEndpoints.UiResumeAsync, FrontEnds, "useChat({ resume: true }): the session's running answer from its start")
-            .ProducesEventStream("UI message stream v1 parts").Returns(StatusCodes.Status204NoContent, "No answer of the session runs.")
-            .ProducesProblemCodes(StatusCodes.Status404NotFound, "session_not_found");
-        chat.MapPost(FrontEndEndpoints.AgUiPath, FrontEndEndpoints.AgUiAsync).WithName("StreamingChat.AgUi")
-            .Document(FrontEndEndpoints.AgUiAsync, FrontEnds, "AG-UI's HttpAgent: RunAgentInput in, AG-UI events out")
-            .AcceptsJson<AgUiRunBody>().ProducesEventStream("RUN_STARTED, TEXT_MESSAGE_START, TEXT_MESSAGE_CONTENT…, TEXT_MESSAGE_END, then RUN_FINISHED or RUN_ERROR").RefusesQuestions();
+        chat.MapPost(ChatEndpoints.StreamPath, ChatEndpoints.Stream).WithName("StreamingChat.QueryStream").WithDisplayName("StreamingChat: stream an answer");
+        chat.MapPost(ChatEndpoints.QueryPath, ChatEndpoints.Query).WithName("StreamingChat.Query").WithDisplayName("StreamingChat: answer in one piece");
+        chat.MapPost(SessionEndpoints.SessionsPath, SessionEndpoints.CreateAsync).WithName("StreamingChat.CreateSession");
+        chat.MapGet(SessionEndpoints.SessionPath, SessionEndpoints.GetAsync).WithName("StreamingChat.GetSession");
+        chat.MapDelete(SessionEndpoints.SessionPath, SessionEndpoints.DeleteAsync).WithName("StreamingChat.DeleteSession");
+        chat.MapGet(AnswerEndpoints.StreamPath, AnswerEndpoints.Stream).WithName("StreamingChat.ResumeAnswer");
+        chat.MapPost(AnswerEndpoints.StopPath, AnswerEndpoints.StopAsync).WithName("StreamingChat.StopAnswer");
+        chat.MapGet(AnswerEndpoints.AnswerPath, AnswerEndpoints.GetAsync).WithName("StreamingChat.GetAnswer");
+        chat.MapPost(FrontEndEndpoints.UiPath, FrontEndEndpoints.Ui).WithName("StreamingChat.UiMessageStream");
+        chat.MapGet(FrontEndEndpoints.UiResumePath, FrontEndEndpoints.UiResume).WithName("StreamingChat.UiMessageStreamResume");
+        chat.MapPost(FrontEndEndpoints.AgUiPath, FrontEndEndpoints.AgUi).WithName("StreamingChat.AgUi");
+        ((IEndpointConventionBuilder)chat).Finally(ResponseMetadata.KeepDescriptionLast);
 
+        // The admin key's refusals come from the group's authorization, not from the handlers.
         var operations = endpoints.MapGroup("").ProtectOperatorReads();
-        operations.MapGet(MetricsEndpoints.SummaryPath, MetricsEndpoints.SummaryAsync).WithName("StreamingChat.MetricsSummary")
-            .Document((RequestDelegate)MetricsEndpoints.SummaryAsync, Metrics, "This instance's figures over the sliding window")
-            .ReturnsJson<SummaryBody>().RefusesWithoutAdminKey();
-        operations.MapGet(MetricsEndpoints.DetailsPath, MetricsEndpoints.DetailsAsync).WithName("StreamingChat.Metrics")
-            .Document((RequestDelegate)MetricsEndpoints.DetailsAsync, Metrics, "The summary, totals, per chatbot, per error code, the latency histogram, the instance and the process")
-            .ReturnsJson<System.Text.Json.Nodes.JsonObject>().RefusesWithoutAdminKey();
-        operations.MapGet(MetricsEndpoints.InstancesPath, MetricsEndpoints.InstancesAsync).WithName("StreamingChat.Instances")
-            .Document(MetricsEndpoints.InstancesAsync, Metrics, "Every live instance of the service")
-            .ReturnsJson<IReadOnlyList<InstanceBody>>().RefusesWithoutAdminKey();
-        operations.MapGet(MetricsEndpoints.SeriesPath, MetricsEndpoints.SeriesAsync).WithName("StreamingChat.MetricsSeries")
-            .Document(MetricsEndpoints.SeriesAsync, Metrics, "The summary's figures per interval, service-wide or for this instance")
-            .ReturnsJson<IReadOnlyList<SeriesPointBody>>().ProducesProblemCodes(StatusCodes.Status400BadRequest, "invalid_request").RefusesWithoutAdminKey();
+        operations.RefusesWithoutAdminKey();
+        operations.MapGet(MetricsEndpoints.SummaryPath, MetricsEndpoints.Summary).WithName("StreamingChat.MetricsSummary");
+        operations.MapGet(MetricsEndpoints.DetailsPath, MetricsEndpoints.Details).WithName("StreamingChat.Metrics");
+        operations.MapGet(MetricsEndpoints.InstancesPath, MetricsEndpoints.Instances).WithName("StreamingChat.Instances");
+        operations.MapGet(MetricsEndpoints.SeriesPath, MetricsEndpoints.SeriesAsync).WithName("StreamingChat.MetricsSeries");
 
         var probes = endpoints.MapGroup("");
         var statusCodes = new Dictionary<HealthStatus, int>
@@ -127,13 +84,13 @@ public static class StreamingChatEndpointRouteBuilderExtensions
             [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
         };
         probes.MapHealthChecks("/api/metrics/health/streaming", new HealthCheckOptions { ResponseWriter = HealthResponseWriter.WriteAsync, ResultStatusCodes = statusCodes })
-            .DocumentProbe(Health, "Every check: streaming, and the stores, Redis and the model as configured").ReturnsJson<HealthBody>()
+            .DocumentProbe(EndpointTags.Health, "Every check: streaming, and the stores, Redis and the model as configured").ReturnsJson<HealthBody>()
             .Returns(StatusCodes.Status503ServiceUnavailable, "Unhealthy (the report in the body).");
         probes.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(StreamingChatHealthTags.Ready), ResponseWriter = HealthResponseWriter.WriteAsync, ResultStatusCodes = statusCodes })
-            .DocumentProbe(Health, "Readiness: dependencies reached and not draining").ReturnsJson<HealthBody>()
+            .DocumentProbe(EndpointTags.Health, "Readiness: dependencies reached and not draining").ReturnsJson<HealthBody>()
             .Returns(StatusCodes.Status503ServiceUnavailable, "Not ready (the report in the body).");
         probes.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false, ResultStatusCodes = statusCodes })
-            .DocumentProbe(Health, "Liveness: the process answers").Returns(StatusCodes.Status200OK, "Healthy.");
+            .DocumentProbe(EndpointTags.Health, "Liveness: the process answers").Returns(StatusCodes.Status200OK, "Healthy.");
         return new StreamingChatEndpoints(chat, operations, probes);
     }
 

@@ -51,11 +51,13 @@ internal static class AnswerEndpoints
     }
 
     /// <summary><c>GET /api/chat/answers/{messageId}/stream</c>: the events after <c>Last-Event-ID</c>, then live ones to the end.</summary>
-    public static Task StreamAsync(string messageId, HttpContext context, IAnswers answers, ResumeTokens tokens, IOptionsMonitor<EventStreamOptions> options)
+    [Tags(EndpointTags.Answers)]
+    [EndpointSummary("Resume an answer after Last-Event-ID (header or lastEventId), with a resumeToken or as the session's owner")]
+    public static Responses<EventStream<SseFraming>, AlreadyRead, AnswerNotFound> Stream(string messageId, IAnswers answers, ResumeTokens tokens, IOptionsMonitor<EventStreamOptions> options)
     {
         // A resumed start event never carries the session key: a resume token reads the answer, not the session.
         var retryMs = options.CurrentValue.RetryMilliseconds;
-        return ReadThroughAsync(messageId, context, answers, tokens, () => new SseFraming(retryMs, withSessionKey: false));
+        return new(context => ReadThroughAsync(messageId, context, answers, tokens, () => new SseFraming(retryMs, withSessionKey: false)));
     }
 
     /// <summary>
@@ -153,7 +155,12 @@ internal static class AnswerEndpoints
     /// <c>POST /api/chat/answers/{messageId}/stop</c>: cancels a running answer and answers once what it said is stored as
     /// <c>stopped</c>; for an ended answer, how it ended. Idempotent.
     /// </summary>
-    public static async Task<IResult> StopAsync(string messageId, HttpContext context, IAnswers answers)
+    [Tags(EndpointTags.Answers)]
+    [EndpointSummary("Stop a running answer; what it said is stored as stopped before this answers")]
+    public static async Task<Responses<Json<StopBody>, AnswerNotFound>> StopAsync(string messageId, HttpContext context, IAnswers answers)
+        => new(await StopCoreAsync(messageId, context, answers).ConfigureAwait(false));
+
+    private static async Task<IResult> StopCoreAsync(string messageId, HttpContext context, IAnswers answers)
     {
         var answer = await answers.GetAsync(messageId, context.RequestAborted).ConfigureAwait(false);
         if (answer is null)
@@ -180,7 +187,12 @@ internal static class AnswerEndpoints
     }
 
     /// <summary><c>GET /api/chat/answers/{messageId}</c>: the answer's state and its text so far.</summary>
-    public static async Task<IResult> GetAsync(string messageId, HttpContext context, IAnswers answers, ResumeTokens tokens)
+    [Tags(EndpointTags.Answers)]
+    [EndpointSummary("An answer's status and text")]
+    public static async Task<Responses<Json<AnswerBody>, AnswerNotFound>> GetAsync(string messageId, HttpContext context, IAnswers answers, ResumeTokens tokens)
+        => new(await GetCoreAsync(messageId, context, answers, tokens).ConfigureAwait(false));
+
+    private static async Task<IResult> GetCoreAsync(string messageId, HttpContext context, IAnswers answers, ResumeTokens tokens)
     {
         var answer = await answers.GetAsync(messageId, context.RequestAborted).ConfigureAwait(false);
         if (answer is not null)

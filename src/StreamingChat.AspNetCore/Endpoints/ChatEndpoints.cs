@@ -17,10 +17,13 @@ internal static partial class ChatEndpoints
     /// <c>POST /api/chat/query/stream</c>: starts the answer and relays it as Server-Sent Events from its first event, with
     /// a <c>Location</c> where it can be resumed; a retry of the same question (<c>Last-Event-ID</c>) resumes it instead.
     /// </summary>
-    public static Task StreamAsync(HttpContext context, IAnswers answers, ResumeTokens tokens, IOptionsMonitor<EventStreamOptions> options)
+    [Tags(EndpointTags.Chat)]
+    [EndpointSummary("Ask a question; the answer streams as Server-Sent Events")]
+    [AcceptsJson<ChatQueryBody>]
+    public static Responses<EventStream<SseFraming>, QuestionRefusals> Stream(IAnswers answers, ResumeTokens tokens, IOptionsMonitor<EventStreamOptions> options)
     {
         var retryMs = options.CurrentValue.RetryMilliseconds;
-        return StreamThroughAsync(context, answers, tokens, () => new SseFraming(retryMs), () => new SseFraming(retryMs, withSessionKey: false));
+        return new(context => StreamThroughAsync(context, answers, tokens, () => new SseFraming(retryMs), () => new SseFraming(retryMs, withSessionKey: false)));
     }
 
     /// <summary>
@@ -53,7 +56,13 @@ internal static partial class ChatEndpoints
     }
 
     /// <summary><c>POST /api/chat/query</c>: the whole answer as one JSON document, read from the same answer log.</summary>
-    public static async Task QueryAsync(HttpContext context, IAnswers answers)
+    [Tags(EndpointTags.Chat)]
+    [EndpointSummary("Ask a question; the whole answer as one JSON document")]
+    [AcceptsJson<ChatQueryBody>]
+    public static Responses<Json<ChatAnswerBody>, QuestionRefusals, AnswerFailures> Query(IAnswers answers)
+        => new(context => QueryAsync(context, answers));
+
+    private static async Task QueryAsync(HttpContext context, IAnswers answers)
     {
         var admitted = await QuestionAdmission.AdmitAsync(context, oneDocument: true).ConfigureAwait(false);
         if (admitted is null)
@@ -108,6 +117,11 @@ internal static partial class ChatEndpoints
             return;
         }
 
+        await WriteWholeAnswerAsync(context, answer, text.ToString(), done).ConfigureAwait(false);
+    }
+
+    private static async Task WriteWholeAnswerAsync(HttpContext context, AnswerInfo answer, string text, AnswerDone done)
+    {
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json; charset=utf-8";
         var json = new Utf8JsonWriter(context.Response.BodyWriter, ChatJson.WriterOptions);
@@ -117,7 +131,7 @@ internal static partial class ChatEndpoints
             json.WriteString("messageId"u8, answer.MessageId);
             json.WriteString("sessionId"u8, answer.SessionId);
             json.WriteString("chatbotId"u8, answer.ChatbotId);
-            json.WriteString("answer"u8, text.ToString());
+            json.WriteString("answer"u8, text);
             json.WriteString("finishReason"u8, done.FinishReason);
             json.WritePropertyName("usage"u8);
             ChatJson.WriteUsage(json, done.Usage);

@@ -17,7 +17,13 @@ internal static class FrontEndEndpoints
     public const string AgUiPath = "/api/chat/agui";
 
     /// <summary><c>POST /api/chat/ui</c>: <c>useChat</c>'s body in, the UI message stream out.</summary>
-    public static async Task UiAsync(HttpContext context, IAnswers answers, IOptionsMonitor<ChatStreamOptions> options)
+    [Tags(EndpointTags.FrontEnds)]
+    [EndpointSummary("The Vercel AI SDK's useChat: the answer as a UI message stream")]
+    [AcceptsJson<UiMessagesBody>]
+    public static Responses<EventStream<UiMessageStreamFraming>, QuestionRefusals> Ui(IAnswers answers, IOptionsMonitor<ChatStreamOptions> options)
+        => new(context => UiAsync(context, answers, options));
+
+    private static async Task UiAsync(HttpContext context, IAnswers answers, IOptionsMonitor<ChatStreamOptions> options)
     {
         if (await QuestionAdmission.AdmitAsync(context, FrontEndQueryReader.UiMessages(options.CurrentValue.DefaultChatbotId)).ConfigureAwait(false) is { Admission: { } admission })
         {
@@ -29,7 +35,12 @@ internal static class FrontEndEndpoints
     /// <c>GET /api/chat/ui/{sessionId}/stream</c>: the session's running answer from its start, as
     /// <c>useChat({ resume: true })</c> asks on load; <c>204</c> when none runs.
     /// </summary>
-    public static async Task UiResumeAsync(string sessionId, HttpContext context, SessionAccess access, IAnswers answers)
+    [Tags(EndpointTags.FrontEnds)]
+    [EndpointSummary("useChat({ resume: true }): the session's running answer from its start")]
+    public static Responses<EventStream<UiMessageStreamFraming>, NoneRunning, SessionNotFound> UiResume(string sessionId, SessionAccess access, IAnswers answers)
+        => new(context => UiResumeAsync(sessionId, context, access, answers));
+
+    private static async Task UiResumeAsync(string sessionId, HttpContext context, SessionAccess access, IAnswers answers)
     {
         if (await access.OpenExistingAsync(context, ChatCallers.Resolve(context), sessionId, context.RequestAborted).ConfigureAwait(false) is null)
         {
@@ -47,7 +58,13 @@ internal static class FrontEndEndpoints
     }
 
     /// <summary><c>POST /api/chat/agui</c>: AG-UI's <c>RunAgentInput</c> in, AG-UI's events out.</summary>
-    public static async Task AgUiAsync(HttpContext context, IAnswers answers, IOptionsMonitor<ChatStreamOptions> options)
+    [Tags(EndpointTags.FrontEnds)]
+    [EndpointSummary("AG-UI's HttpAgent: RunAgentInput in, AG-UI events out")]
+    [AcceptsJson<AgUiRunBody>]
+    public static Responses<EventStream<AgUiFraming>, QuestionRefusals> AgUi(IAnswers answers, IOptionsMonitor<ChatStreamOptions> options)
+        => new(context => AgUiAsync(context, answers, options));
+
+    private static async Task AgUiAsync(HttpContext context, IAnswers answers, IOptionsMonitor<ChatStreamOptions> options)
     {
         if (await QuestionAdmission.AdmitAsync(context, FrontEndQueryReader.RunAgentInput(options.CurrentValue.DefaultChatbotId)).ConfigureAwait(false) is { Admission: { } admission } admitted)
         {

@@ -17,7 +17,12 @@ internal static class MetricsEndpoints
     /// <c>GET /api/metrics/streaming/series?seconds=300&amp;scope=service|instance</c>: the summary's figures per interval,
     /// oldest first; <c>service</c> (the default) adds up every instance through Redis.
     /// </summary>
-    public static async Task<IResult> SeriesAsync(string? seconds, string? scope, ServiceSeries series)
+    [Tags(EndpointTags.Metrics)]
+    [EndpointSummary("The summary's figures per interval, service-wide or for this instance")]
+    public static async Task<Responses<Json<IReadOnlyList<SeriesPointBody>>, InvalidRequest>> SeriesAsync(string? seconds, string? scope, ServiceSeries series)
+        => new(await SeriesCoreAsync(seconds, scope, series).ConfigureAwait(false));
+
+    private static async Task<IResult> SeriesCoreAsync(string? seconds, string? scope, ServiceSeries series)
     {
         var span = 300;
         if (seconds is not null && (!int.TryParse(seconds, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out span) || span < MetricsSeries.IntervalSeconds || span > MetricsSeries.Intervals * MetricsSeries.IntervalSeconds))
@@ -60,7 +65,12 @@ internal static class MetricsEndpoints
     }
 
     /// <summary><c>GET /api/metrics/instances</c>: every live instance (all of them with Redis; this one alone without).</summary>
-    public static async Task InstancesAsync(HttpContext context, InstanceDirectory directory)
+    [Tags(EndpointTags.Metrics)]
+    [EndpointSummary("Every live instance of the service")]
+    public static Responses<Json<IReadOnlyList<InstanceBody>>> Instances(InstanceDirectory directory)
+        => new(context => InstancesAsync(context, directory));
+
+    private static async Task InstancesAsync(HttpContext context, InstanceDirectory directory)
     {
         var instances = await directory.ListAsync().ConfigureAwait(false);
         await ChatJson.WriteResponseAsync(context, json =>
@@ -81,7 +91,12 @@ internal static class MetricsEndpoints
         }).ConfigureAwait(false);
     }
 
-    public static Task SummaryAsync(HttpContext context)
+    /// <summary><c>GET /api/metrics/streaming/summary</c>: this instance's figures over the sliding window.</summary>
+    [Tags(EndpointTags.Metrics)]
+    [EndpointSummary("This instance's figures over the sliding window")]
+    public static Responses<Json<SummaryBody>> Summary() => new(SummaryAsync);
+
+    private static Task SummaryAsync(HttpContext context)
     {
         var metrics = context.RequestServices.GetRequiredService<StreamingChatMetrics>();
         return ChatJson.WriteResponseAsync(context, json =>
@@ -92,8 +107,14 @@ internal static class MetricsEndpoints
         });
     }
 
-    public static Task DetailsAsync(HttpContext context)
+    /// <summary><c>GET /api/metrics/streaming</c>: the summary and everything behind it.</summary>
+    [Tags(EndpointTags.Metrics)]
+    [EndpointSummary("The summary, totals, per chatbot, per error code, the latency histogram, the instance and the process")]
+    public static Responses<Json<System.Text.Json.Nodes.JsonObject>> Details() => new(DetailsAsync);
+
+    private static Task DetailsAsync(HttpContext context)
     {
+        // Over 60 lines: writes one JSON document of API.md's shape top to bottom, its sections in the document's order.
         var services = context.RequestServices;
         var metrics = services.GetRequiredService<StreamingChatMetrics>();
         var instance = services.GetRequiredService<StreamingChatInstance>();

@@ -14,7 +14,13 @@ internal static class SessionEndpoints
     private const int DefaultPageSize = 50;
 
     /// <summary><c>POST /api/chat/sessions</c>: an empty session owned by the caller, and its key.</summary>
-    public static async Task<IResult> CreateAsync(HttpContext context, SessionAccess access, ChatAdmission admission, IOptionsMonitor<SessionsOptions> options)
+    [Tags(EndpointTags.Sessions)]
+    [EndpointSummary("Start an empty session owned by the caller")]
+    [AcceptsJson<SessionCreateBody>(Optional = true)]
+    public static async Task<Responses<CreatedJson<SessionCreatedBody>, SessionCreateRefusals>> CreateAsync(HttpContext context, SessionAccess access, ChatAdmission admission, IOptionsMonitor<SessionsOptions> options)
+        => new(await CreateCoreAsync(context, access, admission, options).ConfigureAwait(false));
+
+    private static async Task<IResult> CreateCoreAsync(HttpContext context, SessionAccess access, ChatAdmission admission, IOptionsMonitor<SessionsOptions> options)
     {
         var caller = ChatCallers.Resolve(context);
         if (!caller.IsSignedIn && options.CurrentValue.AnonymousRefused)
@@ -34,21 +40,7 @@ internal static class SessionEndpoints
             return problem;
         }
 
-        string? sessionId = null;
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        foreach (var property in root?.EnumerateObject() ?? default)
-        {
-            if (property.Name == "sessionId" && property.Value.ValueKind == System.Text.Json.JsonValueKind.String && sessionId is null)
-            {
-                sessionId = property.Value.GetString();
-                ChatQueryReader.CheckId(sessionId, "sessionId", errors);
-            }
-            else if (property.Name != "sessionId" || property.Value.ValueKind != System.Text.Json.JsonValueKind.Null)
-            {
-                errors[property.Name] = [property.Name == "sessionId" ? "The sessionId must be a string, given once." : "The field is not known. Allowed: sessionId."];
-            }
-        }
-
+        var (sessionId, errors) = ReadRequestedId(root);
         if (errors.Count > 0)
         {
             return ChatProblems.Invalid(errors);
@@ -79,8 +71,34 @@ internal static class SessionEndpoints
         });
     }
 
+    /// <summary>The session id a new session's body asks for (none: one is made), and what is wrong with the body.</summary>
+    private static (string? SessionId, Dictionary<string, string[]> Errors) ReadRequestedId(System.Text.Json.JsonElement? root)
+    {
+        string? sessionId = null;
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var property in root?.EnumerateObject() ?? default)
+        {
+            if (property.Name == "sessionId" && property.Value.ValueKind == System.Text.Json.JsonValueKind.String && sessionId is null)
+            {
+                sessionId = property.Value.GetString();
+                ChatQueryReader.CheckId(sessionId, "sessionId", errors);
+            }
+            else if (property.Name != "sessionId" || property.Value.ValueKind != System.Text.Json.JsonValueKind.Null)
+            {
+                errors[property.Name] = [property.Name == "sessionId" ? "The sessionId must be a string, given once." : "The field is not known. Allowed: sessionId."];
+            }
+        }
+
+        return (sessionId, errors);
+    }
+
     /// <summary><c>GET /api/chat/sessions/{sessionId}?limit=&amp;before=</c>: the owner's view, newest turn last.</summary>
-    public static async Task<IResult> GetAsync(string sessionId, string? limit, string? before, HttpContext context, SessionAccess access, IConversationStore store, IAnswers answers, IOptionsMonitor<SessionsOptions> options)
+    [Tags(EndpointTags.Sessions)]
+    [EndpointSummary("The owner's view of a session, newest turn last")]
+    public static async Task<Responses<Json<SessionBody>, InvalidRequest, SessionRefusals>> GetAsync(string sessionId, string? limit, string? before, HttpContext context, SessionAccess access, IConversationStore store, IAnswers answers, IOptionsMonitor<SessionsOptions> options)
+        => new(await GetCoreAsync(sessionId, limit, before, context, access, store, answers, options).ConfigureAwait(false));
+
+    private static async Task<IResult> GetCoreAsync(string sessionId, string? limit, string? before, HttpContext context, SessionAccess access, IConversationStore store, IAnswers answers, IOptionsMonitor<SessionsOptions> options)
     {
         var maxPage = options.CurrentValue.MaxPageSize;
         var pageSize = DefaultPageSize;
@@ -141,7 +159,12 @@ internal static class SessionEndpoints
     /// owner's right to erasure): its answers' logs and pointers on every instance and in Redis, its turns waiting in the
     /// outbox and their copies, its own limit, then its stored turns. Every URL that served its answers is 404 afterwards.
     /// </summary>
-    public static async Task<IResult> DeleteAsync(string sessionId, HttpContext context, SessionAccess access, IConversationStore store, IAnswers answers, ChatAdmission admission, IOptions<DrainOptions> drain)
+    [Tags(EndpointTags.Sessions)]
+    [EndpointSummary("Delete a session's turns everywhere they are stored")]
+    public static async Task<Responses<Deleted, SessionRefusals>> DeleteAsync(string sessionId, HttpContext context, SessionAccess access, IConversationStore store, IAnswers answers, ChatAdmission admission, IOptions<DrainOptions> drain)
+        => new(await DeleteCoreAsync(sessionId, context, access, store, answers, admission, drain).ConfigureAwait(false));
+
+    private static async Task<IResult> DeleteCoreAsync(string sessionId, HttpContext context, SessionAccess access, IConversationStore store, IAnswers answers, ChatAdmission admission, IOptions<DrainOptions> drain)
     {
         var session = await access.OpenExistingAsync(context, ChatCallers.Resolve(context), sessionId, context.RequestAborted).ConfigureAwait(false);
         if (session is null)

@@ -10,12 +10,16 @@ namespace StreamingChat.AspNetCore;
 /// <c>result</c>) or <c>RUN_ERROR</c> (with our error <c>code</c>), in the order the client's verifier demands: the message
 /// is ended before the run ends, and nothing follows the run's end.
 /// </summary>
-internal sealed class AgUiFraming(string threadId, string runId) : JsonDataFraming
+internal sealed class AgUiFraming(string threadId, string runId) : JsonDataFraming, IEventStreamDescription
 {
+    /// <inheritdoc/>
+    public static string EventsDescription => "RUN_STARTED, TEXT_MESSAGE_START, TEXT_MESSAGE_CONTENT…, TEXT_MESSAGE_END, then RUN_FINISHED or RUN_ERROR";
+
     private string? _messageId;
 
     public override void WriteEvent(IBufferWriter<byte> output, long id, in AnswerEvent streamEvent)
     {
+        // Over 60 lines: one explicit case per event kind and a throw for any other: a kind forgotten here must fail, not fall into a helper.
         switch (streamEvent.Kind)
         {
             case AnswerEventKind.Start:

@@ -18,8 +18,11 @@ namespace StreamingChat.AspNetCore;
 /// first event's block, and heartbeats are a comment line with no blank line after it, because widely used clients turn
 /// every blank line into a message.
 /// </remarks>
-internal sealed class SseFraming(int retryMs, bool withSessionKey = true) : AnswerFraming
+internal sealed class SseFraming(int retryMs, bool withSessionKey = true) : AnswerFraming, IEventStreamDescription
 {
+    /// <inheritdoc/>
+    public static string EventsDescription => "start, token…, audio (when asked for), then exactly one of done or error; ids from 0, heartbeats as comment lines";
+
     private static readonly JsonWriterOptions JsonOptions = new()
     {
         // Relaxed escaping is safe here: the data goes into an event stream, not into HTML, and JSON escaping

@@ -12,8 +12,11 @@ namespace StreamingChat.AspNetCore;
 /// <c>finish-step</c>, then <c>finish</c> (usage and latency in <c>messageMetadata</c>) or <c>error</c>
 /// (<c>errorText</c>), then <c>data: [DONE]</c>. No member the SDK's chunk schemas do not know: older clients reject them.
 /// </summary>
-internal sealed class UiMessageStreamFraming : JsonDataFraming
+internal sealed class UiMessageStreamFraming : JsonDataFraming, IEventStreamDescription
 {
+    /// <inheritdoc/>
+    public static string EventsDescription => "UI message stream v1 parts (start, text-delta…, finish or error), then [DONE]";
+
     private const string TextId = "text";
     private bool _textOpen;
 
@@ -25,6 +28,7 @@ internal sealed class UiMessageStreamFraming : JsonDataFraming
 
     public override void WriteEvent(IBufferWriter<byte> output, long id, in AnswerEvent streamEvent)
     {
+        // Over 60 lines: one explicit case per event kind and a throw for any other: a kind forgotten here must fail, not fall into a helper.
         switch (streamEvent.Kind)
         {
             case AnswerEventKind.Start:

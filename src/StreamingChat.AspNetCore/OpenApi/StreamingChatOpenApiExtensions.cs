@@ -28,36 +28,12 @@ public static class StreamingChatOpenApiExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(codes);
-        var type = statusCode == StatusCodes.Status400BadRequest ? typeof(HttpValidationProblemDetails) : typeof(ProblemDetails);
-        builder.WithMetadata(new ProducesResponseTypeMetadata(statusCode, type, ["application/problem+json"]) { Description = CodesPrefix + string.Join(", ", codes) });
+        builder.Add(endpoint => StreamingChat.AspNetCore.ResponseMetadata.Problem(endpoint, statusCode, codes));
 
-        // The document generator takes a response's description from its status alone, so the codes of every refusal
-        // are also listed in the operation's description, once, after all conventions have run.
-        builder.Finally(endpoint =>
-        {
-            if (endpoint.Metadata.Any(m => m is RefusalsDescribed))
-            {
-                return;
-            }
-
-            var refusals = endpoint.Metadata.OfType<ProducesResponseTypeMetadata>()
-                .Where(m => m.Description?.StartsWith(CodesPrefix, StringComparison.Ordinal) == true)
-                .OrderBy(m => m.StatusCode)
-                .Select(m => $"- {m.StatusCode}: {m.Description![CodesPrefix.Length..]}");
-            var before = endpoint.Metadata.OfType<IEndpointDescriptionMetadata>().LastOrDefault()?.Description;
-            var description = (before is null ? "" : before + "\n\n") + "Refusals (problem details with a `code`):\n" + string.Join('\n', refusals);
-            endpoint.Metadata.Add(new EndpointDescriptionAttribute(description));
-            endpoint.Metadata.Add(RefusalsDescribed.Instance);
-        });
+        // The refusals' description is read from the endpoint's metadata when the document is built; it is put last once
+        // every convention has run, so a description added after it does not hide the refusals.
+        builder.Finally(StreamingChat.AspNetCore.ResponseMetadata.KeepDescriptionLast);
         return builder;
-    }
-
-    private const string CodesPrefix = "Problem details; code: ";
-
-    /// <summary>Marks an endpoint whose refusals are in its description already.</summary>
-    private sealed class RefusalsDescribed
-    {
-        public static readonly RefusalsDescribed Instance = new();
     }
 
     /// <summary>Describes a <c>200 text/event-stream</c> answer, with what its events are in the response's description.</summary>
@@ -69,6 +45,7 @@ public static class StreamingChatOpenApiExtensions
         where TBuilder : IEndpointConventionBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(string), [EventStream]) { Description = description });
+        builder.Add(endpoint => StreamingChat.AspNetCore.ResponseMetadata.Described(endpoint, new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(string), [EventStream]) { Description = description }));
+        return builder;
     }
 }

@@ -83,6 +83,7 @@ internal sealed class AnswerProducer
     /// <summary>Reads the model's tokens into the log until it finishes, fails, or the answer is cancelled.</summary>
     private async Task StreamModelAsync()
     {
+        // Over 60 lines: the producer's one loop (tokens, audio between them, the terminal event, cancellation): every way out must leave exactly one terminal event, so they stay together.
         _model = new ModelStream(_production.ChatClient, _production.Speech, _chat, _streaming, _answer.Cancellation);
         var speech = _model.Speech;
         while (true)

@@ -5,6 +5,9 @@ namespace StreamingChat.Core;
 /// <summary>Core's log messages: event ids 1000–1999.</summary>
 internal static partial class Log
 {
+    /// <summary>The category of the model provider's retries and rate limits, as <c>AddOpenAICompatibleChatClient()</c> logs them.</summary>
+    public const string UpstreamCategory = "StreamingChat.Upstream";
+
     [LoggerMessage(1001, LogLevel.Warning, "Answer failed with {ErrorCode} (chatbot {ChatbotId}, model {Model}).")]
     public static partial void AnswerFailed(ILogger logger, string errorCode, string chatbotId, string model);
 
@@ -61,6 +64,13 @@ internal static partial class Log
 
     [LoggerMessage(1006, LogLevel.Warning, "Model call timed out (model {Model}): {Description}")]
     public static partial void UpstreamTimedOut(ILogger logger, string model, string description);
+
+    // "rate limit" in the text: the deployment guide finds the provider's rate limits with grep -i "rate limit".
+    [LoggerMessage(1010, LogLevel.Warning, "Upstream rate limit (429) from the model provider; {Action} (Retry-After: {RetryAfter}).")]
+    public static partial void UpstreamRateLimited(ILogger logger, string action, string retryAfter);
+
+    [LoggerMessage(1011, LogLevel.Warning, "Model provider answered {Status}; retrying before the first token.")]
+    public static partial void UpstreamRetrying(ILogger logger, string status);
 
     [LoggerMessage(1201, LogLevel.Warning, "Speaking sentence {Seq} of an answer (chatbot {ChatbotId}) failed.")]
     public static partial void SpeechFailed(ILogger logger, string chatbotId, int seq, Exception exception);

@@ -31,6 +31,7 @@ internal sealed partial class RedisAnswerLog
 
     private async Task<AnswerRead> ReadSharedAsync(string messageId, long fromId, List<AnswerEvent> events, CancellationToken cancellationToken)
     {
+        // Over 60 lines: subscribe, read, then wait for the channel or the timer: that order is what keeps an append from being missed, so it stays in one method.
         var database = _redis.Database;
         var reread = TimeSpan.FromSeconds(_options.CurrentValue.RereadSeconds);
 

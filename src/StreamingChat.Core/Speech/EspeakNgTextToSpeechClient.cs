@@ -36,6 +36,7 @@ internal sealed class EspeakNgTextToSpeechClient(IOptions<EmbeddedSpeechOptions>
     /// <inheritdoc/>
     public async Task<TextToSpeechResponse> GetAudioAsync(string text, TextToSpeechOptions? options = null, CancellationToken cancellationToken = default)
     {
+        // Over 60 lines: one child process's life (start, feed, read, wait, each way it fails) cleaned up in one place.
         ArgumentNullException.ThrowIfNull(text);
         var info = new ProcessStartInfo(_options.Executable)
         {

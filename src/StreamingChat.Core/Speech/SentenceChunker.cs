@@ -97,6 +97,7 @@ internal sealed class SentenceChunker
     /// <summary>The end (exclusive) of the first complete sentence in the pending text, or null when none is complete yet.</summary>
     private int? NextBoundary()
     {
+        // Over 60 lines: one scan of the pending text, each rule of where a sentence ends a case in it; split, each rule would rescan.
         var text = _pending;
         for (var i = _scanned; i < text.Length; i++)
         {

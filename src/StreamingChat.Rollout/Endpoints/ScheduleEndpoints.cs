@@ -20,6 +20,7 @@ internal static class ScheduleEndpoints
     /// <summary><c>POST /api/metrics/feature-flags/schedule</c>: starts a schedule at its first step.</summary>
     public static async Task<IResult> StartAsync(HttpContext context, RolloutScheduler scheduler, IRolloutStore store, IOptionsMonitor<RolloutOptions> options)
     {
+        // Over 60 lines: reads the schedule's body field by field, collecting every error, then starts it.
         var (root, problem) = await StreamingChatRequests.ReadJsonObjectAsync(context.Request, MaxBodyBytes, optional: false, context.RequestAborted).ConfigureAwait(false);
         if (problem is not null)
         {

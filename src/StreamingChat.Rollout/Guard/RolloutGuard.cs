@@ -75,6 +75,7 @@ internal sealed class RolloutGuard : BackgroundService
     /// <summary>Evaluates every watched feature and every running schedule once, acting on the decisions; returns what the guard saw.</summary>
     public async Task<IReadOnlyDictionary<string, GuardStatus>> EvaluateOnceAsync(CancellationToken cancellationToken = default)
     {
+        // Over 60 lines: evaluates, decides and acts for each feature in one pass under the guard's lock.
         var options = _options.CurrentValue;
         var guard = options.Guard;
         var scheduled = _store.Features.Where(f => _store.Get(f)?.Schedule is { State: RolloutSchedule.Running }).ToList();

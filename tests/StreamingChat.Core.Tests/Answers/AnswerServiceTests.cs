@@ -1,3 +1,4 @@
+// Over 300 lines: one test class per seam (IAnswers), its cases side by side over the same fake model and stores.
 using System.Net;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,3 +1,4 @@
+// Over 300 lines: the resume cases share one host (started once for the class), so they live in one class.
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;

@@ -1,3 +1,4 @@
+// Over 300 lines: every case here needs the same two hosts on one Redis, started once for the class (starting them is most of its time).
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;

@@ -1,14 +1,14 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using ChatbotHost.ChatCompletions;
 using Microsoft.Extensions.AI;
+using StreamingChat.Core;
 using StreamingChat.Testing;
 
 namespace StreamingChat.IntegrationTests;
 
 /// <summary>
-/// The host's own streaming client for OpenAI-compatible chat completions: what it reads from a chunk, what it declines
-/// (and leaves to the OpenAI SDK), and that it asks the upstream for exactly what the SDK asks for.
+/// Core's streaming client for OpenAI-compatible chat completions (OpenAICompatibleChatClient): what it reads from a
+/// chunk, what it declines (and leaves to the OpenAI SDK), and that it asks the upstream for exactly what the SDK asks for.
 /// </summary>
 public sealed class ChatCompletionsClientTests
 {

@@ -273,7 +273,7 @@ public abstract class ChatStreamServerTests : IAsyncLifetime
     }
 }
 
-/// <summary>Every chat stream test through the host's own streaming client (the default).</summary>
+/// <summary>Every chat stream test through Core's OpenAI-compatible streaming client (the host's default).</summary>
 public sealed class DirectClientChatStreamServerTests : ChatStreamServerTests
 {
     protected override string StreamingClient => "Direct";

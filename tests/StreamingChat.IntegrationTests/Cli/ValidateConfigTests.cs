@@ -56,6 +56,21 @@ public sealed class ValidateConfigTests
     }
 
     [Fact]
+    public async Task ValidateConfig_TheProvider_IsOneOfTheHostsProviderClasses_NamedWithoutCase()
+    {
+        // ModelProviders/: one class each, found at start-up.
+        Assert.Equal(["Offline", "OpenAI"], ChatbotHost.ModelProvider.All.Select(p => p.Name));
+
+        var (lowerCode, lowerOutput, _) = await RunAsync("--StreamingChat:Model:Provider=offline");
+        Assert.Equal(0, lowerCode);
+        Assert.Contains("Model provider: Offline", lowerOutput, StringComparison.Ordinal);
+
+        var (code, _, error) = await RunAsync("--StreamingChat:Model:Provider=Nope");
+        Assert.Equal(1, code);
+        Assert.Contains("StreamingChat:Model:Provider must be one of 'Offline', 'OpenAI'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ValidateConfig_ValueOfTheWrongType_IsAnErrorNotACrash()
     {
         var (code, _, error) = await RunAsync("--StreamingChat:Chat:HeartbeatSeconds=often");

@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using ChatbotHost;
 using Microsoft.Extensions.AI;
 using StreamingChat.Core;
 using StreamingChat.Testing;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using StreamingChat.Testing;
 
 namespace StreamingChat.IntegrationTests;
 
@@ -40,7 +41,8 @@ public sealed class OpenApiDocumentServerTests
         { "get", "/api/metrics/instances", "200" },
     };
 
-    private static readonly Lazy<Task<JsonElement>> Document = new(LoadAsync);
+    /// <summary>The sample host's document, read once for the tests that read it.</summary>
+    internal static readonly Lazy<Task<JsonElement>> Document = new(LoadAsync);
 
     [Theory]
     [MemberData(nameof(Contract))]
@@ -75,6 +77,24 @@ public sealed class OpenApiDocumentServerTests
         Assert.Equal(["query", "chatbotId"], schema.GetProperty("required").EnumerateArray().Select(e => e.GetString()));
         Assert.True(schema.GetProperty("properties").TryGetProperty("enableTTS", out _));
         Assert.Equal("StreamingChat", document.GetProperty("info").GetProperty("title").GetString());
+    }
+
+    /// <summary>
+    /// docs/HTTP-API.md is the document in words (<see cref="HttpApiMarkdown"/>): the test fails while they differ, and
+    /// rewrites the page with <c>STREAMINGCHAT_WRITE_DOCS=1</c>.
+    /// </summary>
+    [Fact]
+    public async Task TheHttpApiPage_IsTheDocumentInWords()
+    {
+        var written = HttpApiMarkdown.Render(await Document.Value);
+        var file = Path.Combine(TestPorts.RepositoryRoot, "docs", "HTTP-API.md");
+        if (Environment.GetEnvironmentVariable("STREAMINGCHAT_WRITE_DOCS") == "1")
+        {
+            await File.WriteAllTextAsync(file, written);
+        }
+
+        Assert.True(File.Exists(file), "docs/HTTP-API.md is missing: run the tests with STREAMINGCHAT_WRITE_DOCS=1 to write it.");
+        Assert.Equal(written, (await File.ReadAllTextAsync(file)).ReplaceLineEndings("\n"));
     }
 
     [Fact]

@@ -2,24 +2,25 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
-using StreamingChat.Core;
+using ModelCall = StreamingChat.Core.StreamingChatTelemetry.ModelCall;
 
-namespace ChatbotHost;
+namespace StreamingChat.Core;
 
 /// <summary>
 /// The model call's <c>gen_ai.client.*</c> metrics when no spans are recorded: the instruments, units, tags and meter that
 /// Microsoft.Extensions.AI's <c>UseOpenTelemetry()</c> records (operation duration, token usage, time to first chunk, and
-/// time per output chunk), measured as the updates pass, with nothing kept.
+/// time per output chunk; names, units and buckets in <see cref="StreamingChatTelemetry.ModelCall"/>), measured as the
+/// updates pass, with nothing kept. Added with <c>UseModelCallMetrics()</c>.
 /// </summary>
 /// <remarks>
 /// Why not <c>UseOpenTelemetry()</c> for the metrics alone: it keeps every update of a streamed answer and builds a whole
-/// response from them at the end, for the span it may record. At 200 concurrent chats that was 12 % of the host's CPU
+/// response from them at the end, for the span it may record. At 200 concurrent chats that was 12 % of the sample host's CPU
 /// per token (56.7 against 49.9 ms per 1,000 tokens with the model-call telemetry off) and it tripled the added
 /// first-token p99 (60.6 against 21.9 ms: the kept updates live as long as the answer and are promoted before they die).
-/// So the host records the metrics here, and adds <c>UseOpenTelemetry()</c>, spans and metrics, only when spans are
-/// exported (benchmarks/README.md has the same-run figures).
+/// So a host records the metrics with this client, and adds <c>UseOpenTelemetry()</c>, spans and metrics, only when spans
+/// are exported, as the sample host does (benchmarks/README.md has the same-run figures).
 /// </remarks>
-internal sealed class ModelCallMetricsChatClient : DelegatingChatClient
+public sealed class ModelCallMetricsChatClient : DelegatingChatClient
 {
     private readonly Histogram<double> _duration;
     private readonly Histogram<int> _tokens;
@@ -30,19 +31,23 @@ internal sealed class ModelCallMetricsChatClient : DelegatingChatClient
     private readonly int _serverPort;
     private readonly string? _defaultModel;
 
+    /// <summary>Creates the client; its instruments are on the meter <see cref="StreamingChatTelemetry.ModelCallSourceName"/> from <paramref name="meterFactory"/>.</summary>
+    /// <param name="innerClient">The model client measured; its <see cref="ChatClientMetadata"/> gives the provider and server tags.</param>
+    /// <param name="meterFactory">The application's meter factory.</param>
     public ModelCallMetricsChatClient(IChatClient innerClient, IMeterFactory meterFactory)
         : base(innerClient)
     {
+        ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(StreamingChatTelemetry.ModelCallSourceName);
         // The semantic conventions' bucket boundaries, as Microsoft.Extensions.AI advises them.
-        _duration = meter.CreateHistogram<double>("gen_ai.client.operation.duration", "s", "Measures the duration of a GenAI operation",
-            advice: new() { HistogramBucketBoundaries = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92] });
-        _tokens = meter.CreateHistogram<int>("gen_ai.client.token.usage", "{token}", "Measures number of input and output tokens used",
-            advice: new() { HistogramBucketBoundaries = [1, 4, 16, 64, 256, 1_024, 4_096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216, 67_108_864] });
-        _timeToFirstChunk = meter.CreateHistogram<double>("gen_ai.client.operation.time_to_first_chunk", "s", "Measures the time to receive the first chunk in a streaming operation",
-            advice: new() { HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0] });
-        _timePerOutputChunk = meter.CreateHistogram<double>("gen_ai.client.operation.time_per_output_chunk", "s", "Measures the time per output chunk in a streaming operation",
-            advice: new() { HistogramBucketBoundaries = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5] });
+        _duration = meter.CreateHistogram<double>(ModelCall.OperationDuration, ModelCall.Seconds, ModelCall.OperationDurationDescription,
+            advice: new() { HistogramBucketBoundaries = ModelCall.OperationDurationBuckets });
+        _tokens = meter.CreateHistogram<int>(ModelCall.TokenUsage, ModelCall.Tokens, ModelCall.TokenUsageDescription,
+            advice: new() { HistogramBucketBoundaries = ModelCall.TokenUsageBuckets });
+        _timeToFirstChunk = meter.CreateHistogram<double>(ModelCall.TimeToFirstChunk, ModelCall.Seconds, ModelCall.TimeToFirstChunkDescription,
+            advice: new() { HistogramBucketBoundaries = ModelCall.TimeToFirstChunkBuckets });
+        _timePerOutputChunk = meter.CreateHistogram<double>(ModelCall.TimePerOutputChunk, ModelCall.Seconds, ModelCall.TimePerOutputChunkDescription,
+            advice: new() { HistogramBucketBoundaries = ModelCall.TimePerOutputChunkBuckets });
 
         var metadata = innerClient.GetService<ChatClientMetadata>();
         _provider = metadata?.ProviderName;
@@ -76,6 +81,7 @@ internal sealed class ModelCallMetricsChatClient : DelegatingChatClient
     /// <inheritdoc/>
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        // Over 60 lines: the enumeration is written out so a failure is seen (C# cannot yield inside a catch) while each update is measured as it passes.
         var requestModel = options?.ModelId ?? _defaultModel;
         var started = Stopwatch.GetTimestamp();
         var last = started;
@@ -156,14 +162,14 @@ internal sealed class ModelCallMetricsChatClient : DelegatingChatClient
             if (usage.InputTokenCount is { } input)
             {
                 var tags = Tags(requestModel, responseModel, null);
-                tags.Add("gen_ai.token.type", "input");
+                tags.Add(ModelCall.Tags.TokenType, ModelCall.Tags.InputTokens);
                 _tokens.Record((int)input, tags);
             }
 
             if (usage.OutputTokenCount is { } output)
             {
                 var tags = Tags(requestModel, responseModel, null);
-                tags.Add("gen_ai.token.type", "output");
+                tags.Add(ModelCall.Tags.TokenType, ModelCall.Tags.OutputTokens);
                 _tokens.Record((int)output, tags);
             }
         }
@@ -173,28 +179,28 @@ internal sealed class ModelCallMetricsChatClient : DelegatingChatClient
     {
         var tags = new TagList
         {
-            { "gen_ai.operation.name", "chat" },
-            { "gen_ai.request.model", requestModel },
+            { ModelCall.Tags.OperationName, ModelCall.Tags.ChatOperation },
+            { StreamingChatTelemetry.Tags.RequestModel, requestModel },
         };
         if (_provider is not null)
         {
-            tags.Add("gen_ai.provider.name", _provider);
+            tags.Add(ModelCall.Tags.ProviderName, _provider);
         }
 
         if (_serverAddress is not null)
         {
-            tags.Add("server.address", _serverAddress);
-            tags.Add("server.port", _serverPort);
+            tags.Add(ModelCall.Tags.ServerAddress, _serverAddress);
+            tags.Add(ModelCall.Tags.ServerPort, _serverPort);
         }
 
         if (responseModel is not null)
         {
-            tags.Add("gen_ai.response.model", responseModel);
+            tags.Add(ModelCall.Tags.ResponseModel, responseModel);
         }
 
         if (error is not null)
         {
-            tags.Add("error.type", error.GetType().FullName);
+            tags.Add(StreamingChatTelemetry.Tags.ErrorType, error.GetType().FullName);
         }
 
         return tags;

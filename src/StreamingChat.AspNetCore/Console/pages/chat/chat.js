@@ -1,4 +1,4 @@
-import { store, chatHeaders, keepSessionKey, getJson, readEvents, el, formatNumber } from './console.js';
+import { store, chatHeaders, keepSessionKey, getJson, readEvents, el, formatNumber } from '../../assets/console.js';
 
 const $ = id => document.getElementById(id);
 const historyView = $('history');

@@ -1,8 +1,10 @@
+// Over 300 lines: one reader of one JSON shape (a chat.completion.chunk), each part a method beside the others, read
+// top to bottom; split up, a token's path through it would be harder to follow, not easier.
 using System.Net.Http;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 
-namespace ChatbotHost.ChatCompletions;
+namespace StreamingChat.Core;
 
 /// <summary>
 /// Turns the <c>data:</c> of one <c>chat.completion.chunk</c> event into a <see cref="ChatResponseUpdate"/> with one
@@ -23,7 +25,7 @@ internal sealed class ChatCompletionChunkReader
 
     /// <summary>
     /// The update for one chunk, or null for a chunk that carries nothing (an empty delta) and for <c>[DONE]</c>.
-    /// Only the first choice is read: the host never asks for more than one.
+    /// Only the first choice is read: StreamingChat never asks for more than one.
     /// </summary>
     /// <exception cref="HttpRequestException">The chunk is an error object, or not JSON.</exception>
     public ChatResponseUpdate? Read(ReadOnlySpan<byte> data)
@@ -46,6 +48,7 @@ internal sealed class ChatCompletionChunkReader
 
     private ChatResponseUpdate? ReadChunk(ReadOnlySpan<byte> data)
     {
+        // Over 60 lines: one forward pass of the JSON reader over a chunk's fields, each a case of one loop, on the per-token hot path.
         var reader = new Utf8JsonReader(data);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {

@@ -1,5 +1,5 @@
-import { store, getJson, el, formatNumber, formatPercent } from './console.js';
-import { lineChart } from './charts.js';
+import { store, getJson, el, formatNumber, formatPercent } from '../../assets/console.js';
+import { lineChart } from '../../assets/charts.js';
 
 const $ = id => document.getElementById(id);
 const REFRESH_MS = 3000;

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 
-namespace ChatbotHost.ChatCompletions;
+namespace StreamingChat.Core;
 
 /// <summary>
 /// The body of a streamed <c>POST /chat/completions</c>: the fields the OpenAI client sends for the same messages and
@@ -14,7 +14,8 @@ internal static class ChatCompletionsRequest
 
     /// <summary>
     /// Whether the request is one this writer says exactly: text messages from the system, the user or the assistant,
-    /// and options with no tools, no response format, no provider-specific settings. Anything else goes to the SDK.
+    /// and options with no tools, no response format, no provider-specific settings. Anything else goes to the fallback
+    /// client (the OpenAI SDK's, in the sample host).
     /// </summary>
     public static bool CanWrite(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
