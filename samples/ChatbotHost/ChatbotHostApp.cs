@@ -1,6 +1,7 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Diagnostics.Metrics;
+using ChatbotHost.Tools;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.AI;
@@ -114,7 +115,8 @@ public static class ChatbotHostApp
         }
 
         var chat = services.AddStreamingChat(configuration)
-            .AddStreamingRollout();
+            .AddStreamingRollout()
+            .AddDemoTools();
 
         // MongoDB and Redis when configured; in-memory stores and state otherwise.
         if (MongoConnectionString(configuration) is { } mongo)

@@ -94,6 +94,20 @@ public sealed class StreamingChatBuilder
         return this;
     }
 
+    /// <summary>
+    /// Adds a tool the model may call (Microsoft.Extensions.AI's function invocation runs it inside the answer, with the
+    /// answer's cancellation and <c>StreamingChat:Chat:ToolTimeoutSeconds</c>). A chatbot uses it when its
+    /// <see cref="ChatbotDefinition.Tools"/> names it. Wrap the function in an <see cref="ApprovalRequiredAIFunction"/> to have
+    /// each call wait for a person's approval.
+    /// </summary>
+    /// <param name="tool">The function; its <see cref="AITool.Name"/> is what chatbots name.</param>
+    public StreamingChatBuilder AddTool(AIFunction tool)
+    {
+        ArgumentNullException.ThrowIfNull(tool);
+        Services.AddSingleton(new ChatToolRegistration(tool));
+        return this;
+    }
+
     /// <summary>Decides streaming per caller with <typeparamref name="TDecider"/> instead of streaming for everyone.</summary>
     public StreamingChatBuilder AddStreamingModeDecider<TDecider>()
         where TDecider : class, IStreamingModeDecider
@@ -155,6 +169,9 @@ public sealed class StreamingChatBuilder
 
         // Turns kept while the store is away are copied to Redis, so another instance writes them if this one dies.
         Services.TryAddSingleton<ITurnOutboxCopy, RedisTurnOutboxCopy>();
+
+        // Each approval is decided once service-wide, whichever instance is asked first.
+        Services.Replace(ServiceDescriptor.Singleton<IToolApprovals, RedisToolApprovals>());
         return this;
     }
 

@@ -24,7 +24,9 @@ internal sealed class TestAnswers
         TimeProvider time,
         ILogger? logger = null,
         SpeechSynthesis? speech = null,
-        IAnswerLog? log = null)
+        IAnswerLog? log = null,
+        IEnumerable<AIFunction>? tools = null,
+        IServiceProvider? services = null)
     {
         _chatbots = chatbots;
         Answers = log ?? new InMemoryAnswerLog(new AnswerOptions(), time);
@@ -37,8 +39,11 @@ internal sealed class TestAnswers
             speech ?? new SpeechSynthesis(null, new StaticOptionsMonitor<SpeechOptions>(new SpeechOptions()), metrics, NullLogger<SpeechSynthesis>.Instance),
             metrics,
             classifiers,
+            new ChatTools((tools ?? []).Select(tool => new ChatToolRegistration(tool)), NullLogger<ChatTools>.Instance),
             options,
             time,
+            NullLoggerFactory.Instance,
+            services ?? EmptyServices.Instance,
             NullLogger<AnswerProduction>.Instance);
         Service = new AnswerService(Production, new StaticOptionsMonitor<AnswerOptions>(new AnswerOptions()));
     }
@@ -100,4 +105,12 @@ internal sealed class TestAnswers
     {
         public ValueTask DisposeAsync() => ending(admission.Ending!);
     }
+}
+
+/// <summary>A service provider with nothing in it, for the tools' invocation when a test gives none.</summary>
+internal sealed class EmptyServices : IServiceProvider
+{
+    public static readonly EmptyServices Instance = new();
+
+    public object? GetService(Type serviceType) => null;
 }

@@ -22,6 +22,7 @@ public sealed class MongoChatbotStoreServerTests(MongoFixture fixture)
             SpeechVoice = "de-DE-Standard-A",
             SpeechLanguage = "de-DE",
             SpeechFormat = "mp3",
+            Tools = ["get_time", "open_ticket"],
             UpdatedAt = new DateTimeOffset(2026, 11, 24, 10, 0, 0, 123, TimeSpan.Zero),
         };
         await store.UpsertAsync(support);

@@ -71,6 +71,29 @@ public sealed class MongoConversationStoreServerTests(MongoFixture fixture)
     }
 
     [Fact]
+    public async Task AnAnswersParts_RoundTrip_ToolInputAndOutputAsTheirJson()
+    {
+        using var mongo = fixture.NewMongo("parts");
+        var store = new MongoConversationStore(mongo);
+        ConversationPart[] parts =
+        [
+            new() { Type = ConversationPart.ReasoningType, Text = "The user asks for the time." },
+            new() { Type = ConversationPart.ToolType, ToolCallId = "call_1", ToolName = "get_time", State = "output-available", Input = Json("""{"zone":"UTC"}"""), Output = Json("""{"utc":"2026-12-07T18:00:00Z","n":[1,2.5]}""") },
+            new() { Type = ConversationPart.ToolType, ToolCallId = "call_2", ToolName = "open_ticket", State = "approval-requested", Input = Json("""{"title":"Printer"}"""), ApprovalId = "a1" },
+            new() { Type = ConversationPart.TextType, Text = "It is six." },
+            new() { Type = ConversationPart.SourceType, SourceId = "source-0", Url = "https://example.com/utc", Title = "UTC" },
+        ];
+
+        await store.AppendAsync([Turn("rich", "s1", ConversationRole.Assistant, "It is six.", 1) with { Parts = parts }]);
+
+        var read = (await store.GetMessageAsync("rich"))!.Parts;
+        Assert.Equal(parts.Select(p => (p.Type, p.Text, p.ToolCallId, p.ToolName, p.State, p.ApprovalId, p.SourceId, p.Url, p.Title)), read.Select(p => (p.Type, p.Text, p.ToolCallId, p.ToolName, p.State, p.ApprovalId, p.SourceId, p.Url, p.Title)));
+        Assert.Equal(parts.Select(p => (p.Input?.GetRawText(), p.Output?.GetRawText())), read.Select(p => (p.Input?.GetRawText(), p.Output?.GetRawText())));
+    }
+
+    private static System.Text.Json.JsonElement Json(string text) => System.Text.Json.JsonDocument.Parse(text).RootElement.Clone();
+
+    [Fact]
     public async Task Append_SeveralTurns_StoresThemInOneWrite_InOrder()
     {
         using var mongo = fixture.NewMongo("bulk");

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using StreamingChat.Core;
 
 namespace StreamingChat.Testing;
@@ -16,6 +17,18 @@ public static class AnswerEventSamples
         AnswerEventKind.Audio => AnswerEvent.ForAudio(new AnswerAudio(0, "Hello.", "wav", "RIFF"u8.ToArray())),
         AnswerEventKind.Done => AnswerEvent.ForDone(new AnswerDone("stop", new AnswerUsage(1, 2), 3, 4)),
         AnswerEventKind.Error => AnswerEvent.ForError(new AnswerError(ChatErrorCodes.UpstreamTimeout, "slow", Retryable: true)),
+        AnswerEventKind.Reasoning => AnswerEvent.ForReasoning("The user asks for the time, so"),
+        AnswerEventKind.ToolCall => AnswerEvent.ForToolCall(new AnswerToolCall("call_1", "get_time", Json("{\"zone\":\"UTC\"}"))),
+        AnswerEventKind.ToolResult => AnswerEvent.ForToolResult(new AnswerToolResult("call_1", "get_time", Json("{\"utc\":\"2026-12-07T18:00:00Z\"}"))),
+        AnswerEventKind.ApprovalRequest => AnswerEvent.ForApprovalRequest(new AnswerApprovalRequest("approval_1", "call_2", "open_ticket", Json("{\"title\":\"Printer\"}"))),
+        AnswerEventKind.Source => AnswerEvent.ForSource(new AnswerSource("source-0", "https://example.com/utc", "UTC")),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "A kind with no sample: add one here, and make every framing, codec and log keep it."),
     };
+
+    /// <summary>A JSON value from its text.</summary>
+    public static JsonElement Json(string text)
+    {
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.Clone();
+    }
 }

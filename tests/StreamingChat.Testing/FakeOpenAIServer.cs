@@ -101,6 +101,12 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         try
         {
             await Task.Delay(completion.FirstTokenDelay, aborted);
+            foreach (var piece in completion.Reasoning)
+            {
+                // As DeepSeek, vLLM and other compatible servers send reasoning: a delta member beside content.
+                await WriteChunkAsync(context, Chunk(model, new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = new JsonObject { [completion.ReasoningField] = piece }, ["finish_reason"] = null })), aborted);
+            }
+
             for (var i = 0; i < completion.Tokens.Count; i++)
             {
                 if (completion.AbortAfterTokens == i)
@@ -140,7 +146,9 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
                 await WriteChunkAsync(context, Chunk(model, new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = null })), aborted);
             }
 
-            await WriteChunkAsync(context, Chunk(model, new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = new JsonObject(), ["finish_reason"] = completion.FinishReason })), aborted);
+            await WriteToolCallsAsync(context, model, completion.ToolCalls, aborted);
+            var finishReason = completion.ToolCalls.Count > 0 ? "tool_calls" : completion.FinishReason;
+            await WriteChunkAsync(context, Chunk(model, new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = new JsonObject(), ["finish_reason"] = finishReason })), aborted);
             var usage = Chunk(model, []);
             usage["usage"] = new JsonObject { ["prompt_tokens"] = completion.PromptTokens, ["completion_tokens"] = completion.Tokens.Count, ["total_tokens"] = completion.PromptTokens + completion.Tokens.Count };
             await WriteChunkAsync(context, usage, aborted);
@@ -149,6 +157,26 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>
+    /// Each call as the OpenAI API streams it: a first delta with its index, id, type and name, then its arguments in pieces
+    /// of a few characters, each a delta of the same index.
+    /// </summary>
+    private static async Task WriteToolCallsAsync(HttpContext context, string model, IReadOnlyList<FakeToolCall> calls, CancellationToken cancellationToken)
+    {
+        for (var index = 0; index < calls.Count; index++)
+        {
+            var call = calls[index];
+            var first = new JsonObject { ["index"] = index, ["id"] = call.Id, ["type"] = "function", ["function"] = new JsonObject { ["name"] = call.Name, ["arguments"] = "" } };
+            await WriteChunkAsync(context, Chunk(model, new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = new JsonObject { ["tool_calls"] = new JsonArray(first) }, ["finish_reason"] = null })), cancellationToken);
+            for (var at = 0; at < call.Arguments.Length; at += 5)
+            {
+                var piece = call.Arguments.Substring(at, Math.Min(5, call.Arguments.Length - at));
+                var delta = new JsonObject { ["index"] = index, ["function"] = new JsonObject { ["arguments"] = piece } };
+                await WriteChunkAsync(context, Chunk(model, new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = new JsonObject { ["tool_calls"] = new JsonArray(delta) }, ["finish_reason"] = null })), cancellationToken);
+            }
         }
     }
 
@@ -202,6 +230,15 @@ public sealed class FakeCompletion
     /// <summary>The finish reason of the last chunk.</summary>
     public string FinishReason { get; init; } = "stop";
 
+    /// <summary>Reasoning pieces streamed before the content, one chunk each.</summary>
+    public IReadOnlyList<string> Reasoning { get; init; } = [];
+
+    /// <summary>The delta member reasoning is sent in: <c>reasoning_content</c> (DeepSeek, vLLM) or <c>reasoning</c> (OpenRouter, Ollama).</summary>
+    public string ReasoningField { get; init; } = "reasoning_content";
+
+    /// <summary>Tool calls streamed after the content, as <c>tool_calls</c> deltas; the finish reason is then <c>tool_calls</c>.</summary>
+    public IReadOnlyList<FakeToolCall> ToolCalls { get; init; } = [];
+
     /// <summary>The prompt tokens reported in the usage chunk.</summary>
     public int PromptTokens { get; init; } = 12;
 
@@ -220,6 +257,12 @@ public sealed class FakeCompletion
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 }
 
+/// <summary>A tool call the fake server streams.</summary>
+/// <param name="Id">The call's id.</param>
+/// <param name="Name">The tool.</param>
+/// <param name="Arguments">The arguments' JSON text, as the model writes it (it may be malformed).</param>
+public sealed record FakeToolCall(string Id, string Name, string Arguments);
+
 /// <summary>A request the fake server received.</summary>
 /// <param name="Authorization">The Authorization header.</param>
 /// <param name="Body">The JSON body.</param>
@@ -231,6 +274,10 @@ public sealed record RecordedRequest(string Authorization, JsonNode Body)
     /// <summary>The prompt as (role, content) pairs.</summary>
     public IReadOnlyList<(string Role, string Content)> Messages
         => [.. Body["messages"]!.AsArray().Select(m => (m!["role"]!.GetValue<string>(), ContentOf(m!["content"])))];
+
+    /// <summary>The names of the tools offered.</summary>
+    public IReadOnlyList<string> ToolNames
+        => Body["tools"] is JsonArray tools ? [.. tools.Select(t => t!["function"]!["name"]!.GetValue<string>())] : [];
 
     private static string ContentOf(JsonNode? content) => content switch
     {

@@ -62,6 +62,7 @@ public static class StreamingChatEndpointRouteBuilderExtensions
         chat.MapDelete(SessionEndpoints.SessionPath, SessionEndpoints.DeleteAsync).WithName("StreamingChat.DeleteSession");
         chat.MapGet(AnswerEndpoints.StreamPath, AnswerEndpoints.Stream).WithName("StreamingChat.ResumeAnswer");
         chat.MapPost(AnswerEndpoints.StopPath, AnswerEndpoints.StopAsync).WithName("StreamingChat.StopAnswer");
+        chat.MapPost(ApprovalEndpoints.ApprovePath, ApprovalEndpoints.Approve).WithName("StreamingChat.AnswerApproval");
         chat.MapGet(AnswerEndpoints.AnswerPath, AnswerEndpoints.GetAsync).WithName("StreamingChat.GetAnswer");
         chat.MapPost(FrontEndEndpoints.UiPath, FrontEndEndpoints.Ui).WithName("StreamingChat.UiMessageStream");
         chat.MapGet(FrontEndEndpoints.UiResumePath, FrontEndEndpoints.UiResume).WithName("StreamingChat.UiMessageStreamResume");

@@ -98,8 +98,9 @@ internal static partial class ChatEndpoints
                         case AnswerEventKind.Error:
                             error = streamEvent.Error;
                             break;
-                        case AnswerEventKind.Start or AnswerEventKind.Audio:
-                            break; // no place in one JSON document
+                        case AnswerEventKind.Start or AnswerEventKind.Audio or AnswerEventKind.Reasoning or AnswerEventKind.ToolCall
+                            or AnswerEventKind.ToolResult or AnswerEventKind.ApprovalRequest or AnswerEventKind.Source:
+                            break; // not the answer's text: the turn's parts are in the session's view
                         default:
                             throw new ArgumentOutOfRangeException(nameof(streamEvent), streamEvent.Kind, "An event kind this endpoint does not know.");
                     }

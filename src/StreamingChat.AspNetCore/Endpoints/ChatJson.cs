@@ -68,4 +68,124 @@ internal static class ChatJson
             json.WriteString("error"u8, audio.Error);
         }
     }
+
+    /// <summary>The members of a tool call (<c>toolCallId</c>, <c>toolName</c>, <c>input</c>), as our events write them.</summary>
+    public static void WriteToolCall(Utf8JsonWriter json, AnswerToolCall call)
+    {
+        json.WriteString("toolCallId"u8, call.ToolCallId);
+        json.WriteString("toolName"u8, call.ToolName);
+        json.WritePropertyName("input"u8);
+        call.Input.WriteTo(json);
+    }
+
+    /// <summary>The members of a tool's result (<c>toolCallId</c>, <c>toolName</c>, then <c>output</c> or <c>error</c>).</summary>
+    public static void WriteToolResult(Utf8JsonWriter json, AnswerToolResult result)
+    {
+        json.WriteString("toolCallId"u8, result.ToolCallId);
+        json.WriteString("toolName"u8, result.ToolName);
+        if (result.Error is not null)
+        {
+            json.WriteString("error"u8, result.Error);
+        }
+        else
+        {
+            json.WritePropertyName("output"u8);
+            WriteJsonOrNull(json, result.Output);
+        }
+    }
+
+    /// <summary>The members of an approval request (<c>approvalId</c>, <c>toolCallId</c>, <c>toolName</c>, <c>input</c>).</summary>
+    public static void WriteApprovalRequest(Utf8JsonWriter json, AnswerApprovalRequest request)
+    {
+        json.WriteString("approvalId"u8, request.ApprovalId);
+        json.WriteString("toolCallId"u8, request.ToolCallId);
+        json.WriteString("toolName"u8, request.ToolName);
+        json.WritePropertyName("input"u8);
+        request.Input.WriteTo(json);
+    }
+
+    /// <summary>The members of a source (<c>sourceId</c>, <c>url</c>, and <c>title</c> when known).</summary>
+    public static void WriteSource(Utf8JsonWriter json, AnswerSource source)
+    {
+        json.WriteString("sourceId"u8, source.SourceId);
+        json.WriteString("url"u8, source.Url);
+        if (source.Title is not null)
+        {
+            json.WriteString("title"u8, source.Title);
+        }
+    }
+
+    /// <summary>A JSON value as it is, or <c>null</c>.</summary>
+    public static void WriteJsonOrNull(Utf8JsonWriter json, JsonElement? value)
+    {
+        if (value is { } element)
+        {
+            element.WriteTo(json);
+        }
+        else
+        {
+            json.WriteNullValue();
+        }
+    }
+
+    /// <summary>
+    /// An answer's <c>parts</c>, in order: its stored parts, or for an answer that was text only one text part with its
+    /// content (none when it has none). A tool part that asked for an approval says how it was decided
+    /// (<c>approval-responded</c> and <c>approved</c>) once it was, from <paramref name="decisions"/>.
+    /// </summary>
+    public static void WriteParts(Utf8JsonWriter json, ConversationMessage turn, IReadOnlyDictionary<string, ApprovalDecision>? decisions = null)
+    {
+        json.WriteStartArray("parts"u8);
+        if (turn.Parts.Count == 0 && turn.Content.Length > 0)
+        {
+            json.WriteStartObject();
+            json.WriteString("type"u8, ConversationPart.TextType);
+            json.WriteString("text"u8, turn.Content);
+            json.WriteEndObject();
+        }
+
+        foreach (var part in turn.Parts)
+        {
+            json.WriteStartObject();
+            json.WriteString("type"u8, part.Type);
+            WriteIfSet(json, "text"u8, part.Text);
+            WriteIfSet(json, "toolCallId"u8, part.ToolCallId);
+            WriteIfSet(json, "toolName"u8, part.ToolName);
+            var decision = part.ApprovalId is { } approvalId && decisions is not null ? decisions.GetValueOrDefault(approvalId) : null;
+            WriteIfSet(json, "state"u8, decision is not null && part.State == "approval-requested" ? "approval-responded" : part.State);
+            if (decision is not null)
+            {
+                json.WriteBoolean("approved"u8, decision.Approved);
+            }
+
+            if (part.Input is { } input)
+            {
+                json.WritePropertyName("input"u8);
+                input.WriteTo(json);
+            }
+
+            if (part.Output is { } output)
+            {
+                json.WritePropertyName("output"u8);
+                output.WriteTo(json);
+            }
+
+            WriteIfSet(json, "error"u8, part.Error);
+            WriteIfSet(json, "approvalId"u8, part.ApprovalId);
+            WriteIfSet(json, "sourceId"u8, part.SourceId);
+            WriteIfSet(json, "url"u8, part.Url);
+            WriteIfSet(json, "title"u8, part.Title);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+
+    private static void WriteIfSet(Utf8JsonWriter json, ReadOnlySpan<byte> name, string? value)
+    {
+        if (value is not null)
+        {
+            json.WriteString(name, value);
+        }
+    }
 }

@@ -39,6 +39,25 @@ internal static class ChatProblems
             extensions: extensions);
     }
 
+    public static IResult ApprovalNotFound()
+        => Problem(StatusCodes.Status404NotFound, ChatErrorCodes.ApprovalNotFound, "The approval was not found.", "No approval with this id waits in an answer of yours.");
+
+    public static IResult ApprovalAnswered(ApprovalDecision decision)
+    {
+        var extensions = Code(ChatErrorCodes.ApprovalAnswered);
+        extensions["approved"] = decision.Approved;
+        if (decision.Reason is not null)
+        {
+            extensions["reason"] = decision.Reason;
+        }
+
+        return TypedResults.Problem(
+            "The approval was answered already; the first answer stands and the tool runs at most once.",
+            statusCode: StatusCodes.Status409Conflict,
+            title: "The approval was answered.",
+            extensions: extensions);
+    }
+
     public static IResult PayloadTooLarge(long limit)
         => Problem(StatusCodes.Status413PayloadTooLarge, ChatErrorCodes.PayloadTooLarge, "The request body is too large.", $"The body may have at most {limit} bytes.");
 

@@ -25,6 +25,13 @@ internal static class FrontEndEndpoints
 
     private static async Task UiAsync(HttpContext context, IAnswers answers, IOptionsMonitor<ChatStreamOptions> options)
     {
+        // addToolApprovalResponse: the messages come back with the approval answered on the assistant's last message.
+        if (await FrontEndApprovals.PeekAsync(context, FrontEndApprovals.FromUiMessages).ConfigureAwait(false) is { MessageId: { } messageId } answered)
+        {
+            await ApprovalEndpoints.ContinueThroughAsync(context, messageId, answered.ApprovalId, (_, _) => (answered.Approved, answered.Reason, null), answers, context.RequestServices.GetRequiredService<ResumeTokens>(), () => new UiMessageStreamFraming()).ConfigureAwait(false);
+            return;
+        }
+
         if (await QuestionAdmission.AdmitAsync(context, FrontEndQueryReader.UiMessages(options.CurrentValue.DefaultChatbotId)).ConfigureAwait(false) is { Admission: { } admission })
         {
             await StartAndRelayAsync(context, answers, admission, new UiMessageStreamFraming()).ConfigureAwait(false);
@@ -66,6 +73,20 @@ internal static class FrontEndEndpoints
 
     private static async Task AgUiAsync(HttpContext context, IAnswers answers, IOptionsMonitor<ChatStreamOptions> options)
     {
+        // A run that resumes an interrupt answers the approval it named.
+        if (await FrontEndApprovals.PeekAsync(context, FrontEndApprovals.FromRunAgentInput).ConfigureAwait(false) is { SessionId: { } threadId, RunId: { } runId } answered)
+        {
+            var paused = await FrontEndApprovals.PausedAnswerAsync(context, threadId, answered.ApprovalId, answers).ConfigureAwait(false);
+            if (paused is null)
+            {
+                await ChatProblems.ApprovalNotFound().ExecuteAsync(context).ConfigureAwait(false);
+                return;
+            }
+
+            await ApprovalEndpoints.ContinueThroughAsync(context, paused, answered.ApprovalId, (_, _) => (answered.Approved, answered.Reason, null), answers, context.RequestServices.GetRequiredService<ResumeTokens>(), () => new AgUiFraming(threadId, runId)).ConfigureAwait(false);
+            return;
+        }
+
         if (await QuestionAdmission.AdmitAsync(context, FrontEndQueryReader.RunAgentInput(options.CurrentValue.DefaultChatbotId)).ConfigureAwait(false) is { Admission: { } admission } admitted)
         {
             await StartAndRelayAsync(context, answers, admission, new AgUiFraming(admission.Question.SessionId, admitted.RunId!)).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using StreamingChat.Core;
 
@@ -115,6 +116,7 @@ internal static class SessionEndpoints
 
         var turns = await store.GetRecentAsync(sessionId, session.Owner, pageSize, before, context.RequestAborted).ConfigureAwait(false);
         var latest = await answers.GetLatestAsync(sessionId, context.RequestAborted).ConfigureAwait(false);
+        var decisions = await DecisionsAsync(turns, context).ConfigureAwait(false);
         return new JsonWritten(StatusCodes.Status200OK, json =>
         {
             json.WriteStartObject();
@@ -137,21 +139,57 @@ internal static class SessionEndpoints
                 json.WriteNull("activeMessageId"u8);
             }
 
-            json.WriteStartArray("messages"u8);
-            foreach (var turn in turns)
-            {
-                json.WriteStartObject();
-                json.WriteString("messageId"u8, turn.MessageId);
-                json.WriteString("role"u8, turn.Role == ConversationRole.User ? "user" : "assistant");
-                json.WriteString("content"u8, turn.Content);
-                json.WriteString("status"u8, turn.Status.ToString().ToLowerInvariant());
-                json.WriteString("createdAt"u8, turn.CreatedAt);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
+            WriteTurns(json, turns, decisions);
             json.WriteEndObject();
         });
+    }
+
+    /// <summary>The session's <c>messages</c>: each turn, an answer with its <c>parts</c>.</summary>
+    private static void WriteTurns(System.Text.Json.Utf8JsonWriter json, IReadOnlyList<ConversationMessage> turns, IReadOnlyDictionary<string, ApprovalDecision>? decisions)
+    {
+        json.WriteStartArray("messages"u8);
+        foreach (var turn in turns)
+        {
+            json.WriteStartObject();
+            json.WriteString("messageId"u8, turn.MessageId);
+            json.WriteString("role"u8, turn.Role == ConversationRole.User ? "user" : "assistant");
+            json.WriteString("content"u8, turn.Content);
+            json.WriteString("status"u8, turn.Status.ToString().ToLowerInvariant());
+            json.WriteString("createdAt"u8, turn.CreatedAt);
+            if (turn.Role == ConversationRole.Assistant)
+            {
+                ChatJson.WriteParts(json, turn, decisions);
+            }
+
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+
+    /// <summary>How each approval the turns asked for was decided, where it was; none when no turn asked for one.</summary>
+    private static async Task<Dictionary<string, ApprovalDecision>?> DecisionsAsync(IReadOnlyList<ConversationMessage> turns, HttpContext context)
+    {
+        Dictionary<string, ApprovalDecision>? decisions = null;
+        IToolApprovals? approvals = null;
+        foreach (var turn in turns)
+        {
+            foreach (var part in turn.Parts)
+            {
+                if (part.ApprovalId is not { } approvalId)
+                {
+                    continue;
+                }
+
+                approvals ??= context.RequestServices.GetRequiredService<IToolApprovals>();
+                if (await approvals.GetAsync(approvalId, context.RequestAborted).ConfigureAwait(false) is { } decision)
+                {
+                    (decisions ??= new(StringComparer.Ordinal))[approvalId] = decision;
+                }
+            }
+        }
+
+        return decisions;
     }
 
     /// <summary>

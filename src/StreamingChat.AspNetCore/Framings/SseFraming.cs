@@ -21,7 +21,7 @@ namespace StreamingChat.AspNetCore;
 internal sealed class SseFraming(int retryMs, bool withSessionKey = true) : AnswerFraming, IEventStreamDescription
 {
     /// <inheritdoc/>
-    public static string EventsDescription => "start, token…, audio (when asked for), then exactly one of done or error; ids from 0, heartbeats as comment lines";
+    public static string EventsDescription => "start, token…, reasoning, tool-call, tool-result, approval-request, source, audio (when asked for), then exactly one of done or error; ids from 0, heartbeats as comment lines";
 
     private static readonly JsonWriterOptions JsonOptions = new()
     {
@@ -72,6 +72,11 @@ internal sealed class SseFraming(int retryMs, bool withSessionKey = true) : Answ
             AnswerEventKind.Done => "event: done\ndata: "u8,
             AnswerEventKind.Audio => "event: audio\ndata: "u8,
             AnswerEventKind.Error => "event: error\ndata: "u8,
+            AnswerEventKind.Reasoning => "event: reasoning\ndata: "u8,
+            AnswerEventKind.ToolCall => "event: tool-call\ndata: "u8,
+            AnswerEventKind.ToolResult => "event: tool-result\ndata: "u8,
+            AnswerEventKind.ApprovalRequest => "event: approval-request\ndata: "u8,
+            AnswerEventKind.Source => "event: source\ndata: "u8,
             _ => throw Unknown(streamEvent.Kind),
         });
 
@@ -88,6 +93,7 @@ internal sealed class SseFraming(int retryMs, bool withSessionKey = true) : Answ
 
     private static void WriteData(Utf8JsonWriter json, in AnswerEvent e, bool withSessionKey)
     {
+        // Over 60 lines: one explicit case per event kind and a throw for any other: a kind forgotten here must fail, not fall into a helper.
         json.WriteStartObject();
         switch (e.Kind)
         {
@@ -123,6 +129,21 @@ internal sealed class SseFraming(int retryMs, bool withSessionKey = true) : Answ
                 json.WriteString("code"u8, error.Code);
                 json.WriteString("message"u8, error.Message);
                 json.WriteBoolean("retryable"u8, error.Retryable);
+                break;
+            case AnswerEventKind.Reasoning:
+                json.WriteString("text"u8, e.Text);
+                break;
+            case AnswerEventKind.ToolCall:
+                ChatJson.WriteToolCall(json, e.ToolCall!);
+                break;
+            case AnswerEventKind.ToolResult:
+                ChatJson.WriteToolResult(json, e.ToolResult!);
+                break;
+            case AnswerEventKind.ApprovalRequest:
+                ChatJson.WriteApprovalRequest(json, e.ApprovalRequest!);
+                break;
+            case AnswerEventKind.Source:
+                ChatJson.WriteSource(json, e.Source!);
                 break;
             default:
                 throw Unknown(e.Kind);

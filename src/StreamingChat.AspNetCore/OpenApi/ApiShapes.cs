@@ -27,8 +27,14 @@ internal sealed record SessionCreateBody(string? SessionId = null);
 /// <summary>A session started: its id, and its key in <c>Key</c> ownership.</summary>
 internal sealed record SessionCreatedBody(string SessionId, string? SessionKey);
 
-/// <summary>One turn of a session.</summary>
-internal sealed record SessionMessageBody(string MessageId, string Role, string Content, string Status, DateTimeOffset CreatedAt);
+/// <summary>One part of an answer (<c>type</c>: text, reasoning, tool, source); the members its type has.</summary>
+internal sealed record PartBody(string Type, string? Text, string? ToolCallId, string? ToolName, string? State, JsonElement? Input, JsonElement? Output, string? Error, string? ApprovalId, bool? Approved, string? SourceId, string? Url, string? Title);
+
+/// <summary>One turn of a session; an answer's parts beside its content.</summary>
+internal sealed record SessionMessageBody(string MessageId, string Role, string Content, string Status, DateTimeOffset CreatedAt, IReadOnlyList<PartBody>? Parts);
+
+/// <summary>The answer to an approval (<c>POST /api/chat/answers/{messageId}/approvals/{approvalId}</c>).</summary>
+internal sealed record ApprovalBody(bool Approved, string? Reason);
 
 /// <summary>The owner's view of a session (<c>GET /api/chat/sessions/{sessionId}</c>).</summary>
 internal sealed record SessionBody(string SessionId, string? ChatbotId, string? ActiveMessageId, IReadOnlyList<SessionMessageBody> Messages);

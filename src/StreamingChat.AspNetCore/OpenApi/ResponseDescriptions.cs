@@ -79,6 +79,23 @@ internal sealed class QuestionRefusals : IResponseDescription
     }
 }
 
+/// <summary>The refusals of an approval's answer: the question's, and an approval unknown (404) or answered already (409).</summary>
+internal sealed class ApprovalRefusals : IResponseDescription
+{
+    /// <inheritdoc/>
+    public static void Describe(EndpointBuilder endpoint)
+    {
+        ResponseMetadata.Problem(endpoint, StatusCodes.Status400BadRequest, ChatErrorCodes.InvalidRequest);
+        ResponseMetadata.Problem(endpoint, StatusCodes.Status401Unauthorized, ChatErrorCodes.Unauthorized);
+        ResponseMetadata.Problem(endpoint, StatusCodes.Status404NotFound, ChatErrorCodes.ApprovalNotFound, ChatErrorCodes.ChatbotNotFound);
+        ResponseMetadata.Problem(endpoint, StatusCodes.Status409Conflict, ChatErrorCodes.ApprovalAnswered, ChatErrorCodes.AnswerInProgress);
+        ResponseMetadata.Problem(endpoint, StatusCodes.Status413PayloadTooLarge, ChatErrorCodes.PayloadTooLarge);
+        ResponseMetadata.Problem(endpoint, StatusCodes.Status415UnsupportedMediaType, ChatErrorCodes.UnsupportedMediaType);
+        ResponseMetadata.Problem(endpoint, StatusCodes.Status429TooManyRequests, ChatErrorCodes.RateLimited, ChatErrorCodes.QuotaExceeded);
+        ResponseMetadata.Problem(endpoint, StatusCodes.Status503ServiceUnavailable, ChatErrorCodes.ServerDraining, ChatErrorCodes.Overloaded);
+    }
+}
+
 /// <summary>How an answer read in one piece may fail once it started: its error event as problem details.</summary>
 internal sealed class AnswerFailures : IResponseDescription
 {

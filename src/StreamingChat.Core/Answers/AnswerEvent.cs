@@ -17,6 +17,21 @@ public enum AnswerEventKind
 
     /// <summary>One sentence of the answer spoken; see <see cref="AnswerEvent.Audio"/>.</summary>
     Audio,
+
+    /// <summary>A piece of the model's reasoning, not of the answer; see <see cref="AnswerEvent.Text"/>.</summary>
+    Reasoning,
+
+    /// <summary>The model asked for a tool; see <see cref="AnswerEvent.ToolCall"/>.</summary>
+    ToolCall,
+
+    /// <summary>A tool's output or failure; see <see cref="AnswerEvent.ToolResult"/>.</summary>
+    ToolResult,
+
+    /// <summary>A tool call waits for a person's approval; see <see cref="AnswerEvent.ApprovalRequest"/>.</summary>
+    ApprovalRequest,
+
+    /// <summary>A source the answer cites; see <see cref="AnswerEvent.Source"/>.</summary>
+    Source,
 }
 
 /// <summary>
@@ -36,7 +51,7 @@ public readonly struct AnswerEvent
     /// <summary>What kind of event this is.</summary>
     public AnswerEventKind Kind { get; }
 
-    /// <summary>The token's text, for <see cref="AnswerEventKind.Token"/>.</summary>
+    /// <summary>The text, for <see cref="AnswerEventKind.Token"/> and <see cref="AnswerEventKind.Reasoning"/>.</summary>
     public string? Text { get; }
 
     /// <summary>The stream's opening facts, for <see cref="AnswerEventKind.Start"/>.</summary>
@@ -50,6 +65,18 @@ public readonly struct AnswerEvent
 
     /// <summary>The spoken sentence, for <see cref="AnswerEventKind.Audio"/>.</summary>
     public AnswerAudio? Audio => _payload as AnswerAudio;
+
+    /// <summary>The tool call, for <see cref="AnswerEventKind.ToolCall"/>.</summary>
+    public AnswerToolCall? ToolCall => _payload as AnswerToolCall;
+
+    /// <summary>The tool's result, for <see cref="AnswerEventKind.ToolResult"/>.</summary>
+    public AnswerToolResult? ToolResult => _payload as AnswerToolResult;
+
+    /// <summary>The approval asked for, for <see cref="AnswerEventKind.ApprovalRequest"/>.</summary>
+    public AnswerApprovalRequest? ApprovalRequest => _payload as AnswerApprovalRequest;
+
+    /// <summary>The source, for <see cref="AnswerEventKind.Source"/>.</summary>
+    public AnswerSource? Source => _payload as AnswerSource;
 
     /// <summary>Whether this event ends the stream.</summary>
     public bool IsTerminal => Kind is AnswerEventKind.Done or AnswerEventKind.Error;
@@ -69,9 +96,26 @@ public readonly struct AnswerEvent
     /// <summary>Creates an <c>audio</c> event.</summary>
     public static AnswerEvent ForAudio(AnswerAudio audio) => new(AnswerEventKind.Audio, null, audio ?? throw new ArgumentNullException(nameof(audio)));
 
+    /// <summary>Creates a <c>reasoning</c> event.</summary>
+    public static AnswerEvent ForReasoning(string text) => new(AnswerEventKind.Reasoning, text ?? throw new ArgumentNullException(nameof(text)), null);
+
+    /// <summary>Creates a <c>tool-call</c> event.</summary>
+    public static AnswerEvent ForToolCall(AnswerToolCall call) => new(AnswerEventKind.ToolCall, null, call ?? throw new ArgumentNullException(nameof(call)));
+
+    /// <summary>Creates a <c>tool-result</c> event.</summary>
+    public static AnswerEvent ForToolResult(AnswerToolResult result) => new(AnswerEventKind.ToolResult, null, result ?? throw new ArgumentNullException(nameof(result)));
+
+    /// <summary>Creates an <c>approval-request</c> event.</summary>
+    public static AnswerEvent ForApprovalRequest(AnswerApprovalRequest request) => new(AnswerEventKind.ApprovalRequest, null, request ?? throw new ArgumentNullException(nameof(request)));
+
+    /// <summary>Creates a <c>source</c> event.</summary>
+    public static AnswerEvent ForSource(AnswerSource source) => new(AnswerEventKind.Source, null, source ?? throw new ArgumentNullException(nameof(source)));
+
     /// <inheritdoc/>
     public override string ToString() => Kind switch
     {
+        AnswerEventKind.ToolCall => $"tool-call {ToolCall!.ToolName}",
+        AnswerEventKind.ToolResult => $"tool-result {ToolResult!.ToolCallId}",
         AnswerEventKind.Token => $"token {Text}",
         AnswerEventKind.Error => $"error {Error!.Code}",
         AnswerEventKind.Audio => $"audio {Audio!.Seq}",
@@ -86,7 +130,14 @@ public readonly struct AnswerEvent
 /// <param name="Model">The model asked.</param>
 /// <param name="Streaming">Whether tokens are streamed as they come (false: the answer arrives in one token event).</param>
 /// <param name="SessionKey">The session's key when sessions are owned by key holders (<c>start.sessionKey</c>); else null.</param>
-public sealed record AnswerStart(string MessageId, string SessionId, string ChatbotId, string Model, bool Streaming, string? SessionKey = null);
+public sealed record AnswerStart(string MessageId, string SessionId, string ChatbotId, string Model, bool Streaming, string? SessionKey = null)
+{
+    /// <summary>
+    /// The answer this one continues (the one paused for the approval it answers), or null. Front ends that build one
+    /// message from a paused answer and its continuation (the AI SDK) are given that answer's id.
+    /// </summary>
+    public string? Continues { get; init; }
+}
 
 /// <summary>Token counts of one answer, as the model reported them.</summary>
 /// <param name="InputTokens">Tokens of the prompt.</param>

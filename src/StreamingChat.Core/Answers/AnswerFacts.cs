@@ -20,7 +20,10 @@ internal sealed class AnswerFacts
     /// <summary>Why the model stopped, when it said.</summary>
     public string? FinishReason { get; private set; }
 
-    /// <summary>Token counts, when the model gave them.</summary>
+    /// <summary>Whether the answer asked a person to approve a tool call: it then ends <c>approval_required</c>.</summary>
+    public bool ApprovalRequested { get; set; }
+
+    /// <summary>Token counts, when the model gave them: the sum over every model call of the answer (one per tool round).</summary>
     public AnswerUsage? Usage { get; private set; }
 
     /// <summary><see cref="FirstToken"/> in whole milliseconds.</summary>
@@ -45,8 +48,12 @@ internal sealed class AnswerFacts
         {
             if (content is UsageContent { Details: var details })
             {
-                Usage = new AnswerUsage(details.InputTokenCount, details.OutputTokenCount);
+                Usage = Usage is null
+                    ? new AnswerUsage(details.InputTokenCount, details.OutputTokenCount)
+                    : new AnswerUsage(Sum(Usage.InputTokens, details.InputTokenCount), Sum(Usage.OutputTokens, details.OutputTokenCount));
             }
         }
     }
+
+    private static long? Sum(long? a, long? b) => a is null && b is null ? null : (a ?? 0) + (b ?? 0);
 }

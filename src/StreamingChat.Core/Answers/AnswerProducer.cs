@@ -11,7 +11,7 @@ namespace StreamingChat.Core;
 /// <see cref="AnswerAdmission"/> and lets go of what it holds as the answer ends. Made and started by
 /// <see cref="AnswerService.StartAsync"/>; never throws.
 /// </summary>
-internal sealed class AnswerProducer
+internal sealed partial class AnswerProducer
 {
     private readonly AnswerProduction _production;
     private readonly PreparedAnswer _chat;
@@ -24,6 +24,8 @@ internal sealed class AnswerProducer
     private long _nextId;
 
     private readonly AnswerFacts _facts = new();
+    private readonly AnswerPartsBuilder _parts = new();
+    private readonly RichContentReader _rich;
 
     public AnswerProducer(AnswerProduction production, PreparedAnswer chat, RunningAnswer answer, AnswerAdmission admission)
     {
@@ -32,16 +34,18 @@ internal sealed class AnswerProducer
         _answer = answer;
         _admission = admission;
         _streaming = answer.Info.Streaming;
+        _rich = new RichContentReader(chat.Options.Tools, chat.Query.Approval);
 
         // The question is stored while the model thinks, so storing it adds nothing to first-token latency.
-        _questionStored = _production.PersistAsync(AnswerTurns.Question(answer.Info));
+        // A continuation (an approval answered) has no question of its own to store.
+        _questionStored = chat.Query.Approval is null ? _production.PersistAsync(AnswerTurns.Question(answer.Info)) : Task.CompletedTask;
     }
 
     /// <summary>Logs the <c>start</c> event (id 0), so the first reader finds it at once.</summary>
     public ValueTask BeginAsync()
     {
         var query = _chat.Query;
-        return AppendAsync(AnswerEvent.ForStart(new AnswerStart(_chat.MessageId, query.SessionId, query.ChatbotId, _chat.Model, _streaming, query.SessionKey)));
+        return AppendAsync(AnswerEvent.ForStart(new AnswerStart(_chat.MessageId, query.SessionId, query.ChatbotId, _chat.Model, _streaming, query.SessionKey) { Continues = query.Approval?.PausedMessageId }));
     }
 
     /// <summary>Runs the answer to its end.</summary>
@@ -129,19 +133,17 @@ internal sealed class AnswerProducer
 
             var update = _model.Current;
             _facts.Observe(update);
-            var text = update.Text;
-            if (text.Length == 0)
+            foreach (var content in update.Contents)
             {
-                continue;
-            }
-
-            _facts.FirstToken ??= _production.Time.GetElapsedTime(_chat.StartedTimestamp);
-            _facts.Tokens++;
-            _text.Append(text);
-            speech?.Add(text);
-            if (_streaming)
-            {
-                await AppendAsync(AnswerEvent.ForToken(text)).ConfigureAwait(false);
+                if (content is TextContent text)
+                {
+                    await TokenAsync(text.Text).ConfigureAwait(false);
+                    await SourcesAsync(text).ConfigureAwait(false);
+                }
+                else if (_rich.Read(content) is { } rich)
+                {
+                    await RichAsync(rich).ConfigureAwait(false);
+                }
             }
         }
     }
@@ -158,7 +160,9 @@ internal sealed class AnswerProducer
 
         if (!_streaming && _text.Length > 0)
         {
-            await AppendAsync(AnswerEvent.ForToken(_text.ToString())).ConfigureAwait(false);
+            // The parts have the text already, in its place among the tool calls.
+            await _production.Log.AppendAsync(_chat.MessageId, AnswerEvent.ForToken(_text.ToString())).ConfigureAwait(false);
+            _nextId++;
         }
 
         // Stored before the terminal event, so a follow-up question sent on `done` sees this answer in its history.
@@ -182,7 +186,8 @@ internal sealed class AnswerProducer
     {
         if (_facts.Completed)
         {
-            return (MessageStatus.Complete, Done(_facts.FinishReason ?? "stop"), StreamOutcome.Succeeded);
+            var finishReason = _facts.ApprovalRequested ? "approval_required" : _facts.FinishReason ?? "stop";
+            return (MessageStatus.Complete, Done(finishReason), StreamOutcome.Succeeded);
         }
 
         if (_facts.Error is { } error)
@@ -265,6 +270,7 @@ internal sealed class AnswerProducer
     {
         await _production.Log.AppendAsync(_chat.MessageId, streamEvent).ConfigureAwait(false);
         _nextId++;
+        _parts.Add(streamEvent);
     }
 
     private async Task PersistAnswerAsync(MessageStatus status, long totalMs)
@@ -286,6 +292,7 @@ internal sealed class AnswerProducer
             TotalMs = totalMs,
             Model = _chat.Model,
             ErrorCode = _facts.Error?.Code,
+            Parts = _parts.Build(),
         }).ConfigureAwait(false);
     }
 

@@ -20,18 +20,25 @@ internal sealed class AnswerProduction
         SpeechSynthesis speech,
         StreamingChatMetrics metrics,
         IEnumerable<IChatErrorClassifier> classifiers,
+        ChatTools tools,
         IOptionsMonitor<ChatStreamOptions> options,
         TimeProvider time,
+        ILoggerFactory loggerFactory,
+        IServiceProvider services,
         ILogger<AnswerProduction> logger)
     {
         // The model call's cross-cutting concerns as middleware, so producing reads top to bottom: every failure classified
         // into an error code (outermost, so a timeout's is too), the first-token and idle limits, and the provider's objects
         // dropped from each update as it passes.
+        // Tools run between the classification and the timeouts: a tool's time is its own limit's, never the model's, and
+        // every model call of a tool round has its own first-token and idle limits.
         ChatClient = chatClient.AsBuilder()
             .UseErrorClassification([.. classifiers], logger)
+            .UseFunctionInvocation(loggerFactory, invocation => ToolInvocation.Configure(invocation, () => options.CurrentValue))
             .UseModelTimeouts(() => options.CurrentValue, time, logger)
             .UseProviderObjectRelease()
-            .Build();
+            .Build(services);
+        Tools = tools;
         DefaultModel = chatClient.GetService<ChatClientMetadata>()?.DefaultModelId ?? "default";
         Conversations = conversations;
         Log = log;
@@ -44,6 +51,9 @@ internal sealed class AnswerProduction
     }
 
     public IChatClient ChatClient { get; }
+
+    /// <summary>The tools added to the builder, which chatbots pick from.</summary>
+    public ChatTools Tools { get; }
 
     /// <summary>The model asked when a chatbot names none.</summary>
     public string DefaultModel { get; }
@@ -95,7 +105,10 @@ internal sealed class AnswerProduction
             }
         }
 
-        var chatOptions = new ChatOptions { ModelId = chatbot.Model, Temperature = chatbot.Temperature, MaxOutputTokens = chatbot.MaxOutputTokens };
-        return new PreparedAnswer(query, chatbot, Prompt.Build(chatbot, history, query.Query, options.MaxHistoryCharacters), chatOptions, Guid.CreateVersion7().ToString("N"), chatbot.Model ?? DefaultModel, startedTimestamp);
+        var chatOptions = new ChatOptions { ModelId = chatbot.Model, Temperature = chatbot.Temperature, MaxOutputTokens = chatbot.MaxOutputTokens, Tools = Tools.For(chatbot) };
+        var prompt = query.Approval is { } approval
+            ? Prompt.BuildContinuation(chatbot, history, approval, options.MaxHistoryCharacters)
+            : Prompt.Build(chatbot, history, query.Query, options.MaxHistoryCharacters);
+        return new PreparedAnswer(query, chatbot, prompt, chatOptions, Guid.CreateVersion7().ToString("N"), chatbot.Model ?? DefaultModel, startedTimestamp);
     }
 }

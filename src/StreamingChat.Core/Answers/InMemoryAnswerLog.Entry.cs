@@ -129,7 +129,7 @@ internal sealed partial class InMemoryAnswerLog
                 {
                     ends[i] = ~other;
                     kept[other++] = events[i];
-                    bytes += SizeOf(events[i]);
+                    bytes += AnswerEventSize.Of(events[i]);
                 }
             }
 

@@ -202,7 +202,7 @@ internal sealed partial class InMemoryAnswerLog : IAnswerLog
         long firstGeneration = 0;
         (AnswerWaiter Waiter, long Generation)[]? more = null;
         long id;
-        var size = SizeOf(streamEvent);
+        var size = AnswerEventSize.Of(streamEvent);
         lock (entry)
         {
             if (entry.Status is not null || entry.Erased)
@@ -286,13 +286,4 @@ internal sealed partial class InMemoryAnswerLog : IAnswerLog
             _trimming.Exit();
         }
     }
-
-    /// <summary>What an event costs the log, roughly: its text as UTF-16 and its audio, plus a fixed part.</summary>
-    private static long SizeOf(in AnswerEvent streamEvent) => streamEvent.Kind switch
-    {
-        AnswerEventKind.Token => 32 + (2L * streamEvent.Text!.Length),
-        AnswerEventKind.Audio => 64 + (2L * streamEvent.Audio!.Text.Length) + streamEvent.Audio.Data.Length,
-        AnswerEventKind.Start or AnswerEventKind.Done or AnswerEventKind.Error => 256,
-        _ => throw new ArgumentOutOfRangeException(nameof(streamEvent), streamEvent.Kind, "An event kind the log cannot size; every kind must be listed."),
-    };
 }

@@ -56,4 +56,10 @@ public static class ChatErrorCodes
 
     /// <summary>The answer ended without its producer finishing it: no reader stayed, or the instance producing it died. Retryable.</summary>
     public const string AnswerLost = "answer_lost";
+
+    /// <summary>An approval that is unknown, expired, or someone else's (one answer for all three).</summary>
+    public const string ApprovalNotFound = "approval_not_found";
+
+    /// <summary>An approval answered already, from any tab or instance; the problem carries the first decision.</summary>
+    public const string ApprovalAnswered = "approval_answered";
 }

@@ -17,4 +17,9 @@ public sealed record ChatQuery(string Query, string ChatbotId, string SessionId,
     /// <summary>The session's key, sent back to the caller in the <c>start</c> event when sessions are owned by key holders.</summary>
     public string? SessionKey { get; init; }
 
+    /// <summary>
+    /// For the continuation of an answer paused for an approval: the person's answer. The model is then asked again with
+    /// the conversation, the call and this answer (the tool runs first when approved), and no question is stored.
+    /// </summary>
+    public ToolApproval? Approval { get; init; }
 }

@@ -62,4 +62,24 @@ public sealed class ChatStreamOptions
     /// </summary>
     [MaxLength(64)]
     public string DefaultChatbotId { get; set; } = "";
+
+    /// <summary>
+    /// Whether the model's reasoning reaches callers as <c>reasoning</c> events (default true). It is stored with the turn
+    /// either way.
+    /// </summary>
+    public bool SendReasoning { get; set; } = true;
+
+    /// <summary>
+    /// How long one tool call may run before it ends as a <c>tool-result</c> with an error and the model goes on (default
+    /// 30 s). The model's own timeouts do not run while a tool does.
+    /// </summary>
+    [Range(0.1, 3600)]
+    public double ToolTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// How many times one answer may go back to the model with tool results (default 5); the last round is asked to answer
+    /// without tools.
+    /// </summary>
+    [Range(1, 50)]
+    public int MaxToolRounds { get; set; } = 5;
 }

@@ -24,6 +24,12 @@ public sealed record ChatbotDefinition
     /// <summary>The most tokens an answer may have; the model's default when null.</summary>
     public int? MaxOutputTokens { get; init; }
 
+    /// <summary>
+    /// The tools the model may call for this chatbot, by name: functions added with <c>AddTool()</c>. A name no tool has is
+    /// left out of the call and logged.
+    /// </summary>
+    public IReadOnlyList<string> Tools { get; init; } = [];
+
     /// <summary>Whether the chatbot answers; a disabled chatbot is refused as not found.</summary>
     public bool Enabled { get; init; } = true;
 
@@ -38,4 +44,17 @@ public sealed record ChatbotDefinition
 
     /// <summary>When the definition last changed.</summary>
     public DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>Whether <paramref name="other"/> defines the same chatbot: every setting equal, the tools by their names in order.</summary>
+    /// <param name="other">The definition to compare with.</param>
+    /// <returns>True when they are the same.</returns>
+    public bool Equals(ChatbotDefinition? other)
+        => other is not null
+        && Id == other.Id && Name == other.Name && SystemPrompt == other.SystemPrompt && Model == other.Model
+        && Temperature == other.Temperature && MaxOutputTokens == other.MaxOutputTokens && Enabled == other.Enabled
+        && SpeechVoice == other.SpeechVoice && SpeechLanguage == other.SpeechLanguage && SpeechFormat == other.SpeechFormat
+        && UpdatedAt == other.UpdatedAt && Tools.SequenceEqual(other.Tools);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Id, Name, SystemPrompt, Model, UpdatedAt, Tools.Count);
 }

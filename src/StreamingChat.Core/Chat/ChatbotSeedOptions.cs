@@ -48,6 +48,7 @@ public sealed class ChatbotSeedOptions
                 SpeechLanguage = string.IsNullOrWhiteSpace(seed.SpeechLanguage) ? null : seed.SpeechLanguage,
                 SpeechFormat = string.IsNullOrWhiteSpace(seed.SpeechFormat) ? null : seed.SpeechFormat,
                 Enabled = seed.Enabled,
+                Tools = [.. seed.Tools.Where(name => !string.IsNullOrWhiteSpace(name)).Distinct(StringComparer.Ordinal)],
                 UpdatedAt = now,
             };
         }
@@ -85,6 +86,9 @@ public sealed class ChatbotSeed
 
     /// <summary>Whether the chatbot answers (default true).</summary>
     public bool Enabled { get; set; } = true;
+
+    /// <summary>The tools the model may call for this chatbot, by the names they were added with (<c>AddTool()</c>).</summary>
+    public List<string> Tools { get; set; } = [];
 }
 
 /// <summary>Checks the configured chatbots: ids by API.md's pattern, and each chatbot's settings.</summary>

@@ -42,4 +42,22 @@ internal static class Prompt
         messages.Add(new ChatMessage(ChatRole.User, question));
         return messages;
     }
+
+    /// <summary>
+    /// The prompt of a paused answer's continuation: the chatbot's system prompt and history (the question and what was
+    /// said are stored turns by now), then the call that waited and the person's answer to it, as Microsoft.Extensions.AI's
+    /// function invocation reads an approval.
+    /// </summary>
+    public static List<ChatMessage> BuildContinuation(ChatbotDefinition chatbot, IReadOnlyList<ConversationMessage> history, ToolApproval approval, int maxHistoryCharacters)
+    {
+        var messages = Build(chatbot, history, "", maxHistoryCharacters);
+        messages.RemoveAt(messages.Count - 1); // no new question
+        var arguments = approval.Input.ValueKind == System.Text.Json.JsonValueKind.Object
+            ? System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, object?>>(approval.Input.GetRawText(), AIJsonUtilities.DefaultOptions)
+            : null;
+        var call = new FunctionCallContent(approval.ToolCallId, approval.ToolName, arguments);
+        messages.Add(new ChatMessage(ChatRole.Assistant, [new ToolApprovalRequestContent(approval.ApprovalId, call)]));
+        messages.Add(new ChatMessage(ChatRole.User, [new ToolApprovalResponseContent(approval.ApprovalId, approval.Approved, call) { Reason = approval.Reason }]));
+        return messages;
+    }
 }

@@ -7,7 +7,9 @@ namespace StreamingChat.Core;
 /// <summary>
 /// A language model that needs no network: the embedded default. Its answers are deterministic and depend on the
 /// question, and it streams them at a settable pace (by default near a hosted model's: the first token after
-/// ~150 ms, then one every ~20 ms), reporting usage like a real provider.
+/// ~150 ms, then one every ~20 ms), reporting usage like a real provider. Given tools, it reasons briefly and calls
+/// <c>get_time</c> for a question with the word "time" and <c>open_ticket</c> for one with "ticket", then answers with the
+/// result (citing a source for the time), so every part of a rich answer can be seen with nothing configured.
 /// </summary>
 public sealed class OfflineChatClient : IChatClient
 {
@@ -49,7 +51,27 @@ public sealed class OfflineChatClient : IChatClient
         ArgumentNullException.ThrowIfNull(messages);
         var prompt = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
         var question = prompt.LastOrDefault(m => m.Role == ChatRole.User)?.Text ?? "";
-        var tokens = Tokenize(Compose(question, _options.Sentences));
+        var toolResult = prompt.Count > 0 && prompt[^1].Role == ChatRole.Tool ? prompt[^1].Contents.OfType<FunctionResultContent>().FirstOrDefault() : null;
+        if (toolResult is null && OfflineTools.Pick(question, options?.Tools) is { } call)
+        {
+            // A question for a tool: reason briefly, then ask for it; the answer comes in the next round, with its result.
+            await Task.Delay(TimeSpan.FromMilliseconds(_options.FirstTokenDelayMs), _time, cancellationToken).ConfigureAwait(false);
+            foreach (var update in OfflineTools.Updates(call.Reasoning, call.Call, prompt, options?.ModelId ?? OfflineModelOptions.ModelId))
+            {
+                yield return update;
+            }
+
+            yield break;
+        }
+
+        var answer = Compose(question, _options.Sentences);
+        var citation = toolResult is null ? null : OfflineTools.Cite(toolResult, prompt);
+        if (toolResult is not null)
+        {
+            answer = OfflineTools.Answer(toolResult, prompt) + " " + answer;
+        }
+
+        var tokens = Tokenize(answer);
         var limit = options?.MaxOutputTokens is { } max ? Math.Min(max, tokens.Count) : tokens.Count;
         var responseId = "offline-" + Guid.CreateVersion7().ToString("N");
         var model = options?.ModelId ?? OfflineModelOptions.ModelId;
@@ -63,7 +85,13 @@ public sealed class OfflineChatClient : IChatClient
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            yield return new ChatResponseUpdate(ChatRole.Assistant, tokens[i]) { ResponseId = responseId, ModelId = model };
+            var token = new TextContent(tokens[i]);
+            if (i == 0 && citation is not null)
+            {
+                token.Annotations = [citation];
+            }
+
+            yield return new ChatResponseUpdate(ChatRole.Assistant, [token]) { ResponseId = responseId, ModelId = model };
         }
 
         var inputTokens = prompt.Sum(m => (long)EstimateTokens(m.Text));
@@ -136,10 +164,10 @@ public sealed class OfflineChatClient : IChatClient
         return tokens;
     }
 
-    private static int EstimateTokens(string text) => (text.Length + 3) / 4;
+    internal static int EstimateTokens(string text) => (text.Length + 3) / 4;
 
     /// <summary>FNV-1a over the UTF-16 code units: the same on every run and every machine, unlike <see cref="string.GetHashCode()"/>.</summary>
-    private static ulong StableHash(string text)
+    internal static ulong StableHash(string text)
     {
         var hash = 14695981039346656037UL;
         foreach (var c in text)

@@ -64,6 +64,8 @@ public static class StreamingChatCoreServiceCollectionExtensions
         services.TryAddSingleton<IAnswerLog, InMemoryAnswerLog>();
         services.TryAddSingleton<IStreamingModeDecider, AlwaysStreamingModeDecider>();
         services.TryAddKeyedSingleton<IChatClient>(StreamingChatBuilder.ChatClientKey, (sp, _) => ActivatorUtilities.CreateInstance<OfflineChatClient>(sp));
+        services.TryAddSingleton<ChatTools>();
+        services.TryAddSingleton<IToolApprovals, InMemoryToolApprovals>();
         services.TryAddSingleton<AnswerProduction>();
         services.TryAddSingleton<IAnswers, AnswerService>();
         return new StreamingChatBuilder(services, configuration);

@@ -72,6 +72,9 @@ internal static partial class Log
     [LoggerMessage(1011, LogLevel.Warning, "Model provider answered {Status}; retrying before the first token.")]
     public static partial void UpstreamRetrying(ILogger logger, string status);
 
+    [LoggerMessage(1012, LogLevel.Warning, "Chatbot {ChatbotId} names the tool {ToolName}, which no AddTool() added; it is left out of the model call.")]
+    public static partial void ToolUnknown(ILogger logger, string chatbotId, string toolName);
+
     [LoggerMessage(1201, LogLevel.Warning, "Speaking sentence {Seq} of an answer (chatbot {ChatbotId}) failed.")]
     public static partial void SpeechFailed(ILogger logger, string chatbotId, int seq, Exception exception);
 }

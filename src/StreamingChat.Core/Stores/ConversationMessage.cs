@@ -67,4 +67,10 @@ public sealed record ConversationMessage
 
     /// <summary>The error code of a failed answer.</summary>
     public string? ErrorCode { get; init; }
+
+    /// <summary>
+    /// An answer's parts in order (text, reasoning, tool calls with their results, sources), when it had more than text;
+    /// empty for a question and for an answer that was text only (its <see cref="Content"/> is the whole of it).
+    /// </summary>
+    public IReadOnlyList<ConversationPart> Parts { get; init; } = [];
 }

@@ -36,6 +36,11 @@ internal sealed class ChatbotDocument
     [BsonIgnoreIfNull]
     public SpeechDocument? Speech { get; set; }
 
+    /// <summary>The tools the chatbot may use, by name; absent (a chatbot stored before tools) is none.</summary>
+    [BsonElement("tools")]
+    [BsonIgnoreIfNull]
+    public List<string>? Tools { get; set; }
+
     [BsonElement("updatedAt")]
     public DateTime UpdatedAt { get; set; }
 
@@ -51,6 +56,7 @@ internal sealed class ChatbotDocument
         Speech = chatbot.SpeechVoice is null && chatbot.SpeechLanguage is null && chatbot.SpeechFormat is null
             ? null
             : new SpeechDocument { Voice = chatbot.SpeechVoice, Language = chatbot.SpeechLanguage, Format = chatbot.SpeechFormat },
+        Tools = chatbot.Tools.Count == 0 ? null : [.. chatbot.Tools],
         UpdatedAt = chatbot.UpdatedAt.UtcDateTime,
     };
 
@@ -66,6 +72,7 @@ internal sealed class ChatbotDocument
         SpeechVoice = Speech?.Voice,
         SpeechLanguage = Speech?.Language,
         SpeechFormat = Speech?.Format,
+        Tools = Tools ?? [],
         UpdatedAt = new DateTimeOffset(DateTime.SpecifyKind(UpdatedAt, DateTimeKind.Utc)),
     };
 }
@@ -135,6 +142,11 @@ internal sealed class MessageDocument
     [BsonIgnoreIfNull]
     public string? ErrorCode { get; set; }
 
+    /// <summary>An answer's parts when it had more than text; absent for the rest.</summary>
+    [BsonElement("parts")]
+    [BsonIgnoreIfNull]
+    public List<PartDocument>? Parts { get; set; }
+
     public static MessageDocument From(ConversationMessage message) => new()
     {
         Id = message.MessageId,
@@ -156,6 +168,7 @@ internal sealed class MessageDocument
         TotalMs = message.TotalMs,
         Model = message.Model,
         ErrorCode = message.ErrorCode,
+        Parts = message.Parts.Count == 0 ? null : [.. message.Parts.Select(PartDocument.From)],
     };
 
     public ConversationMessage ToMessage() => new()
@@ -179,6 +192,7 @@ internal sealed class MessageDocument
         TotalMs = TotalMs,
         Model = Model,
         ErrorCode = ErrorCode,
+        Parts = Parts is null ? [] : [.. Parts.Select(part => part.ToPart())],
     };
 }
 

@@ -56,6 +56,26 @@ public sealed class NdjsonFraming : AnswerFraming
                 _json.WriteString("type", "error");
                 _json.WriteString("code", answerEvent.Error!.Code);
                 break;
+            case AnswerEventKind.Reasoning:
+                _json.WriteString("type", "reasoning");
+                _json.WriteString("text", answerEvent.Text);
+                break;
+            case AnswerEventKind.ToolCall:
+                _json.WriteString("type", "tool-call");
+                _json.WriteString("toolName", answerEvent.ToolCall!.ToolName);
+                break;
+            case AnswerEventKind.ToolResult:
+                _json.WriteString("type", "tool-result");
+                _json.WriteString("toolCallId", answerEvent.ToolResult!.ToolCallId);
+                break;
+            case AnswerEventKind.ApprovalRequest:
+                _json.WriteString("type", "approval-request");
+                _json.WriteString("approvalId", answerEvent.ApprovalRequest!.ApprovalId);
+                break;
+            case AnswerEventKind.Source:
+                _json.WriteString("type", "source");
+                _json.WriteString("url", answerEvent.Source!.Url);
+                break;
             default:
                 throw Unknown(answerEvent.Kind);
         }

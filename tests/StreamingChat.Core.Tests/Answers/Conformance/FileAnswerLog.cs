@@ -159,7 +159,21 @@ public sealed class FileAnswerLog : IAnswerLog, IDisposable
     /// <summary>One event as a line: its kind and the one payload it has, and how the answer ended with the terminal one.</summary>
     private sealed record Line(AnswerEventKind Kind, string? Text, AnswerStart? Start, AnswerDone? Done, AnswerError? Error, AnswerAudio? Audio, MessageStatus? Status, DateTimeOffset At)
     {
-        public static Line Of(AnswerEvent e, MessageStatus? status) => new(e.Kind, e.Text, e.Start, e.Done, e.Error, e.Audio, status, DateTimeOffset.UtcNow);
+        public AnswerToolCall? ToolCall { get; init; }
+
+        public AnswerToolResult? ToolResult { get; init; }
+
+        public AnswerApprovalRequest? ApprovalRequest { get; init; }
+
+        public AnswerSource? Source { get; init; }
+
+        public static Line Of(AnswerEvent e, MessageStatus? status) => new(e.Kind, e.Text, e.Start, e.Done, e.Error, e.Audio, status, DateTimeOffset.UtcNow)
+        {
+            ToolCall = e.ToolCall,
+            ToolResult = e.ToolResult,
+            ApprovalRequest = e.ApprovalRequest,
+            Source = e.Source,
+        };
 
         public AnswerEvent ToEvent() => Kind switch
         {
@@ -168,6 +182,11 @@ public sealed class FileAnswerLog : IAnswerLog, IDisposable
             AnswerEventKind.Audio => AnswerEvent.ForAudio(Audio!),
             AnswerEventKind.Done => AnswerEvent.ForDone(Done!),
             AnswerEventKind.Error => AnswerEvent.ForError(Error!),
+            AnswerEventKind.Reasoning => AnswerEvent.ForReasoning(Text!),
+            AnswerEventKind.ToolCall => AnswerEvent.ForToolCall(ToolCall!),
+            AnswerEventKind.ToolResult => AnswerEvent.ForToolResult(ToolResult!),
+            AnswerEventKind.ApprovalRequest => AnswerEvent.ForApprovalRequest(ApprovalRequest!),
+            AnswerEventKind.Source => AnswerEvent.ForSource(Source!),
             _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "An event kind this log cannot keep."),
         };
     }

@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using StreamingChat.Testing;
+
+namespace StreamingChat.IntegrationTests;
+
+/// <summary>
+/// Answers with reasoning, a tool call, a source and an approval, from the sample host's offline model and demo tools, read
+/// through every framing by the front-end libraries themselves: ai@7 and @ag-ui/client@1.0.4 under Node 22 (the versions
+/// that know these parts), and our own events resumed at every id.
+/// </summary>
+public sealed class RichAnswersServerTests : IAsyncLifetime
+{
+    private HostInstance _host = null!;
+
+    public async Task InitializeAsync() => _host = await HostInstance.StartAsync(
+        "--StreamingChat:Model:Offline:FirstTokenDelayMs=20", "--StreamingChat:Model:Offline:TokenIntervalMs=5");
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    private async Task<string> NewSessionKeyAsync(string sessionId)
+    {
+        using var created = await _host.Client.PostAsJsonAsync("/api/chat/sessions", new { sessionId });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sessionKey").GetString()!;
+    }
+
+    private static IEnumerable<string> PartTypes(JsonElement message)
+        => message.GetProperty("parts").EnumerateArray().Select(p => p.GetProperty("type").GetString()!);
+
+    [Fact]
+    public async Task AiSdk7_EveryPartPassesItsSchema_AResumeGivesTheSameMessage_AnApprovalContinues_AndTheSessionValidates()
+    {
+        var key = await NewSessionKeyAsync("rich-ui");
+
+        var result = await NodeClients.RunObjectWithNode22Async("ai7-rich-client.mjs", NodeClients.Node22Modules, _host.Address.ToString().TrimEnd('/'),
+            JsonSerializer.Serialize(new { chatId = "rich-ui", headers = new Dictionary<string, string> { ["X-Session-Key"] = key }, body = new { chatbotId = "demo" } }));
+
+        Assert.Empty(result.GetProperty("schemaFailures").EnumerateArray());
+        var straight = result.GetProperty("straight");
+        Assert.Empty(straight.GetProperty("errors").EnumerateArray());
+        var message = straight.GetProperty("message");
+        Assert.Equal(["step-start", "reasoning", "tool-get_time", "text", "source-url"], PartTypes(message).Distinct());
+        Assert.Equal(2, PartTypes(message).Count(t => t == "step-start")); // one step per model call
+        var tool = message.GetProperty("parts").EnumerateArray().Single(p => p.GetProperty("type").GetString() == "tool-get_time");
+        Assert.Equal(("output-available", "UTC"), (tool.GetProperty("state").GetString(), tool.GetProperty("input").GetProperty("zone").GetString()));
+
+        // Dropped right after the tool's output, resumed as useChat does on load: the same parts, the whole answer.
+        var resumed = result.GetProperty("resumed").GetProperty("message");
+        Assert.Equal(PartTypes(message), PartTypes(resumed));
+        Assert.Empty(result.GetProperty("resumed").GetProperty("errors").EnumerateArray());
+
+        // The ticket paused for approval, and the approval (as addToolApprovalResponse sends it) ran the tool.
+        var paused = result.GetProperty("paused").GetProperty("message");
+        Assert.Contains(paused.GetProperty("parts").EnumerateArray(), p => p.GetProperty("type").GetString() == "tool-open_ticket" && p.GetProperty("state").GetString() == "approval-requested");
+        var continued = result.GetProperty("continued").GetProperty("message");
+        Assert.True(PartTypes(continued).Contains("tool-open_ticket"), result.GetProperty("continued").GetRawText());
+        var ticket = continued.GetProperty("parts").EnumerateArray().Single(p => p.GetProperty("type").GetString() == "tool-open_ticket");
+        Assert.Equal("output-available", ticket.GetProperty("state").GetString());
+        Assert.StartsWith("T-", ticket.GetProperty("output").GetProperty("ticketId").GetString(), StringComparison.Ordinal);
+        Assert.Contains("tool-approval-request", result.GetProperty("chunkTypes").EnumerateArray().Select(t => t.GetString()));
+
+        Assert.Equal("ok", result.GetProperty("validation").GetString());
+        Assert.Contains(result.GetProperty("rendered").EnumerateArray(), m => PartTypes(m).Contains("tool-get_time"));
+    }
+
+    [Fact]
+    public async Task AgUi104_ReasoningAndToolCallsAreVerified_ATicketIsAnInterrupt_AndResumeRunsTheTool()
+    {
+        var key = await NewSessionKeyAsync("rich-agui");
+
+        var result = await NodeClients.RunObjectWithNode22Async("ag-ui-rich-client.mjs", NodeClients.Node22Modules, new Uri(_host.Address, "/api/chat/agui").ToString(),
+            JsonSerializer.Serialize(new { threadId = "rich-agui", headers = new Dictionary<string, string> { ["X-Session-Key"] = key }, forwardedProps = new { chatbotId = "demo" } }));
+
+        var time = result.GetProperty("time");
+        Assert.Equal(JsonValueKind.Null, time.GetProperty("failure").ValueKind);
+        var types = time.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("type").GetString()).ToList();
+        Assert.Equal(["RUN_STARTED", "REASONING_START", "REASONING_MESSAGE_START"], types.Take(3));
+        Assert.Contains("TOOL_CALL_RESULT", types);
+        Assert.Equal("RUN_FINISHED", types[^1]);
+
+        var interrupt = result.GetProperty("interrupt");
+        Assert.Equal("tool_approval", interrupt.GetProperty("reason").GetString());
+        var resumed = result.GetProperty("resumed");
+        Assert.Equal(JsonValueKind.Null, resumed.GetProperty("failure").ValueKind);
+        var toolResult = resumed.GetProperty("events").EnumerateArray().First(e => e.GetProperty("type").GetString() == "TOOL_CALL_RESULT");
+        Assert.Contains("ticketId", toolResult.GetProperty("content").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OurEvents_ResumedAtEveryId_OfAToolAndReasoningAnswer_GiveTheStraightReadExactly()
+    {
+        var events = await _host.AskAsync("What time is it?", sessionId: "rich-sse");
+        var messageId = events[0].Data.GetProperty("messageId").GetString()!;
+        Assert.Contains(events, e => e.Type == "tool-result");
+        var straight = events.Select(e => (e.Type, e.Id, e.Data.GetRawText())).ToList();
+
+        for (var seen = 0; seen < events.Count - 1; seen++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/chat/answers/{messageId}/stream");
+            request.Headers.Add("Last-Event-ID", seen.ToString(CultureInfo.InvariantCulture));
+            request.Headers.Add("X-Session-Key", _host.SessionKeys["rich-sse"]);
+            using var response = await _host.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            var rest = new List<ReceivedEvent>();
+            await foreach (var e in SseTestClient.ReadEventsAsync(await response.Content.ReadAsStreamAsync()))
+            {
+                rest.Add(e);
+            }
+
+            Assert.Equal(straight, [.. straight.Take(seen + 1), .. rest.Select(e => (e.Type, e.Id, e.Data.GetRawText()))]);
+        }
+    }
+}
