@@ -23,10 +23,12 @@ internal static class FrontEndApprovals
     public sealed record Answered(string? MessageId, string ApprovalId, bool Approved, string? Reason, string? SessionId = null, string? RunId = null);
 
     /// <summary>
-    /// Reads the body without using it up (the question's admission reads it again): the approval it answers, or null for
-    /// a body that answers none (an ordinary question, or one too large or malformed, which the admission then refuses).
+    /// Reads the body without using it up (the question's admission reads it again): what <paramref name="find"/> finds in
+    /// it (the approval it answers, say), or null for a body where it finds nothing (an ordinary question, or one too large
+    /// or malformed, which the admission then refuses).
     /// </summary>
-    public static async Task<Answered?> PeekAsync(HttpContext context, Func<JsonElement, Answered?> find)
+    public static async Task<T?> PeekAsync<T>(HttpContext context, Func<JsonElement, T?> find)
+        where T : class
     {
         var request = context.Request;
         if (request.ContentLength is > ChatQueryReader.MaxBodyBytes || request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) != true)

@@ -87,6 +87,13 @@ internal static class FrontEndEndpoints
             return;
         }
 
+        // A run on a known thread with no new user message: what the thread holds, without asking the model.
+        if (await FrontEndApprovals.PeekAsync(context, AgUiSnapshot.Find).ConfigureAwait(false) is { } snapshot)
+        {
+            await AgUiSnapshot.WriteAsync(context, snapshot.ThreadId, snapshot.RunId).ConfigureAwait(false);
+            return;
+        }
+
         if (await QuestionAdmission.AdmitAsync(context, FrontEndQueryReader.RunAgentInput(options.CurrentValue.DefaultChatbotId)).ConfigureAwait(false) is { Admission: { } admission } admitted)
         {
             await StartAndRelayAsync(context, answers, admission, new AgUiFraming(admission.Question.SessionId, admitted.RunId!)).ConfigureAwait(false);

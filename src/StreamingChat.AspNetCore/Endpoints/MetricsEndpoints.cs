@@ -103,6 +103,7 @@ internal static class MetricsEndpoints
         {
             json.WriteStartObject();
             WriteSummaryFields(json, metrics.ReadWindow(), metrics.WindowLength, metrics.ActiveStreams);
+            WriteRichTotals(json, metrics.RichTotals);
             json.WriteEndObject();
         });
     }
@@ -204,6 +205,17 @@ internal static class MetricsEndpoints
     }
 
     /// <summary>The summary's fields (API.md), shared by the summary, the detailed view and each chatbot in it.</summary>
+    /// <summary>Tool calls and reasoning since this instance started (<c>tools</c>), beside the window's figures.</summary>
+    private static void WriteRichTotals(Utf8JsonWriter json, RichTotals totals)
+    {
+        json.WriteStartObject("tools"u8);
+        json.WriteNumber("calls"u8, totals.ToolCalls);
+        json.WriteNumber("failed"u8, totals.ToolFailures);
+        json.WriteNumber("reasoningAnswers"u8, totals.ReasoningAnswers);
+        json.WriteString("since"u8, "start"u8);
+        json.WriteEndObject();
+    }
+
     private static void WriteSummaryFields(Utf8JsonWriter json, WindowFigures figures, TimeSpan window, long? activeStreams)
     {
         json.WriteNumber("windowSeconds"u8, (long)window.TotalSeconds);

@@ -49,7 +49,10 @@ internal sealed record StopBody(string MessageId, string Status, string Answer, 
 internal sealed record SummaryBody(
     int WindowSeconds, long Requests, long Succeeded, long Failed, long ClientAborted, double SuccessRate, double ErrorRate,
     double? AvgFirstTokenMs, double? P50FirstTokenMs, double? P95FirstTokenMs, double? P99FirstTokenMs, double? AvgTotalMs,
-    long ActiveStreams, double TokensPerSecond, long ErrorCount);
+    long ActiveStreams, double TokensPerSecond, long ErrorCount, ToolsBody? Tools);
+
+/// <summary>Tool calls and reasoning since the instance started (the summary's <c>tools</c>).</summary>
+internal sealed record ToolsBody(long Calls, long Failed, long ReasoningAnswers, string Since);
 
 /// <summary>One interval of <c>GET /api/metrics/streaming/series</c>.</summary>
 internal sealed record SeriesPointBody(DateTimeOffset At, long Requests, long Succeeded, long Failed, long ClientAborted, double? P50FirstTokenMs, double? P95FirstTokenMs, long ActiveStreams, long Tokens);

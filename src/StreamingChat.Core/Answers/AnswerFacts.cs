@@ -23,6 +23,9 @@ internal sealed class AnswerFacts
     /// <summary>Whether the answer asked a person to approve a tool call: it then ends <c>approval_required</c>.</summary>
     public bool ApprovalRequested { get; set; }
 
+    /// <summary>Whether the model reasoned in this answer (counted once).</summary>
+    public bool Reasoned { get; set; }
+
     /// <summary>Token counts, when the model gave them: the sum over every model call of the answer (one per tool round).</summary>
     public AnswerUsage? Usage { get; private set; }
 

@@ -50,9 +50,20 @@ internal sealed partial class AnswerProducer
     /// </summary>
     private async ValueTask RichAsync(AnswerEvent streamEvent)
     {
-        if (streamEvent.Kind == AnswerEventKind.ApprovalRequest)
+        switch (streamEvent.Kind)
         {
-            _facts.ApprovalRequested = true;
+            case AnswerEventKind.ApprovalRequest:
+                _facts.ApprovalRequested = true;
+                break;
+            case AnswerEventKind.ToolResult:
+                // The tag names a tool of the chatbot's, never a name the model made up: the metric's tags stay bounded.
+                var tool = streamEvent.ToolResult!.ToolName;
+                _production.Metrics.ToolCalled(_rich.IsKnown(tool) ? tool : "unknown", streamEvent.ToolResult.Error is not null);
+                break;
+            case AnswerEventKind.Reasoning when !_facts.Reasoned:
+                _facts.Reasoned = true;
+                _production.Metrics.Reasoned();
+                break;
         }
 
         if (streamEvent.Kind == AnswerEventKind.Reasoning && !_production.Options.CurrentValue.SendReasoning)

@@ -38,6 +38,9 @@ internal sealed class RichContentReader
         }
     }
 
+    /// <summary>Whether <paramref name="toolName"/> is one of the answer's tools.</summary>
+    public bool IsKnown(string toolName) => _known.Contains(toolName);
+
     /// <summary>The event <paramref name="content"/> is, or null for content that is no event (usage, text, one seen already).</summary>
     public AnswerEvent? Read(AIContent content) => content switch
     {

@@ -44,6 +44,12 @@ public static class StreamingChatTelemetry
 
         /// <summary>Counter of sentences that could not be spoken, <c>{sentence}</c>.</summary>
         public const string SpeechFailures = "streamingchat.speech.failures";
+
+        /// <summary>Counter of tool calls that ran (or failed, or were denied), by tool and outcome, <c>{call}</c>.</summary>
+        public const string ToolCalls = "streamingchat.tool.calls";
+
+        /// <summary>Counter of answers in which the model reasoned, <c>{answer}</c>.</summary>
+        public const string ReasoningAnswers = "streamingchat.reasoning.answers";
     }
 
     /// <summary>Tag names: standard ones where a standard exists, never a session or user id.</summary>
@@ -63,6 +69,9 @@ public static class StreamingChatTelemetry
 
         /// <summary>Whether tokens were streamed (<c>true</c>) or sent in one piece.</summary>
         public const string Streaming = "streamingchat.streaming";
+
+        /// <summary>The tool called (OpenTelemetry GenAI convention; bounded: only tools added to the builder run).</summary>
+        public const string ToolName = "gen_ai.tool.name";
 
     }
 

@@ -1,6 +1,7 @@
 // Runs the host's /api/chat/agui with @ag-ui/client@1.0.4's HttpAgent under Node 22, as a CopilotKit page would, for answers
 // with more than text: runAgent applies and verifies every event (its verifier rejects any that break AG-UI's order). A
-// question that pauses for an approval ends its run with an interrupt outcome; the next run answers it with `resume`.
+// question that pauses for an approval ends its run with an interrupt outcome; the next run answers it with `resume`; a
+// run with no message of its own gets the thread's messages (MESSAGES_SNAPSHOT).
 // Prints one JSON object.
 // Usage: node ag-ui-rich-client.mjs NODE_MODULES URL ARGS_JSON   (ARGS {threadId, headers, forwardedProps, approve})
 import { createRequire } from 'node:module';
@@ -41,5 +42,15 @@ const resumed = interrupt
   ? await run({ resume: [{ interruptId: interrupt.id, status: args.approve === false ? 'cancelled' : 'resolved', payload: { approved: args.approve !== false } }] })
   : null;
 
+// A page that opens the thread again, with no message of its own: the run gives the thread's messages as a snapshot.
+const reopened = new HttpAgent({ url, headers: args.headers ?? {}, threadId: args.threadId });
+const snapshotEvents = [];
+let snapshotFailure = null;
+try {
+  await reopened.runAgent({ forwardedProps: args.forwardedProps ?? {} }, { onEvent: ({ event }) => { snapshotEvents.push(event); } });
+} catch (error) {
+  snapshotFailure = String(error && error.message || error);
+}
+
 clearTimeout(giveUp);
-console.log(JSON.stringify({ time, paused, interrupt, resumed, messages: agent.messages }));
+console.log(JSON.stringify({ time, paused, interrupt, resumed, messages: agent.messages, snapshot: { events: snapshotEvents, failure: snapshotFailure, messages: reopened.messages } }));

@@ -1,3 +1,4 @@
+// Over 300 lines: the console's pages are tested against one host and one browser, started once for the class; each case is a page used as a person would.
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
@@ -101,6 +102,35 @@ public sealed class ConsoleServerTests(ChromiumFixture chromium) : IClassFixture
         Assert.Equal(("complete", stored.Content), (answer.GetProperty("status").GetString(), answer.GetProperty("text").GetString()));
         Assert.Equal(string.Concat(Enumerable.Range(0, 30).Select(i => $" w{i}")), stored.Content);
         Assert.Contains("first token", await page.InnerTextAsync(".turn.assistant .meta"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Chat_ARichAnswer_ShowsReasoningFolded_EachToolsInputAndOutput_AndApprovalButtonsThatContinueIt()
+    {
+        _upstream.Enqueue(new FakeCompletion { Tokens = [], Reasoning = ["Thinking about", " the time."], ToolCalls = [new FakeToolCall("call_c1", "get_time", """{"zone":"UTC"}""")] });
+        _upstream.Enqueue(new FakeCompletion { Tokens = ["It is", " six."] });
+        _upstream.Enqueue(new FakeCompletion { Tokens = [], ToolCalls = [new FakeToolCall("call_c2", "open_ticket", """{"title":"Printer"}""")] });
+        _upstream.Default = new FakeCompletion { Tokens = ["Ticket", " opened."] };
+        var page = await OpenAsync("/console/");
+
+        await page.FillAsync("#question", "What time is it?");
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForSelectorAsync(".turn.assistant[data-status='complete']", new() { Timeout = 30_000 });
+        Assert.Equal("Thinking about the time.", await page.TextContentAsync(".turn.assistant details.reasoning pre", new() { Timeout = 1_000 }));
+        Assert.False(await page.EvalOnSelectorAsync<bool>(".turn.assistant details.reasoning", "d => d.open")); // folded
+        Assert.Contains("UTC", await page.TextContentAsync(".turn.assistant details.tool .tool-input") ?? "", StringComparison.Ordinal);
+        Assert.Contains("\"utc\"", await page.TextContentAsync(".turn.assistant details.tool .tool-output") ?? "", StringComparison.Ordinal);
+        Assert.Equal("It is six.", (await LastAnswerAsync(page)).GetProperty("text").GetString());
+
+        await page.FillAsync("#question", "Open a ticket");
+        await page.Keyboard.PressAsync("Enter");
+        await page.ClickAsync("button.approve", new() { Timeout = 30_000 });
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('.turn.assistant').length === 3 && document.querySelectorAll('.turn.assistant')[2].dataset.status === 'complete'", null, new() { Timeout = 30_000 });
+
+        var continuation = await LastAnswerAsync(page);
+        Assert.Equal("Ticket opened.", continuation.GetProperty("text").GetString());
+        Assert.Contains("ticketId", await page.TextContentAsync(".turn.assistant:last-of-type details.tool .tool-output") ?? "", StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("button.approve").CountAsync()); // answered once: the buttons are gone
     }
 
     [Fact]

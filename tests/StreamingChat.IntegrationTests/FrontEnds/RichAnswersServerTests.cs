@@ -67,7 +67,7 @@ public sealed class RichAnswersServerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AgUi104_ReasoningAndToolCallsAreVerified_ATicketIsAnInterrupt_AndResumeRunsTheTool()
+    public async Task AgUi104_ReasoningAndToolCallsAreVerified_ATicketIsAnInterrupt_ResumeRunsTheTool_AndAReopenedThreadIsASnapshot()
     {
         var key = await NewSessionKeyAsync("rich-agui");
 
@@ -87,6 +87,15 @@ public sealed class RichAnswersServerTests : IAsyncLifetime
         Assert.Equal(JsonValueKind.Null, resumed.GetProperty("failure").ValueKind);
         var toolResult = resumed.GetProperty("events").EnumerateArray().First(e => e.GetProperty("type").GetString() == "TOOL_CALL_RESULT");
         Assert.Contains("ticketId", toolResult.GetProperty("content").GetString(), StringComparison.Ordinal);
+
+        // Reopened with no message of its own: the thread's stored turns as one snapshot, the tool calls and results in it.
+        var snapshot = result.GetProperty("snapshot");
+        Assert.Equal(JsonValueKind.Null, snapshot.GetProperty("failure").ValueKind);
+        Assert.Equal(["RUN_STARTED", "MESSAGES_SNAPSHOT", "RUN_FINISHED"], snapshot.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("type").GetString()));
+        var messages = snapshot.GetProperty("messages").EnumerateArray().ToList();
+        Assert.Equal("What time is it?", messages[0].GetProperty("content").GetString());
+        Assert.Contains(messages, m => m.GetProperty("role").GetString() == "assistant" && m.TryGetProperty("toolCalls", out var calls) && calls[0].GetProperty("function").GetProperty("name").GetString() == "get_time");
+        Assert.Contains(messages, m => m.GetProperty("role").GetString() == "tool" && m.GetProperty("content").GetString()!.Contains("ticketId", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -96,6 +105,10 @@ public sealed class RichAnswersServerTests : IAsyncLifetime
         var messageId = events[0].Data.GetProperty("messageId").GetString()!;
         Assert.Contains(events, e => e.Type == "tool-result");
         var straight = events.Select(e => (e.Type, e.Id, e.Data.GetRawText())).ToList();
+
+        // Counted: one tool call that succeeded, one answer that reasoned.
+        var tools = (await _host.Client.GetFromJsonAsync<JsonElement>("/api/metrics/streaming/summary")).GetProperty("tools");
+        Assert.Equal((1, 0, 1), (tools.GetProperty("calls").GetInt32(), tools.GetProperty("failed").GetInt32(), tools.GetProperty("reasoningAnswers").GetInt32()));
 
         for (var seen = 0; seen < events.Count - 1; seen++)
         {

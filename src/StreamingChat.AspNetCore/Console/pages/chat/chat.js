@@ -1,4 +1,5 @@
 import { store, chatHeaders, keepSessionKey, getJson, readEvents, el, formatNumber } from '../../assets/console.js';
+import { reasoningOf, toolOf, showResult, showSource } from './parts.js';
 
 const $ = id => document.getElementById(id);
 const historyView = $('history');
@@ -31,12 +32,62 @@ function say(text) { statusLine.textContent = text; }
 function addTurn(role, text, { status, messageId } = {}) {
   const body = el('span', { class: 'text' }, text);
   const meta = el('span', { class: 'meta' });
+  // Reasoning (folded), tool calls with their input and output, approvals and sources go here, above the answer's text.
+  const extras = el('div', { class: 'extras' });
   const node = el('article', { class: `turn ${role}${status && status !== 'complete' ? ' ' + status : ''}`, 'data-message-id': messageId ?? null, 'data-status': status ?? null },
-    el('span', { class: 'who' }, role === 'user' ? 'You' : 'Answer'), body, meta);
+    el('span', { class: 'who' }, role === 'user' ? 'You' : 'Answer'), extras, body, meta);
   if (status && status !== 'complete' && role === 'assistant') meta.textContent = status;
   historyView.append(node);
   node.scrollIntoView({ block: 'end' });
-  return { node, body, meta };
+  return { node, body, meta, extras, tools: new Map(), reasoning: null };
+}
+
+/** Approve and Deny for a call that waits; either one answers the approval and reads the continuation as the next answer. */
+function showApproval(bubble, sessionId, messageId, { approvalId, toolCallId, toolName, input }) {
+  const tool = toolOf(bubble, toolCallId, toolName, input);
+  tool.node.open = true;
+  tool.summary.textContent = `Tool ${toolName}: waits for your approval`;
+  const decide = approved => async () => {
+    buttons.remove();
+    await answerApproval(sessionId, messageId, approvalId, approved);
+  };
+  const buttons = el('span', { class: 'approval' },
+    el('button', { type: 'button', class: 'approve' }, 'Approve'),
+    el('button', { type: 'button', class: 'deny' }, 'Deny'));
+  buttons.children[0].addEventListener('click', decide(true));
+  buttons.children[1].addEventListener('click', decide(false));
+  tool.node.append(buttons);
+}
+
+async function answerApproval(sessionId, messageId, approvalId, approved) {
+  const bubble = addTurn('assistant', '');
+  say(approved ? 'Approved; continuing…' : 'Denied; continuing…');
+  const response = await fetch(`/api/chat/answers/${encodeURIComponent(messageId)}/approvals/${encodeURIComponent(approvalId)}`, {
+    method: 'POST',
+    headers: chatHeaders(sessionId, { 'Content-Type': 'application/json', Accept: 'text/event-stream' }),
+    body: JSON.stringify({ approved }),
+  });
+  if (!response.ok) {
+    const problem = await response.json().catch(() => ({}));
+    bubble.node.classList.add('failed');
+    bubble.meta.textContent = `${problem.detail ?? problem.title ?? response.statusText} (${problem.code ?? response.status})`;
+    say('');
+    return;
+  }
+  await consume({ bubble, sessionId, location: response.headers.get('Location'), lastId: -1, ended: false }, response);
+}
+
+/** A stored answer's parts, as the live events would have drawn them. */
+function showParts(bubble, sessionId, messageId, parts) {
+  for (const part of parts ?? []) {
+    if (part.type === 'reasoning') reasoningOf(bubble).textContent += part.text;
+    else if (part.type === 'source') showSource(bubble, part);
+    else if (part.type === 'tool') {
+      toolOf(bubble, part.toolCallId, part.toolName, part.input);
+      if (part.state === 'approval-requested') showApproval(bubble, sessionId, messageId, part);
+      else if (part.state === 'output-available' || part.state === 'output-error') showResult(bubble, part);
+    }
+  }
 }
 
 function setRunning(on) {
@@ -67,6 +118,21 @@ function onEvent(answer, e) {
     case 'token':
       answer.bubble.body.textContent += data.text;
       break;
+    case 'reasoning':
+      reasoningOf(answer.bubble).textContent += data.text;
+      break;
+    case 'tool-call':
+      toolOf(answer.bubble, data.toolCallId, data.toolName, data.input).summary.textContent = `Tool ${data.toolName}: running`;
+      break;
+    case 'tool-result':
+      showResult(answer.bubble, data);
+      break;
+    case 'approval-request':
+      showApproval(answer.bubble, answer.sessionId, answer.messageId, data);
+      break;
+    case 'source':
+      showSource(answer.bubble, data);
+      break;
     case 'audio':
       if (ttsBox.checked && data.data) {
         audioQueue.push(`data:audio/${data.format};base64,${data.data}`);
@@ -76,6 +142,7 @@ function onEvent(answer, e) {
     case 'done': {
       answer.ended = true;
       const stopped = data.finishReason === 'stopped';
+      if (data.finishReason === 'approval_required') say('Waiting for your approval.');
       answer.bubble.node.dataset.status = stopped ? 'stopped' : 'complete';
       if (stopped) answer.bubble.node.classList.add('stopped');
       const parts = [stopped ? 'Stopped' : null,
@@ -84,7 +151,7 @@ function onEvent(answer, e) {
           ? `${data.usage?.inputTokens ? formatNumber(data.usage.inputTokens) + ' tokens in, ' : ''}${formatNumber(data.usage.outputTokens)} out` : null,
         data.totalMs ? `${formatNumber(data.totalMs)} ms in all` : null];
       answer.bubble.meta.textContent = parts.filter(Boolean).join(' · ');
-      say(stopped ? 'Stopped.' : 'Answered.');
+      if (data.finishReason !== 'approval_required') say(stopped ? 'Stopped.' : 'Answered.');
       break;
     }
     case 'error':
@@ -161,7 +228,8 @@ async function loadSession() {
   if (body.chatbotId && [...chatbotSelect.options].some(o => o.value === body.chatbotId)) chatbotSelect.value = body.chatbotId;
   for (const turn of body.messages) {
     if (turn.messageId === body.activeMessageId) continue;
-    addTurn(turn.role, turn.content, { status: turn.status, messageId: turn.messageId });
+    const bubble = addTurn(turn.role, turn.content, { status: turn.status, messageId: turn.messageId });
+    if (turn.role === 'assistant') showParts(bubble, sessionId, turn.messageId, turn.parts?.filter(p => p.type !== 'text'));
   }
   if (body.activeMessageId) {
     say('Resuming the running answer…');
