@@ -32,6 +32,12 @@ internal sealed class FakeUpstream : IAsyncDisposable
 
     public UpstreamPace Pace { get; set; } = new(100, TimeSpan.Zero, TimeSpan.Zero);
 
+    /// <summary>
+    /// Whether a request that offers tools and has no tool result yet is answered with a <c>get_time</c> call instead of
+    /// tokens: the host then runs the tool and asks again, one tool round per answer (the floor's requests offer no tools).
+    /// </summary>
+    public bool ToolRound { get; set; }
+
     public Uri Endpoint { get; private set; } = null!;
 
     public static async Task<FakeUpstream> StartAsync()
@@ -61,11 +67,30 @@ internal sealed class FakeUpstream : IAsyncDisposable
     {
         var pace = Pace;
         var aborted = context.RequestAborted;
-        await context.Request.Body.CopyToAsync(Stream.Null, aborted);
+        var askForTool = false;
+        if (ToolRound)
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            var request = await reader.ReadToEndAsync(aborted);
+            askForTool = request.Contains("\"tools\"", StringComparison.Ordinal) && !request.Contains("\"role\":\"tool\"", StringComparison.Ordinal);
+        }
+        else
+        {
+            await context.Request.Body.CopyToAsync(Stream.Null, aborted);
+        }
+
         context.Response.ContentType = "text/event-stream";
         var body = context.Response.BodyWriter;
         try
         {
+            if (askForTool)
+            {
+                body.Write("data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":\"fake-model\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"get_time\",\"arguments\":\"{\\\"zone\\\":\\\"UTC\\\"}\"}}]},\"finish_reason\":null}]}\n\n"u8);
+                body.Write("data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":\"fake-model\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\ndata: [DONE]\n\n"u8);
+                await body.FlushAsync(aborted);
+                return;
+            }
+
             if (pace.FirstTokenDelay > TimeSpan.Zero)
             {
                 await Task.Delay(pace.FirstTokenDelay, aborted);

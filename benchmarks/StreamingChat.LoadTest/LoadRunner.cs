@@ -107,6 +107,7 @@ internal sealed class LoadRunner(HttpClient client)
 
     private async Task<StreamSample> StreamAsync(Uri target, bool floor, int n, CancellationToken cancellationToken)
     {
+        // Over 60 lines: one stream read by one client, from the request to the terminal event, timing each token on the upstream's clock; its steps share the timestamps.
         var started = Stopwatch.GetTimestamp();
         long firstReceived = 0, firstSent = 0, lastReceived = 0, lastSent = 0;
         var tokens = 0;

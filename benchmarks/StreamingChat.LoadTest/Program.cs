@@ -15,6 +15,7 @@ using StreamingChat.LoadTest;
 //   ... --standard --variant "label:DOTNET_SOME_SETTING=1"   (each point also run with the host under that environment)
 //   ... --standard --variant "before:@/path/to/an/older/build/ChatbotHost.dll"   (each point also run with another build)
 //   ... --peers   (each point also run with the framework-only relay and the plain Node relay, the yardsticks)
+//   ... --tool-round   (a request that offers tools is first answered with a get_time call: one tool round per answer)
 var options = Args.Parse(args);
 var root = FindRoot();
 var hostDll = Path.Combine(root, "samples", "ChatbotHost", "bin", "Release", "net10.0", "ChatbotHost.dll");
@@ -28,6 +29,7 @@ var relayDll = Path.Combine(root, "benchmarks", "StreamingChat.FrameworkRelay", 
 var nodeRelay = Path.Combine(root, "benchmarks", "StreamingChat.LoadTest", "node-relay");
 
 await using var upstream = await FakeUpstream.StartAsync();
+upstream.ToolRound = options.ToolRound;
 using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, UseProxy = false, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) };
 using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
 var runner = new LoadRunner(client);
@@ -283,8 +285,12 @@ internal sealed class Args
     /// <summary>Whether every point is also run with the framework-only relay and the plain Node relay.</summary>
     public bool Peers { get; set; }
 
+    /// <summary>Whether the upstream first asks the host's chatbot to run its <c>get_time</c> tool (a tool round per answer).</summary>
+    public bool ToolRound { get; set; }
+
     public static Args Parse(string[] args)
     {
+        // Over 60 lines: one case per command-line option, in the order the usage lists them.
         var parsed = new Args();
         int concurrency = 0, requests = 200, tokens = 100, interval = 0, firstDelay = 0;
         for (var i = 0; i < args.Length; i++)
@@ -294,6 +300,9 @@ internal sealed class Args
             {
                 case "--peers":
                     parsed.Peers = true;
+                    break;
+                case "--tool-round":
+                    parsed.ToolRound = true;
                     break;
                 case "--standard":
                     parsed.Standard = true;

@@ -108,6 +108,17 @@ public sealed class StreamingChatBuilder
         return this;
     }
 
+    /// <summary>
+    /// Adds a source of tools besides <see cref="AddTool"/>: asked for each question, with its chatbot, for the tools that
+    /// chatbot may use (the sample host's MCP source gives the tools of the MCP servers a chatbot names).
+    /// </summary>
+    public StreamingChatBuilder AddToolSource<TSource>()
+        where TSource : class, IChatToolSource
+    {
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IChatToolSource, TSource>());
+        return this;
+    }
+
     /// <summary>Decides streaming per caller with <typeparamref name="TDecider"/> instead of streaming for everyone.</summary>
     public StreamingChatBuilder AddStreamingModeDecider<TDecider>()
         where TDecider : class, IStreamingModeDecider

@@ -46,7 +46,7 @@ public static class ChatbotHostCli
                       chatbots show ID               one chatbot's settings
                       chatbots set ID [--name=...] [--system-prompt=...] [--model=...] [--temperature=0.7]
                                       [--max-output-tokens=N] [--voice=...] [--language=en-US] [--audio-format=wav]
-                                      [--enabled=true|false]
+                                      [--tools=get_time,open_ticket] [--mcp-servers=name,...] [--enabled=true|false]
                                                      create or change a chatbot (takes effect on every instance within
                                                      StreamingChat:Cache:ChatbotLocalSeconds)
                       chatbots enable ID | disable ID

@@ -1,3 +1,4 @@
+// Over 300 lines: the data verbs (migrate, verify-indexes, chatbots and its sub-verbs) share one way of building the services and of writing a chatbot; each verb is one method, read top to bottom.
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using StreamingChat.Core;
@@ -157,8 +158,12 @@ internal static class DataCommands
 
     /// <summary>
     /// Applies <c>--name</c>, <c>--system-prompt</c>, <c>--model</c>, <c>--temperature</c>, <c>--max-output-tokens</c>,
-    /// <c>--voice</c>, <c>--language</c>, <c>--audio-format</c>, <c>--enabled</c>; null (with a message) when a value is wrong.
+    /// <c>--voice</c>, <c>--language</c>, <c>--audio-format</c>, <c>--tools</c>, <c>--mcp-servers</c>, <c>--enabled</c>; null
+    /// (with a message) when a value is wrong.
     /// </summary>
+    private static string[] Names(string list)
+        => [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal)];
+
     private static ChatbotDefinition? Apply(ChatbotDefinition chatbot, IReadOnlyDictionary<string, string> options, TextWriter error)
     {
         // Over 60 lines: one option per field, each parsed and checked, collecting every problem.
@@ -223,6 +228,18 @@ internal static class DataCommands
             }
         }
 
+        // Comma-separated names; empty clears. Tools are the names AddTool() gave them, servers the names configured under
+        // StreamingChat:Mcp:Servers.
+        if (options.TryGetValue("tools", out var tools))
+        {
+            chatbot = chatbot with { Tools = Names(tools) };
+        }
+
+        if (options.TryGetValue("mcp-servers", out var servers))
+        {
+            chatbot = chatbot with { McpServers = Names(servers) };
+        }
+
         if (chatbot.SpeechFormat is { } format && format is not ("wav" or "mp3" or "opus" or "ogg" or "flac" or "aac" or "pcm"))
         {
             problems.Add("--audio-format must be wav, mp3, opus, ogg, flac, aac or pcm.");
@@ -257,6 +274,8 @@ internal static class DataCommands
         await output.WriteLineAsync($"  temperature: {(chatbot.Temperature?.ToString(CultureInfo.InvariantCulture) ?? "(default)")}").ConfigureAwait(false);
         await output.WriteLineAsync($"  maxOutputTokens: {(chatbot.MaxOutputTokens?.ToString(CultureInfo.InvariantCulture) ?? "(default)")}").ConfigureAwait(false);
         await output.WriteLineAsync($"  speech: voice {chatbot.SpeechVoice ?? "(default)"}, language {chatbot.SpeechLanguage ?? "(default)"}, format {chatbot.SpeechFormat ?? "(default)"}").ConfigureAwait(false);
+        await output.WriteLineAsync($"  tools: {(chatbot.Tools.Count == 0 ? "(none)" : string.Join(", ", chatbot.Tools))}").ConfigureAwait(false);
+        await output.WriteLineAsync($"  mcpServers: {(chatbot.McpServers.Count == 0 ? "(none)" : string.Join(", ", chatbot.McpServers))}").ConfigureAwait(false);
         await output.WriteLineAsync($"  systemPrompt: {chatbot.SystemPrompt}").ConfigureAwait(false);
         await output.WriteLineAsync($"  updatedAt: {chatbot.UpdatedAt:O}").ConfigureAwait(false);
     }

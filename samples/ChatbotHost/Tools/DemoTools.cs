@@ -16,6 +16,12 @@ internal static class DemoTools
     /// <summary>Adds both tools to <paramref name="chat"/>.</summary>
     public static StreamingChatBuilder AddDemoTools(this StreamingChatBuilder chat)
     {
+        // The MCP servers chatbots may name (StreamingChat:Mcp:Servers): their tools beside these.
+        chat.Services.AddOptions<McpOptions>().BindConfiguration(McpOptions.SectionName)
+            .Validate(o => o.Servers.Values.All(server => server.Endpoint is { IsAbsoluteUri: true, Scheme: "http" or "https" }), "StreamingChat:Mcp:Servers:{name}:Endpoint must be an absolute http or https address.")
+            .Validate(o => o.ToolListSeconds is > 0 and <= 86_400, "StreamingChat:Mcp:ToolListSeconds must be more than 0 and at most 86400.")
+            .ValidateOnStart();
+        chat.AddToolSource<McpToolSource>();
         chat.Services.AddSingleton<TicketCounter>();
         chat.AddTool(AIFunctionFactory.Create(GetTime, "get_time", "The current date and time in UTC."));
         chat.AddTool(new ApprovalRequiredAIFunction(AIFunctionFactory.Create(OpenTicket, "open_ticket", "Opens a support ticket with a title; a person approves it first.")));

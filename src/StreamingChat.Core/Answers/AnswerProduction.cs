@@ -105,7 +105,7 @@ internal sealed class AnswerProduction
             }
         }
 
-        var chatOptions = new ChatOptions { ModelId = chatbot.Model, Temperature = chatbot.Temperature, MaxOutputTokens = chatbot.MaxOutputTokens, Tools = Tools.For(chatbot) };
+        var chatOptions = new ChatOptions { ModelId = chatbot.Model, Temperature = chatbot.Temperature, MaxOutputTokens = chatbot.MaxOutputTokens, Tools = await Tools.ForAsync(chatbot, cancellationToken).ConfigureAwait(false) };
         var prompt = query.Approval is { } approval
             ? Prompt.BuildContinuation(chatbot, history, approval, options.MaxHistoryCharacters)
             : Prompt.Build(chatbot, history, query.Query, options.MaxHistoryCharacters);

@@ -30,6 +30,12 @@ public sealed record ChatbotDefinition
     /// </summary>
     public IReadOnlyList<string> Tools { get; init; } = [];
 
+    /// <summary>
+    /// The MCP servers whose tools the model may call for this chatbot, by the names the operator configured them under
+    /// (the sample host's <c>StreamingChat:Mcp:Servers:{name}</c>); a chatbot never names an address itself.
+    /// </summary>
+    public IReadOnlyList<string> McpServers { get; init; } = [];
+
     /// <summary>Whether the chatbot answers; a disabled chatbot is refused as not found.</summary>
     public bool Enabled { get; init; } = true;
 
@@ -53,7 +59,7 @@ public sealed record ChatbotDefinition
         && Id == other.Id && Name == other.Name && SystemPrompt == other.SystemPrompt && Model == other.Model
         && Temperature == other.Temperature && MaxOutputTokens == other.MaxOutputTokens && Enabled == other.Enabled
         && SpeechVoice == other.SpeechVoice && SpeechLanguage == other.SpeechLanguage && SpeechFormat == other.SpeechFormat
-        && UpdatedAt == other.UpdatedAt && Tools.SequenceEqual(other.Tools);
+        && UpdatedAt == other.UpdatedAt && Tools.SequenceEqual(other.Tools) && McpServers.SequenceEqual(other.McpServers);
 
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(Id, Name, SystemPrompt, Model, UpdatedAt, Tools.Count);

@@ -49,6 +49,7 @@ public sealed class ChatbotSeedOptions
                 SpeechFormat = string.IsNullOrWhiteSpace(seed.SpeechFormat) ? null : seed.SpeechFormat,
                 Enabled = seed.Enabled,
                 Tools = [.. seed.Tools.Where(name => !string.IsNullOrWhiteSpace(name)).Distinct(StringComparer.Ordinal)],
+                McpServers = [.. seed.McpServers.Where(name => !string.IsNullOrWhiteSpace(name)).Distinct(StringComparer.Ordinal)],
                 UpdatedAt = now,
             };
         }
@@ -89,6 +90,9 @@ public sealed class ChatbotSeed
 
     /// <summary>The tools the model may call for this chatbot, by the names they were added with (<c>AddTool()</c>).</summary>
     public List<string> Tools { get; set; } = [];
+
+    /// <summary>The MCP servers (by their configured names) whose tools the model may call for this chatbot.</summary>
+    public List<string> McpServers { get; set; } = [];
 }
 
 /// <summary>Checks the configured chatbots: ids by API.md's pattern, and each chatbot's settings.</summary>

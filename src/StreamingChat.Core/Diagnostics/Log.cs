@@ -75,6 +75,9 @@ internal static partial class Log
     [LoggerMessage(1012, LogLevel.Warning, "Chatbot {ChatbotId} names the tool {ToolName}, which no AddTool() added; it is left out of the model call.")]
     public static partial void ToolUnknown(ILogger logger, string chatbotId, string toolName);
 
+    [LoggerMessage(1013, LogLevel.Warning, "The tool source {Source} failed for chatbot {ChatbotId}; the question is answered without its tools.")]
+    public static partial void ToolSourceFailed(ILogger logger, string chatbotId, string source, Exception exception);
+
     [LoggerMessage(1201, LogLevel.Warning, "Speaking sentence {Seq} of an answer (chatbot {ChatbotId}) failed.")]
     public static partial void SpeechFailed(ILogger logger, string chatbotId, int seq, Exception exception);
 }

@@ -41,6 +41,11 @@ internal sealed class ChatbotDocument
     [BsonIgnoreIfNull]
     public List<string>? Tools { get; set; }
 
+    /// <summary>The MCP servers (configured names) whose tools the chatbot may use; absent is none.</summary>
+    [BsonElement("mcpServers")]
+    [BsonIgnoreIfNull]
+    public List<string>? McpServers { get; set; }
+
     [BsonElement("updatedAt")]
     public DateTime UpdatedAt { get; set; }
 
@@ -57,6 +62,7 @@ internal sealed class ChatbotDocument
             ? null
             : new SpeechDocument { Voice = chatbot.SpeechVoice, Language = chatbot.SpeechLanguage, Format = chatbot.SpeechFormat },
         Tools = chatbot.Tools.Count == 0 ? null : [.. chatbot.Tools],
+        McpServers = chatbot.McpServers.Count == 0 ? null : [.. chatbot.McpServers],
         UpdatedAt = chatbot.UpdatedAt.UtcDateTime,
     };
 
@@ -73,6 +79,7 @@ internal sealed class ChatbotDocument
         SpeechLanguage = Speech?.Language,
         SpeechFormat = Speech?.Format,
         Tools = Tools ?? [],
+        McpServers = McpServers ?? [],
         UpdatedAt = new DateTimeOffset(DateTime.SpecifyKind(UpdatedAt, DateTimeKind.Utc)),
     };
 }

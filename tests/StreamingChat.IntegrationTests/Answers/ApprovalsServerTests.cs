@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using ModelContextProtocol.Server;
 using StreamingChat.Testing;
 
 namespace StreamingChat.IntegrationTests;
@@ -148,5 +149,59 @@ public sealed class ApprovalsServerTests(MongoServerFixture mongo) : SharedAnswe
         using var owner = await ApproveAsync(client, "approve-stranger", messageId, approvalId, new { approved = false, reason = "not now" });
         var continued = await ReadAsync(owner);
         Assert.Equal("Denied: not now", continued[1].Data.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task AStopSentToB_WhileAToolRunsOnA_CancelsTheTool_AndTheAnswerEndsStoppedWithinASecond()
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var mcp = await McpTestServer.StartAsync(McpServerTool.Create(
+            async (CancellationToken cancellationToken) =>
+            {
+                started.TrySetResult();
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    cancelled.TrySetResult();
+                    throw;
+                }
+
+                return "never";
+            },
+            new McpServerToolCreateOptions { Name = "wait_for_it", Description = "Waits until it is cancelled." }));
+        var (exitCode, output) = await HostProcess.RunToEndAsync("migrate", $"--ConnectionStrings:Mongo={Database}", "--StreamingChat:Chatbots:slow:SystemPrompt=Wait.", "--StreamingChat:Chatbots:slow:McpServers:0=slow");
+        Assert.True(exitCode == 0, output);
+        Upstream.Enqueue(new FakeCompletion { Tokens = [], ToolCalls = [new FakeToolCall("call_w1", "wait_for_it", "{}")] });
+        Upstream.Default = new FakeCompletion { Tokens = ["Too", " late."] };
+        var mcpServer = $"--StreamingChat:Mcp:Servers:slow:Endpoint={mcp.Endpoint}";
+        await using var a = await StartAsync(mcpServer);
+        await using var b = await StartAsync(mcpServer);
+        using var clientA = Client(a);
+        using var clientB = Client(b);
+
+        var request = Request(HttpMethod.Post, "/api/chat/query/stream", "stop-tool");
+        request.Content = JsonContent.Create(new { query = "Wait for it", chatbotId = "slow", sessionId = "stop-tool" });
+        using var onA = await clientA.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, onA.StatusCode);
+        var reading = ReadAsync(onA);
+        await started.Task.WaitAsync(Patience);
+        var messageId = onA.Headers.Location!.OriginalString.Split('/')[4];
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var stop = new HttpRequestMessage(HttpMethod.Post, $"/api/chat/answers/{messageId}/stop");
+        stop.Headers.Add("X-Session-Key", onA.Headers.GetValues("X-Session-Key").First());
+        using var stopped = await clientB.SendAsync(stop);
+        var events = await reading;
+        clock.Stop();
+
+        Assert.Equal(HttpStatusCode.OK, stopped.StatusCode);
+        Assert.Equal("stopped", events[^1].Data.GetProperty("finishReason").GetString());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1.5), $"the answer ended {clock.Elapsed} after the stop");
+        await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(5)); // the tool saw the cancellation
+        Assert.Single(Upstream.Requests, r => r.ToolNames.Contains("wait_for_it")); // the model was not asked again
     }
 }

@@ -24,6 +24,9 @@ public abstract class SharedAnswersTests(MongoServerFixture mongo) : IAsyncLifet
     protected string KeyPrefix => _keyPrefix;
     private string _database = null!;
 
+    /// <summary>The Mongo-wire database the instances share.</summary>
+    protected string Database => _database;
+
     protected FakeOpenAIServer Upstream { get; private set; } = null!;
 
     /// <summary>The StackExchange.Redis connection string of the Redis the instances share.</summary>

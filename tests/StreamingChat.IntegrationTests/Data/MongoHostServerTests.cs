@@ -177,6 +177,11 @@ public sealed class MongoHostServerTests(MongoServerFixture mongo) : IClassFixtu
             await Task.Delay(200, patience.Token);
         }
 
+        var tooled = await HostProcess.RunToEndAsync("chatbots", "set", "support", "--tools=get_time, open_ticket", "--mcp-servers=orders", $"--ConnectionStrings:Mongo={connection}");
+        Assert.True(tooled.ExitCode == 0, tooled.Output);
+        Assert.Contains("tools: get_time, open_ticket", tooled.Output, StringComparison.Ordinal);
+        Assert.Contains("mcpServers: orders", tooled.Output, StringComparison.Ordinal);
+
         var disabled = await HostProcess.RunToEndAsync("chatbots", "disable", "support", $"--ConnectionStrings:Mongo={connection}");
         Assert.True(disabled.ExitCode == 0, disabled.Output);
         var listed = await HostProcess.RunToEndAsync("chatbots", "list", $"--ConnectionStrings:Mongo={connection}");

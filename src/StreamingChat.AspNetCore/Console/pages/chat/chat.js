@@ -59,14 +59,8 @@ function showApproval(bubble, sessionId, messageId, { approvalId, toolCallId, to
   tool.node.append(buttons);
 }
 
-async function answerApproval(sessionId, messageId, approvalId, approved) {
-  const bubble = addTurn('assistant', '');
-  say(approved ? 'Approved; continuing…' : 'Denied; continuing…');
-  const response = await fetch(`/api/chat/answers/${encodeURIComponent(messageId)}/approvals/${encodeURIComponent(approvalId)}`, {
-    method: 'POST',
-    headers: chatHeaders(sessionId, { 'Content-Type': 'application/json', Accept: 'text/event-stream' }),
-    body: JSON.stringify({ approved }),
-  });
+/** Reads a new answer's stream into its bubble, or shows the refusal (problem details) there. */
+async function readAnswer(bubble, sessionId, response) {
   if (!response.ok) {
     const problem = await response.json().catch(() => ({}));
     bubble.node.classList.add('failed');
@@ -75,6 +69,17 @@ async function answerApproval(sessionId, messageId, approvalId, approved) {
     return;
   }
   await consume({ bubble, sessionId, location: response.headers.get('Location'), lastId: -1, ended: false }, response);
+}
+
+async function answerApproval(sessionId, messageId, approvalId, approved) {
+  const bubble = addTurn('assistant', '');
+  say(approved ? 'Approved; continuing…' : 'Denied; continuing…');
+  const response = await fetch(`/api/chat/answers/${encodeURIComponent(messageId)}/approvals/${encodeURIComponent(approvalId)}`, {
+    method: 'POST',
+    headers: chatHeaders(sessionId, { 'Content-Type': 'application/json', Accept: 'text/event-stream' }),
+    body: JSON.stringify({ approved }),
+  });
+  await readAnswer(bubble, sessionId, response);
 }
 
 /** A stored answer's parts, as the live events would have drawn them. */
@@ -209,14 +214,7 @@ async function ask(query) {
     return;
   }
   keepSessionKey(sessionId, response);
-  if (!response.ok) {
-    const problem = await response.json().catch(() => ({}));
-    bubble.node.classList.add('failed');
-    bubble.meta.textContent = `${problem.detail ?? problem.title ?? response.statusText} (${problem.code ?? response.status})`;
-    say('');
-    return;
-  }
-  await consume({ bubble, sessionId, location: response.headers.get('Location'), lastId: -1, ended: false }, response);
+  await readAnswer(bubble, sessionId, response);
 }
 
 /** The session's stored turns, then the answer still running (from its start), so a reload shows each answer once. */
