@@ -15,7 +15,7 @@ public sealed class MongoMigratorServerTests(MongoFixture fixture)
 
         Assert.Equal(["sessionId_1_createdAt_1", "chatbotId_1_createdAt_1", "owner_1_sessionId_1_createdAt_1"], checks.Select(c => c.Name));
         Assert.All(checks, c => Assert.Equal(IndexState.Missing, c.State));
-        Assert.Equal(["001 messages-indexes", "002 messages-status-backfill", "003 messages-owner-index"], await migrator.GetPendingAsync());
+        Assert.Equal(["001 messages-indexes", "002 messages-status-backfill", "003 messages-owner-index", "004 chatbots-tools-and-mcp-servers"], await migrator.GetPendingAsync());
     }
 
     [Fact]
@@ -27,7 +27,7 @@ public sealed class MongoMigratorServerTests(MongoFixture fixture)
         var first = await migrator.MigrateAsync();
         var second = await migrator.MigrateAsync();
 
-        Assert.Equal(["001 messages-indexes", "002 messages-status-backfill", "003 messages-owner-index"], first.Applied);
+        Assert.Equal(["001 messages-indexes", "002 messages-status-backfill", "003 messages-owner-index", "004 chatbots-tools-and-mcp-servers"], first.Applied);
         Assert.True(first.Changed);
         Assert.Empty(second.Applied);
         Assert.False(second.Changed);
@@ -48,6 +48,25 @@ public sealed class MongoMigratorServerTests(MongoFixture fixture)
         Assert.Equal(StreamingChat.Core.MessageStatus.Complete, turn.Status);
         var raw = await legacy.Find(MongoDB.Driver.Builders<MongoDB.Bson.BsonDocument>.Filter.Eq("_id", "old")).SingleAsync();
         Assert.Equal("complete", raw["status"].AsString);
+    }
+
+    [Fact]
+    public async Task Migrate_GivesChatbotsStoredBeforeToolsNoTools_AndKeepsThoseThatHaveThem()
+    {
+        using var mongo = fixture.NewMongo("tools");
+        var raw = mongo.Database.GetCollection<MongoDB.Bson.BsonDocument>(mongo.Options.ChatbotsCollection);
+        await raw.InsertOneAsync(new MongoDB.Bson.BsonDocument { { "_id", "old" }, { "name", "Old" }, { "systemPrompt", "" }, { "enabled", true }, { "updatedAt", DateTime.UtcNow } });
+        var store = new MongoChatbotStore(mongo);
+        await store.UpsertAsync(new StreamingChat.Core.ChatbotDefinition { Id = "new", Tools = ["get_time"], McpServers = ["orders"] });
+
+        await new MongoMigrator(mongo).MigrateAsync();
+
+        var old = await raw.Find(MongoDB.Driver.Builders<MongoDB.Bson.BsonDocument>.Filter.Eq("_id", "old")).SingleAsync();
+        Assert.Equal((0, 0), (old["tools"].AsBsonArray.Count, old["mcpServers"].AsBsonArray.Count));
+        Assert.Empty((await store.GetAsync("old"))!.Tools);
+        var kept = (await store.GetAsync("new"))!;
+        Assert.Equal(["get_time"], kept.Tools);
+        Assert.Equal(["orders"], kept.McpServers);
     }
 
     [Fact]

@@ -28,6 +28,9 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     /// <summary>What a request gets when nothing is queued.</summary>
     public FakeCompletion Default { get; set; } = new();
 
+    /// <summary>When set and nothing is queued, decides what a request gets from the request itself (else <see cref="Default"/>).</summary>
+    public Func<RecordedRequest, FakeCompletion?>? Responder { get; set; }
+
     /// <summary>When set, <c>GET /v1/models</c> answers this status instead of the list.</summary>
     public int? ModelsStatus { get; set; }
 
@@ -74,9 +77,9 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
-        var completion = _script.TryDequeue(out var next) ? next : Default;
         var body = await JsonNode.ParseAsync(context.Request.Body);
         var request = new RecordedRequest(context.Request.Headers.Authorization.ToString(), body!);
+        var completion = _script.TryDequeue(out var next) ? next : Responder?.Invoke(request) ?? Default;
         _requests.Enqueue(request);
         completion.Requests.Enqueue(request);
         var aborted = context.RequestAborted;
@@ -274,6 +277,12 @@ public sealed record RecordedRequest(string Authorization, JsonNode Body)
     /// <summary>The prompt as (role, content) pairs.</summary>
     public IReadOnlyList<(string Role, string Content)> Messages
         => [.. Body["messages"]!.AsArray().Select(m => (m!["role"]!.GetValue<string>(), ContentOf(m!["content"])))];
+
+    /// <summary>Whether the last message is a tool's result: the model is being asked again after a tool ran.</summary>
+    public bool AfterTool => Body["messages"] is JsonArray messages && messages.Count > 0 && messages[^1]?["role"]?.GetValue<string>() == "tool";
+
+    /// <summary>The text of the last user message.</summary>
+    public string LastQuestion => Messages.LastOrDefault(m => m.Role == "user").Content ?? "";
 
     /// <summary>The names of the tools offered.</summary>
     public IReadOnlyList<string> ToolNames

@@ -60,19 +60,67 @@ internal static class AnswerRelay
     /// </summary>
     public static async Task ReplayAsync(HttpContext context, AnswerFraming framing, ConversationMessage turn, long fromId)
     {
-        AnswerEvent[] replay =
-        [
-            AnswerEvent.ForStart(new AnswerStart(turn.MessageId, turn.SessionId, turn.ChatbotId, turn.Model ?? "", Streaming: true)),
-            AnswerEvent.ForToken(turn.Content),
-            turn.Status switch
-            {
-                MessageStatus.Complete => AnswerEvent.ForDone(new AnswerDone("stop", turn.Usage, turn.FirstTokenMs, turn.TotalMs ?? 0)),
-                MessageStatus.Stopped => AnswerEvent.ForDone(new AnswerDone("stopped", turn.Usage, turn.FirstTokenMs, turn.TotalMs ?? 0)),
-                _ => AnswerEvent.ForError(new AnswerError(turn.ErrorCode ?? ChatErrorCodes.AnswerLost, "The answer was not finished; ask again.", Retryable: true)),
-            },
-        ];
-        await WriteEndedAsync(context, framing, replay[(int)fromId..], fromId).ConfigureAwait(false);
+        var replay = Replay(turn);
+        await WriteEndedAsync(context, framing, replay[(int)Math.Min(fromId, replay.Count)..], fromId).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// A stored answer as events: <c>start</c>, its parts in order (text as one <c>token</c> per run, reasoning, each tool
+    /// call with its result or the approval it waits for, sources), or its whole text as one <c>token</c> when it was text
+    /// only, then its terminal event.
+    /// </summary>
+    public static List<AnswerEvent> Replay(ConversationMessage turn)
+    {
+        var replay = new List<AnswerEvent> { AnswerEvent.ForStart(new AnswerStart(turn.MessageId, turn.SessionId, turn.ChatbotId, turn.Model ?? "", Streaming: true)) };
+        if (turn.Parts.Count == 0)
+        {
+            replay.Add(AnswerEvent.ForToken(turn.Content));
+        }
+
+        var waits = false;
+        foreach (var part in turn.Parts)
+        {
+            switch (part.Type)
+            {
+                case ConversationPart.TextType when part.Text is { Length: > 0 } text:
+                    replay.Add(AnswerEvent.ForToken(text));
+                    break;
+                case ConversationPart.ReasoningType when part.Text is { Length: > 0 } text:
+                    replay.Add(AnswerEvent.ForReasoning(text));
+                    break;
+                case ConversationPart.SourceType when part.Url is { } url:
+                    replay.Add(AnswerEvent.ForSource(new AnswerSource(part.SourceId ?? url, url, part.Title)));
+                    break;
+                case ConversationPart.ToolType when part.ToolCallId is { } callId:
+                    var name = part.ToolName ?? "unknown";
+                    var input = part.Input ?? EmptyInput;
+                    if (part.ApprovalId is { } approvalId && part.State == "approval-requested")
+                    {
+                        waits = true;
+                        replay.Add(AnswerEvent.ForApprovalRequest(new AnswerApprovalRequest(approvalId, callId, name, input)));
+                        break;
+                    }
+
+                    replay.Add(AnswerEvent.ForToolCall(new AnswerToolCall(callId, name, input)));
+                    if (part.State is "output-available" or "output-error")
+                    {
+                        replay.Add(AnswerEvent.ForToolResult(new AnswerToolResult(callId, name, part.Output, part.Error)));
+                    }
+
+                    break;
+            }
+        }
+
+        replay.Add(turn.Status switch
+        {
+            MessageStatus.Complete => AnswerEvent.ForDone(new AnswerDone(waits ? "approval_required" : "stop", turn.Usage, turn.FirstTokenMs, turn.TotalMs ?? 0)),
+            MessageStatus.Stopped => AnswerEvent.ForDone(new AnswerDone("stopped", turn.Usage, turn.FirstTokenMs, turn.TotalMs ?? 0)),
+            _ => AnswerEvent.ForError(new AnswerError(turn.ErrorCode ?? ChatErrorCodes.AnswerLost, "The answer was not finished; ask again.", Retryable: true)),
+        });
+        return replay;
+    }
+
+    private static readonly System.Text.Json.JsonElement EmptyInput = System.Text.Json.JsonDocument.Parse("{}").RootElement.Clone();
 
     /// <summary>Writes the last events of an ended answer, numbered from <paramref name="firstId"/>, and nothing after them.</summary>
     public static async Task WriteEndedAsync(HttpContext context, AnswerFraming framing, IReadOnlyList<AnswerEvent> events, long firstId)

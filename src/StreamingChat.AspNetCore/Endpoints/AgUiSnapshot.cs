@@ -34,17 +34,37 @@ internal static class AgUiSnapshot
             return null;
         }
 
-        if (root.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
+        // AG-UI always sends its messages; a body without them (or with a name that cannot be read) goes the question's way.
+        if (!root.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array)
         {
-            var count = messages.GetArrayLength();
-            if (count > 0 && messages[count - 1].ValueKind == JsonValueKind.Object
-                && messages[count - 1].TryGetProperty("role", out var role) && role.ValueEquals("user"u8))
-            {
-                return null; // a question
-            }
+            return null;
         }
 
-        return new Run(threadId.GetString()!, runId.GetString()!);
+        // Only a last message that is plainly not the caller's (an answer, a tool's result) asks for the snapshot; anything
+        // else, a question or a message that cannot be read, goes the question's way and is refused there.
+        var count = messages.GetArrayLength();
+        if (count > 0 && !(messages[count - 1].ValueKind == JsonValueKind.Object
+            && messages[count - 1].TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String
+            && (role.ValueEquals("assistant"u8) || role.ValueEquals("tool"u8) || role.ValueEquals("system"u8) || role.ValueEquals("developer"u8))))
+        {
+            return null;
+        }
+
+        // The ids must be text (a lone surrogate is not), else the question's way refuses them.
+        return IsText(threadId) && IsText(runId) ? new Run(threadId.GetString()!, runId.GetString()!) : null;
+    }
+
+    private static bool IsText(JsonElement value)
+    {
+        try
+        {
+            _ = value.GetString();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Writes the snapshot of the caller's thread; <c>404 session_not_found</c> for one that is not the caller's or does not exist.</summary>

@@ -95,7 +95,7 @@ internal static class AnswerEndpoints
             return;
         }
 
-        if (fromId > 2)
+        if (fromId >= AnswerRelay.Replay(turn).Count)
         {
             context.Response.StatusCode = StatusCodes.Status204NoContent;
             return;

@@ -85,6 +85,16 @@ public sealed class MongoMigrator(StreamingChatMongo mongo, TimeProvider? timePr
             var (name, keys) = MessageIndexes[2];
             await mongo.Messages.Indexes.CreateOneAsync(new CreateIndexModel<MessageDocument>(keys, new CreateIndexOptions { Name = name }), cancellationToken: ct).ConfigureAwait(false);
         }),
+        new(4, "chatbots-tools-and-mcp-servers", static async (mongo, ct) =>
+        {
+            // Chatbots stored before tools use none. (A turn's parts need no backfill: a turn without them was text only,
+            // and its content is the whole of it.)
+            foreach (var field in new[] { "tools", "mcpServers" })
+            {
+                var filter = Builders<ChatbotDocument>.Filter.Exists(field, false);
+                await mongo.Chatbots.UpdateManyAsync(filter, Builders<ChatbotDocument>.Update.Set(field, new BsonArray()), cancellationToken: ct).ConfigureAwait(false);
+            }
+        }),
     ];
 
     /// <summary>The migrations not yet recorded as applied, in order.</summary>

@@ -200,7 +200,7 @@ public sealed class ApprovalsServerTests(MongoServerFixture mongo) : SharedAnswe
 
         Assert.Equal(HttpStatusCode.OK, stopped.StatusCode);
         Assert.Equal("stopped", events[^1].Data.GetProperty("finishReason").GetString());
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1.5), $"the answer ended {clock.Elapsed} after the stop");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"the answer ended {clock.Elapsed} after the stop");
         await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(5)); // the tool saw the cancellation
         Assert.Single(Upstream.Requests, r => r.ToolNames.Contains("wait_for_it")); // the model was not asked again
     }

@@ -7,18 +7,29 @@ using StreamingChat.Testing;
 namespace StreamingChat.IntegrationTests;
 
 /// <summary>
-/// Answers with reasoning, a tool call, a source and an approval, from the sample host's offline model and demo tools, read
-/// through every framing by the front-end libraries themselves: ai@7 and @ag-ui/client@1.0.4 under Node 22 (the versions
-/// that know these parts), and our own events resumed at every id.
+/// Answers with reasoning, a tool call, a source and an approval, with the sample host's demo tools, read through every
+/// framing by the front-end libraries themselves: ai@7 and @ag-ui/client@1.0.4 under Node 22 (the versions that know these
+/// parts) against a fake OpenAI-compatible upstream that streams <c>reasoning_content</c> and <c>tool_calls</c> deltas
+/// through the real OpenAI client, and our own events resumed at every id of an offline-model answer that cites a source.
 /// </summary>
 public sealed class RichAnswersServerTests : IAsyncLifetime
 {
+    private FakeOpenAIServer _upstream = null!;
     private HostInstance _host = null!;
 
-    public async Task InitializeAsync() => _host = await HostInstance.StartAsync(
-        "--StreamingChat:Model:Offline:FirstTokenDelayMs=20", "--StreamingChat:Model:Offline:TokenIntervalMs=5");
+    /// <summary>The host answering through the real OpenAI client from a fake upstream that streams reasoning and tool calls.</summary>
+    public async Task InitializeAsync()
+    {
+        _upstream = await FakeOpenAIServer.StartAsync();
+        _upstream.Responder = FakeToolModel.Respond;
+        _host = await HostInstance.StartWithUpstreamAsync(_upstream);
+    }
 
-    public async Task DisposeAsync() => await _host.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        await _upstream.DisposeAsync();
+    }
 
     private async Task<string> NewSessionKeyAsync(string sessionId)
     {
@@ -42,7 +53,7 @@ public sealed class RichAnswersServerTests : IAsyncLifetime
         var straight = result.GetProperty("straight");
         Assert.Empty(straight.GetProperty("errors").EnumerateArray());
         var message = straight.GetProperty("message");
-        Assert.Equal(["step-start", "reasoning", "tool-get_time", "text", "source-url"], PartTypes(message).Distinct());
+        Assert.Equal(["step-start", "reasoning", "tool-get_time", "text"], PartTypes(message).Distinct());
         Assert.Equal(2, PartTypes(message).Count(t => t == "step-start")); // one step per model call
         var tool = message.GetProperty("parts").EnumerateArray().Single(p => p.GetProperty("type").GetString() == "tool-get_time");
         Assert.Equal(("output-available", "UTC"), (tool.GetProperty("state").GetString(), tool.GetProperty("input").GetProperty("zone").GetString()));
@@ -99,23 +110,26 @@ public sealed class RichAnswersServerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task OurEvents_ResumedAtEveryId_OfAToolAndReasoningAnswer_GiveTheStraightReadExactly()
+    public async Task OurEvents_ResumedAtEveryId_OfAToolReasoningAndSourceAnswer_GiveTheStraightReadExactly()
     {
-        var events = await _host.AskAsync("What time is it?", sessionId: "rich-sse");
+        // The offline model and the sample's own get_time: reasoning, the tool, and a source cited.
+        await using var offline = await HostInstance.StartAsync("--StreamingChat:Model:Offline:FirstTokenDelayMs=20", "--StreamingChat:Model:Offline:TokenIntervalMs=5");
+        var events = await offline.AskAsync("What time is it?", sessionId: "rich-sse");
+        Assert.Contains(events, e => e.Type == "source");
         var messageId = events[0].Data.GetProperty("messageId").GetString()!;
         Assert.Contains(events, e => e.Type == "tool-result");
         var straight = events.Select(e => (e.Type, e.Id, e.Data.GetRawText())).ToList();
 
         // Counted: one tool call that succeeded, one answer that reasoned.
-        var tools = (await _host.Client.GetFromJsonAsync<JsonElement>("/api/metrics/streaming/summary")).GetProperty("tools");
+        var tools = (await offline.Client.GetFromJsonAsync<JsonElement>("/api/metrics/streaming/summary")).GetProperty("tools");
         Assert.Equal((1, 0, 1), (tools.GetProperty("calls").GetInt32(), tools.GetProperty("failed").GetInt32(), tools.GetProperty("reasoningAnswers").GetInt32()));
 
         for (var seen = 0; seen < events.Count - 1; seen++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/chat/answers/{messageId}/stream");
             request.Headers.Add("Last-Event-ID", seen.ToString(CultureInfo.InvariantCulture));
-            request.Headers.Add("X-Session-Key", _host.SessionKeys["rich-sse"]);
-            using var response = await _host.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            request.Headers.Add("X-Session-Key", offline.SessionKeys["rich-sse"]);
+            using var response = await offline.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
             var rest = new List<ReceivedEvent>();
             await foreach (var e in SseTestClient.ReadEventsAsync(await response.Content.ReadAsStreamAsync()))
             {
