@@ -63,6 +63,7 @@ public static class StreamingChatEndpointRouteBuilderExtensions
         chat.MapGet(AnswerEndpoints.StreamPath, AnswerEndpoints.Stream).WithName("StreamingChat.ResumeAnswer");
         chat.MapPost(AnswerEndpoints.StopPath, AnswerEndpoints.StopAsync).WithName("StreamingChat.StopAnswer");
         chat.MapPost(ApprovalEndpoints.ApprovePath, ApprovalEndpoints.Approve).WithName("StreamingChat.AnswerApproval");
+        chat.MapPost(FeedbackEndpoints.FeedbackPath, FeedbackEndpoints.PostAsync).WithName("StreamingChat.AnswerFeedback");
         chat.MapGet(AnswerEndpoints.AnswerPath, AnswerEndpoints.GetAsync).WithName("StreamingChat.GetAnswer");
         chat.MapPost(FrontEndEndpoints.UiPath, FrontEndEndpoints.Ui).WithName("StreamingChat.UiMessageStream");
         chat.MapGet(FrontEndEndpoints.UiResumePath, FrontEndEndpoints.UiResume).WithName("StreamingChat.UiMessageStreamResume");

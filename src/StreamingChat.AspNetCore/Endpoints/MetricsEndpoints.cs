@@ -146,6 +146,18 @@ internal static class MetricsEndpoints
 
             json.WriteEndObject();
 
+            // Ratings since this instance started, by chatbot.
+            json.WriteStartObject("feedback"u8);
+            foreach (var (chatbotId, (up, down)) in metrics.ReadFeedback())
+            {
+                json.WriteStartObject(chatbotId);
+                json.WriteNumber("up"u8, up);
+                json.WriteNumber("down"u8, down);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
+
             json.WriteStartObject("errorsByCode"u8);
             for (var i = 0; i < WindowFigures.ErrorCodes.Count; i++)
             {

@@ -159,6 +159,17 @@ internal static class SessionEndpoints
             if (turn.Role == ConversationRole.Assistant)
             {
                 ChatJson.WriteParts(json, turn, decisions);
+                if (turn.Feedback is { } feedback)
+                {
+                    json.WriteStartObject("feedback"u8);
+                    json.WriteString("rating"u8, feedback.Rating);
+                    if (feedback.Comment is not null)
+                    {
+                        json.WriteString("comment"u8, feedback.Comment);
+                    }
+
+                    json.WriteEndObject();
+                }
             }
 
             json.WriteEndObject();

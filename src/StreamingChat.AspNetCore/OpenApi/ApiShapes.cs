@@ -33,6 +33,9 @@ internal sealed record PartBody(string Type, string? Text, string? ToolCallId, s
 /// <summary>One turn of a session; an answer's parts beside its content.</summary>
 internal sealed record SessionMessageBody(string MessageId, string Role, string Content, string Status, DateTimeOffset CreatedAt, IReadOnlyList<PartBody>? Parts);
 
+/// <summary>A rating of an answer (<c>POST /api/chat/answers/{messageId}/feedback</c>): <c>up</c> or <c>down</c>.</summary>
+internal sealed record FeedbackBody(string Rating, string? Comment);
+
 /// <summary>The answer to an approval (<c>POST /api/chat/answers/{messageId}/approvals/{approvalId}</c>).</summary>
 internal sealed record ApprovalBody(bool Approved, string? Reason);
 

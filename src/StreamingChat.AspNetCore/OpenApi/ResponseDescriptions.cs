@@ -62,6 +62,13 @@ internal sealed class Deleted : IResponseDescription
     public static void Describe(EndpointBuilder endpoint) => ResponseMetadata.NoContent(endpoint, "Deleted; a running answer was stopped first.");
 }
 
+/// <summary><c>204</c>: the rating is stored with the answer.</summary>
+internal sealed class Rated : IResponseDescription
+{
+    /// <inheritdoc/>
+    public static void Describe(EndpointBuilder endpoint) => ResponseMetadata.NoContent(endpoint, "Stored with the answer; a second rating replaces the first.");
+}
+
 /// <summary>The refusals every question may get before its answer starts (API.md, "POST /api/chat/query/stream"): <see cref="QuestionAdmission"/>'s.</summary>
 internal sealed class QuestionRefusals : IResponseDescription
 {

@@ -10,7 +10,7 @@ namespace StreamingChat.Core;
 /// the sliding windows behind the summary endpoints (service-wide and per chatbot). Recording happens once when a
 /// stream starts and once when it ends; nothing is recorded per token.
 /// </summary>
-public sealed class StreamingChatMetrics
+public sealed partial class StreamingChatMetrics
 {
     /// <summary>The activity source of the relay's spans (<c>chat.stream</c>).</summary>
     public static readonly ActivitySource ActivitySource = new(StreamingChatTelemetry.Name);
@@ -43,6 +43,8 @@ public sealed class StreamingChatMetrics
     private long _totalReasoningAnswers;
     private readonly Counter<long> _toolCalls;
     private readonly Counter<long> _reasoningAnswers;
+    private readonly Counter<long> _feedback;
+    private readonly ConcurrentDictionary<string, long[]> _feedbackByChatbot = new(StringComparer.Ordinal);
 
     /// <summary>Creates the instruments from <paramref name="meterFactory"/> and the windows of <see cref="MetricsOptions.WindowSeconds"/>.</summary>
     public StreamingChatMetrics(IMeterFactory meterFactory, IOptions<MetricsOptions> options, TimeProvider timeProvider)
@@ -66,6 +68,7 @@ public sealed class StreamingChatMetrics
         _speechFailures = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.SpeechFailures, "{sentence}", "Sentences that could not be spoken, by error type.");
         _toolCalls = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.ToolCalls, "{call}", "Tool calls, by tool and outcome (succeeded, failed).");
         _reasoningAnswers = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.ReasoningAnswers, "{answer}", "Answers in which the model reasoned.");
+        _feedback = meter.CreateCounter<long>(StreamingChatTelemetry.Instruments.Feedback, "{rating}", "Ratings people gave answers, by chatbot and rating.");
     }
 
     /// <summary>
@@ -97,30 +100,6 @@ public sealed class StreamingChatMetrics
         Volatile.Read(ref _totalFailed),
         Volatile.Read(ref _totalAborted),
         Volatile.Read(ref _totalTokens));
-
-    /// <summary>Tool calls and answers with reasoning since this instance started.</summary>
-    public RichTotals RichTotals => new(Volatile.Read(ref _totalToolCalls), Volatile.Read(ref _totalToolFailures), Volatile.Read(ref _totalReasoningAnswers));
-
-    /// <summary>Counts a tool call that ended: its result, or its failure (an error, a time-out, a denial, an unknown tool).</summary>
-    /// <param name="toolName">The tool.</param>
-    /// <param name="failed">Whether it gave no output.</param>
-    public void ToolCalled(string toolName, bool failed)
-    {
-        Interlocked.Increment(ref _totalToolCalls);
-        if (failed)
-        {
-            Interlocked.Increment(ref _totalToolFailures);
-        }
-
-        _toolCalls.Add(1, new(StreamingChatTelemetry.Tags.ToolName, toolName), new(StreamingChatTelemetry.Tags.Outcome, failed ? "failed" : "succeeded"));
-    }
-
-    /// <summary>Counts an answer in which the model reasoned (once per answer).</summary>
-    public void Reasoned()
-    {
-        Interlocked.Increment(ref _totalReasoningAnswers);
-        _reasoningAnswers.Add(1);
-    }
 
     /// <summary>First tokens since this instance started, with their summed latency: what a service-wide window adds up.</summary>
     internal FirstTokenTotals FirstTokens => new(Volatile.Read(ref _totalFirstTokens), Volatile.Read(ref _totalFirstTokenMicros));
@@ -264,11 +243,6 @@ public sealed class StreamingChatMetrics
 /// <param name="Tokens">Tokens relayed.</param>
 public sealed record MetricsTotals(long Requests, long Succeeded, long Failed, long ClientAborted, long Tokens);
 
-/// <summary>Tool calls and reasoning since an instance started.</summary>
-/// <param name="ToolCalls">Tool calls that ended.</param>
-/// <param name="ToolFailures">Of those, the ones that gave no output.</param>
-/// <param name="ReasoningAnswers">Answers in which the model reasoned.</param>
-public sealed record RichTotals(long ToolCalls, long ToolFailures, long ReasoningAnswers);
 
 /// <summary>One rollout cohort's counts since an instance started (streams answered streaming, or in one piece).</summary>
 /// <param name="Requests">Streams started.</param>

@@ -50,6 +50,9 @@ public static class StreamingChatTelemetry
 
         /// <summary>Counter of answers in which the model reasoned, <c>{answer}</c>.</summary>
         public const string ReasoningAnswers = "streamingchat.reasoning.answers";
+
+        /// <summary>Counter of ratings people gave answers, by chatbot and rating (<c>up</c>, <c>down</c>), <c>{rating}</c>.</summary>
+        public const string Feedback = "streamingchat.feedback";
     }
 
     /// <summary>Tag names: standard ones where a standard exists, never a session or user id.</summary>
@@ -69,6 +72,9 @@ public static class StreamingChatTelemetry
 
         /// <summary>Whether tokens were streamed (<c>true</c>) or sent in one piece.</summary>
         public const string Streaming = "streamingchat.streaming";
+
+        /// <summary>A person's rating of an answer: <c>up</c> or <c>down</c>.</summary>
+        public const string Rating = "streamingchat.feedback.rating";
 
         /// <summary>The tool called (OpenTelemetry GenAI convention; bounded: only tools added to the builder run).</summary>
         public const string ToolName = "gen_ai.tool.name";

@@ -73,4 +73,21 @@ public sealed record ConversationMessage
     /// empty for a question and for an answer that was text only (its <see cref="Content"/> is the whole of it).
     /// </summary>
     public IReadOnlyList<ConversationPart> Parts { get; init; } = [];
+
+    /// <summary>The person's rating of an answer (<c>POST /api/chat/answers/{id}/feedback</c>); null until they gave one.</summary>
+    public AnswerFeedback? Feedback { get; init; }
 }
+
+/// <summary>A person's rating of an answer: the last one given counts.</summary>
+/// <param name="Rating"><c>up</c> or <c>down</c>.</param>
+/// <param name="Comment">What they said, when they said something (at most 2,000 characters).</param>
+/// <param name="At">When they gave it.</param>
+public sealed record AnswerFeedback(string Rating, string? Comment, DateTimeOffset At)
+{
+    /// <summary>A good answer.</summary>
+    public const string Up = "up";
+
+    /// <summary>A bad answer.</summary>
+    public const string Down = "down";
+}
+

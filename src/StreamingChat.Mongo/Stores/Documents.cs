@@ -149,6 +149,11 @@ internal sealed class MessageDocument
     [BsonIgnoreIfNull]
     public string? ErrorCode { get; set; }
 
+    /// <summary>The person's rating of an answer; absent until they gave one.</summary>
+    [BsonElement("feedback")]
+    [BsonIgnoreIfNull]
+    public FeedbackDocument? Feedback { get; set; }
+
     /// <summary>An answer's parts when it had more than text; absent for the rest.</summary>
     [BsonElement("parts")]
     [BsonIgnoreIfNull]
@@ -176,6 +181,7 @@ internal sealed class MessageDocument
         Model = message.Model,
         ErrorCode = message.ErrorCode,
         Parts = message.Parts.Count == 0 ? null : [.. message.Parts.Select(PartDocument.From)],
+        Feedback = message.Feedback is { } feedback ? new FeedbackDocument { Rating = feedback.Rating, Comment = feedback.Comment, At = feedback.At.UtcDateTime } : null,
     };
 
     public ConversationMessage ToMessage() => new()
@@ -200,7 +206,22 @@ internal sealed class MessageDocument
         Model = Model,
         ErrorCode = ErrorCode,
         Parts = Parts is null ? [] : [.. Parts.Select(part => part.ToPart())],
+        Feedback = Feedback is { } feedback ? new AnswerFeedback(feedback.Rating, feedback.Comment, new DateTimeOffset(DateTime.SpecifyKind(feedback.At, DateTimeKind.Utc))) : null,
     };
+}
+
+/// <summary>A person's rating of an answer.</summary>
+internal sealed class FeedbackDocument
+{
+    [BsonElement("rating")]
+    public string Rating { get; set; } = "";
+
+    [BsonElement("comment")]
+    [BsonIgnoreIfNull]
+    public string? Comment { get; set; }
+
+    [BsonElement("at")]
+    public DateTime At { get; set; }
 }
 
 /// <summary>A session and its owner, as stored in <c>sessions</c>: <c>_id</c> is the session's id.</summary>

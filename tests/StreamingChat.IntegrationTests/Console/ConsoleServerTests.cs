@@ -131,6 +131,12 @@ public sealed class ConsoleServerTests(ChromiumFixture chromium) : IClassFixture
         Assert.Equal("Ticket opened.", continuation.GetProperty("text").GetString());
         Assert.Contains("ticketId", await page.TextContentAsync(".turn.assistant:last-of-type details.tool .tool-output") ?? "", StringComparison.Ordinal);
         Assert.Equal(0, await page.Locator("button.approve").CountAsync()); // answered once: the buttons are gone
+
+        // Thumbs under a finished answer rate it.
+        await page.ClickAsync(".turn.assistant:last-of-type .thumb-down");
+        await page.WaitForSelectorAsync(".turn.assistant:last-of-type .thumb-down[aria-pressed='true']", new() { Timeout = 10_000 });
+        var rated = await StoredAsync(continuation.GetProperty("messageId").GetString()!, turn => turn.Feedback is not null);
+        Assert.Equal("down", rated.Feedback!.Rating);
     }
 
     [Fact]

@@ -25,6 +25,7 @@ public sealed class TelemetryContentServerTests : IAsyncLifetime
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = activity =>
             {
+                recorded.Enqueue("span " + activity.DisplayName);
                 foreach (var tag in activity.TagObjects)
                 {
                     recorded.Enqueue($"{tag.Key}={tag.Value}");
@@ -41,6 +42,19 @@ public sealed class TelemetryContentServerTests : IAsyncLifetime
         await using var host = await HostInstance.StartWithUpstreamAsync(_upstream, ["--StreamingChat:Telemetry:Traces=true", .. settings]);
         Assert.Equal("done", (await host.AskAsync(question, sessionId: Guid.NewGuid().ToString()))[^1].Type);
         return string.Join('\n', recorded);
+    }
+
+    [Fact]
+    public async Task AToolRound_IsAnExecuteToolSpanNamingTheTool_WithoutItsArgumentsOrResult()
+    {
+        _upstream.Responder = FakeToolModel.Respond;
+
+        var recorded = await RecordedTextAsync("What time is it?");
+
+        Assert.Contains("span execute_tool get_time", recorded, StringComparison.Ordinal);
+        Assert.Contains("gen_ai.tool.name=get_time", recorded, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"zone\"", recorded, StringComparison.Ordinal); // not the arguments ({"zone":"UTC"})
+        Assert.DoesNotContain("\"utc\"", recorded, StringComparison.Ordinal); // nor the result ({"utc":…})
     }
 
     [Fact]

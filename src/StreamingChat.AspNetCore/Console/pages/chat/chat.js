@@ -1,5 +1,6 @@
 import { store, chatHeaders, keepSessionKey, getJson, readEvents, el, formatNumber } from '../../assets/console.js';
 import { reasoningOf, toolOf, showResult, showSource } from './parts.js';
+import { addThumbs } from './thumbs.js';
 
 const $ = id => document.getElementById(id);
 const historyView = $('history');
@@ -157,6 +158,7 @@ function onEvent(answer, e) {
         data.totalMs ? `${formatNumber(data.totalMs)} ms in all` : null];
       answer.bubble.meta.textContent = parts.filter(Boolean).join(' · ');
       if (data.finishReason !== 'approval_required') say(stopped ? 'Stopped.' : 'Answered.');
+      addThumbs(answer.bubble, answer.sessionId, answer.messageId, null, say);
       break;
     }
     case 'error':
@@ -227,7 +229,10 @@ async function loadSession() {
   for (const turn of body.messages) {
     if (turn.messageId === body.activeMessageId) continue;
     const bubble = addTurn(turn.role, turn.content, { status: turn.status, messageId: turn.messageId });
-    if (turn.role === 'assistant') showParts(bubble, sessionId, turn.messageId, turn.parts?.filter(p => p.type !== 'text'));
+    if (turn.role === 'assistant') {
+      showParts(bubble, sessionId, turn.messageId, turn.parts?.filter(p => p.type !== 'text'));
+      if (turn.status === 'complete' || turn.status === 'stopped') addThumbs(bubble, sessionId, turn.messageId, turn.feedback?.rating ?? null, say);
+    }
   }
   if (body.activeMessageId) {
     say('Resuming the running answer…');
