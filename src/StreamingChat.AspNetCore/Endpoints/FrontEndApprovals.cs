@@ -24,33 +24,60 @@ internal static class FrontEndApprovals
 
     /// <summary>
     /// Reads the body without using it up (the question's admission reads it again): what <paramref name="find"/> finds in
-    /// it (the approval it answers, say), or null for a body where it finds nothing (an ordinary question, or one too large
-    /// or malformed, which the admission then refuses).
+    /// it (the approval it answers, say), or null for a body where it finds nothing (an ordinary question, or a malformed
+    /// one, which the admission then refuses); <c>Refused</c> when the body was too large and that was answered.
     /// </summary>
-    public static async Task<T?> PeekAsync<T>(HttpContext context, Func<JsonElement, T?> find)
+    public static async Task<(T? Found, bool Refused)> PeekAsync<T>(HttpContext context, Func<JsonElement, T?> find)
         where T : class
     {
         var request = context.Request;
         if (request.ContentLength is > ChatQueryReader.MaxBodyBytes || request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) != true)
         {
-            return null;
+            return (null, false);
         }
 
-        request.EnableBuffering(ChatQueryReader.MaxBodyBytes);
+        // Read once, bounded, into memory; the body is then this copy, which the admission reads again. A body past the
+        // limit (chunked, with no length) is refused here as the admission would refuse it.
+        byte[] copy;
         try
         {
-            using var document = await JsonDocument.ParseAsync(request.Body, default, context.RequestAborted).ConfigureAwait(false);
-            return document.RootElement.ValueKind == JsonValueKind.Object ? find(document.RootElement) : null;
+            var buffer = new MemoryStream();
+            var chunk = new byte[16 * 1024];
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > ChatQueryReader.MaxBodyBytes)
+                {
+                    await ChatProblems.PayloadTooLarge(ChatQueryReader.MaxBodyBytes).ExecuteAsync(context).ConfigureAwait(false);
+                    return (null, true);
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            copy = buffer.ToArray();
         }
-        catch (Exception ex) when (ex is JsonException or BadHttpRequestException or IOException or InvalidOperationException)
+        catch (BadHttpRequestException ex)
         {
-            // Malformed, too large, or a string that is not Unicode (a lone surrogate): the question's own reading refuses it
-            // with the right problem.
-            return null;
+            await JsonBody.BodyRefused(ex).ExecuteAsync(context).ConfigureAwait(false);
+            return (null, true);
         }
-        finally
+        catch (IOException)
         {
-            request.Body.Position = 0;
+            return (null, true); // the connection broke while the body came: there is no one to answer
+        }
+
+        request.Body = new MemoryStream(copy, writable: false);
+        try
+        {
+            using var document = JsonDocument.Parse(copy);
+            return (document.RootElement.ValueKind == JsonValueKind.Object ? find(document.RootElement) : null, false);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            // Malformed, or a string that is not Unicode (a lone surrogate): the question's own reading refuses it with the
+            // right problem.
+            return (null, false);
         }
     }
 

@@ -26,7 +26,13 @@ internal static class FrontEndEndpoints
     private static async Task UiAsync(HttpContext context, IAnswers answers, IOptionsMonitor<ChatStreamOptions> options)
     {
         // addToolApprovalResponse: the messages come back with the approval answered on the assistant's last message.
-        if (await FrontEndApprovals.PeekAsync(context, FrontEndApprovals.FromUiMessages).ConfigureAwait(false) is { MessageId: { } messageId } answered)
+        var (found, refused) = await FrontEndApprovals.PeekAsync(context, FrontEndApprovals.FromUiMessages).ConfigureAwait(false);
+        if (refused)
+        {
+            return;
+        }
+
+        if (found is { MessageId: { } messageId } answered)
         {
             await ApprovalEndpoints.ContinueThroughAsync(context, messageId, answered.ApprovalId, (_, _) => (answered.Approved, answered.Reason, null), answers, context.RequestServices.GetRequiredService<ResumeTokens>(), () => new UiMessageStreamFraming()).ConfigureAwait(false);
             return;
@@ -74,7 +80,13 @@ internal static class FrontEndEndpoints
     private static async Task AgUiAsync(HttpContext context, IAnswers answers, IOptionsMonitor<ChatStreamOptions> options)
     {
         // A run that resumes an interrupt answers the approval it named.
-        if (await FrontEndApprovals.PeekAsync(context, FrontEndApprovals.FromRunAgentInput).ConfigureAwait(false) is { SessionId: { } threadId, RunId: { } runId } answered)
+        var (found, refused) = await FrontEndApprovals.PeekAsync(context, FrontEndApprovals.FromRunAgentInput).ConfigureAwait(false);
+        if (refused)
+        {
+            return;
+        }
+
+        if (found is { SessionId: { } threadId, RunId: { } runId } answered)
         {
             var paused = await FrontEndApprovals.PausedAnswerAsync(context, threadId, answered.ApprovalId, answers).ConfigureAwait(false);
             if (paused is null)
@@ -88,7 +100,7 @@ internal static class FrontEndEndpoints
         }
 
         // A run on a known thread with no new user message: what the thread holds, without asking the model.
-        if (await FrontEndApprovals.PeekAsync(context, AgUiSnapshot.Find).ConfigureAwait(false) is { } snapshot)
+        if ((await FrontEndApprovals.PeekAsync(context, AgUiSnapshot.Find).ConfigureAwait(false)).Found is { } snapshot)
         {
             await AgUiSnapshot.WriteAsync(context, snapshot.ThreadId, snapshot.RunId).ConfigureAwait(false);
             return;
