@@ -93,7 +93,7 @@ internal static class AnswerRelay
                     break;
                 case ConversationPart.ToolType when part.ToolCallId is { } callId:
                     var name = part.ToolName ?? "unknown";
-                    var input = part.Input ?? EmptyInput;
+                    var input = part.Input ?? ChatJson.EmptyObject;
                     if (part.ApprovalId is { } approvalId && part.State == "approval-requested")
                     {
                         waits = true;
@@ -119,8 +119,6 @@ internal static class AnswerRelay
         });
         return replay;
     }
-
-    private static readonly System.Text.Json.JsonElement EmptyInput = System.Text.Json.JsonDocument.Parse("{}").RootElement.Clone();
 
     /// <summary>Writes the last events of an ended answer, numbered from <paramref name="firstId"/>, and nothing after them.</summary>
     public static async Task WriteEndedAsync(HttpContext context, AnswerFraming framing, IReadOnlyList<AnswerEvent> events, long firstId)

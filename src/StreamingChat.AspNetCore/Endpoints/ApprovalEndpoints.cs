@@ -151,7 +151,7 @@ internal static class ApprovalEndpoints
         {
             if (part.ApprovalId == approvalId && part.ToolCallId is { } callId && part.ToolName is { } name)
             {
-                return (turn.SessionId, turn.ChatbotId, new AnswerApprovalRequest(approvalId, callId, name, part.Input ?? JsonDocument.Parse("{}").RootElement.Clone()));
+                return (turn.SessionId, turn.ChatbotId, new AnswerApprovalRequest(approvalId, callId, name, part.Input ?? ChatJson.EmptyObject));
             }
         }
 

@@ -13,6 +13,9 @@ internal static class ChatJson
     /// </summary>
     public static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary><c>{}</c>: the input of a tool call that has none.</summary>
+    public static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
+
     /// <summary>Answers 200 with the JSON <paramref name="write"/> produces, never cached (metrics and health change by the second).</summary>
     public static async Task WriteResponseAsync(HttpContext context, Action<Utf8JsonWriter> write)
     {
@@ -70,13 +73,7 @@ internal static class ChatJson
     }
 
     /// <summary>The members of a tool call (<c>toolCallId</c>, <c>toolName</c>, <c>input</c>), as our events write them.</summary>
-    public static void WriteToolCall(Utf8JsonWriter json, AnswerToolCall call)
-    {
-        json.WriteString("toolCallId"u8, call.ToolCallId);
-        json.WriteString("toolName"u8, call.ToolName);
-        json.WritePropertyName("input"u8);
-        call.Input.WriteTo(json);
-    }
+    public static void WriteToolCall(Utf8JsonWriter json, AnswerToolCall call) => WriteCall(json, call.ToolCallId, call.ToolName, call.Input);
 
     /// <summary>The members of a tool's result (<c>toolCallId</c>, <c>toolName</c>, then <c>output</c> or <c>error</c>).</summary>
     public static void WriteToolResult(Utf8JsonWriter json, AnswerToolResult result)
@@ -98,10 +95,15 @@ internal static class ChatJson
     public static void WriteApprovalRequest(Utf8JsonWriter json, AnswerApprovalRequest request)
     {
         json.WriteString("approvalId"u8, request.ApprovalId);
-        json.WriteString("toolCallId"u8, request.ToolCallId);
-        json.WriteString("toolName"u8, request.ToolName);
+        WriteCall(json, request.ToolCallId, request.ToolName, request.Input);
+    }
+
+    private static void WriteCall(Utf8JsonWriter json, string toolCallId, string toolName, JsonElement input)
+    {
+        json.WriteString("toolCallId"u8, toolCallId);
+        json.WriteString("toolName"u8, toolName);
         json.WritePropertyName("input"u8);
-        request.Input.WriteTo(json);
+        input.WriteTo(json);
     }
 
     /// <summary>The members of a source (<c>sourceId</c>, <c>url</c>, and <c>title</c> when known).</summary>

@@ -79,14 +79,15 @@ internal static class FrontEndEndpoints
 
     private static async Task AgUiAsync(HttpContext context, IAnswers answers, IOptionsMonitor<ChatStreamOptions> options)
     {
-        // A run that resumes an interrupt answers the approval it named.
-        var (found, refused) = await FrontEndApprovals.PeekAsync(context, FrontEndApprovals.FromRunAgentInput).ConfigureAwait(false);
+        // The body read once for what else a run may be than a question: a resume that answers the approval it names, or a
+        // run on a known thread with no new user message.
+        var (found, refused) = await FrontEndApprovals.PeekAsync<object>(context, root => (object?)FrontEndApprovals.FromRunAgentInput(root) ?? AgUiSnapshot.Find(root)).ConfigureAwait(false);
         if (refused)
         {
             return;
         }
 
-        if (found is { SessionId: { } threadId, RunId: { } runId } answered)
+        if (found is FrontEndApprovals.Answered { SessionId: { } threadId, RunId: { } runId } answered)
         {
             var paused = await FrontEndApprovals.PausedAnswerAsync(context, threadId, answered.ApprovalId, answers).ConfigureAwait(false);
             if (paused is null)
@@ -100,7 +101,7 @@ internal static class FrontEndEndpoints
         }
 
         // A run on a known thread with no new user message: what the thread holds, without asking the model.
-        if ((await FrontEndApprovals.PeekAsync(context, AgUiSnapshot.Find).ConfigureAwait(false)).Found is { } snapshot)
+        if (found is AgUiSnapshot.Run snapshot)
         {
             await AgUiSnapshot.WriteAsync(context, snapshot.ThreadId, snapshot.RunId).ConfigureAwait(false);
             return;

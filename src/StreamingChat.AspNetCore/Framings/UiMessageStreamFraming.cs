@@ -49,14 +49,14 @@ internal sealed class UiMessageStreamFraming : JsonDataFraming, IEventStreamDesc
             case AnswerEventKind.Token:
                 OpenStep(output);
                 CloseReasoning(output);
-                WriteDelta(output, "text"u8, _textId ??= Open(output, "text-start"u8, "text-", id), streamEvent.Text);
+                WriteDelta(output, "text-delta"u8, _textId ??= Open(output, "text-start"u8, "text-", id), streamEvent.Text);
                 break;
             case AnswerEventKind.Reasoning when streamEvent.Text!.Length == 0:
                 break;
             case AnswerEventKind.Reasoning:
                 OpenStep(output);
                 CloseText(output);
-                WriteDelta(output, "reasoning"u8, _reasoningId ??= Open(output, "reasoning-start"u8, "reasoning-", id), streamEvent.Text);
+                WriteDelta(output, "reasoning-delta"u8, _reasoningId ??= Open(output, "reasoning-start"u8, "reasoning-", id), streamEvent.Text);
                 break;
             case AnswerEventKind.ToolCall:
                 OpenStep(output);
@@ -190,10 +190,10 @@ internal sealed class UiMessageStreamFraming : JsonDataFraming, IEventStreamDesc
         End(output, json);
     }
 
-    private void WriteDelta(IBufferWriter<byte> output, ReadOnlySpan<byte> kind, string partId, string? delta)
+    private void WriteDelta(IBufferWriter<byte> output, ReadOnlySpan<byte> type, string partId, string? delta)
     {
         var json = Begin(output);
-        json.WriteString("type"u8, kind.SequenceEqual("text"u8) ? "text-delta"u8 : "reasoning-delta"u8);
+        json.WriteString("type"u8, type);
         json.WriteString("id"u8, partId);
         json.WriteString("delta"u8, delta);
         End(output, json);

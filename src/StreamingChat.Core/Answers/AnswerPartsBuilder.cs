@@ -4,14 +4,16 @@ namespace StreamingChat.Core;
 
 /// <summary>
 /// Gathers an answer's parts as its events are logged, for the stored turn: runs of text and of reasoning joined, each tool
-/// call with its result (or its approval) folded into one part. Only an answer with more than text gets parts: a text-only
-/// answer's content is the whole of it, as before.
+/// call with its result (or its approval) folded into one part. A run of text is kept as where it lies in the answer's
+/// text, which the producer holds already, so a token costs a length here, not a second copy. Only an answer with more than
+/// text gets parts: a text-only answer's content is the whole of it, as before.
 /// </summary>
 internal sealed class AnswerPartsBuilder
 {
-    private readonly List<ConversationPart> _parts = [];
-    private readonly StringBuilder _run = new();
-    private string? _runType;
+    private readonly List<Entry> _entries = [];
+    private readonly StringBuilder _reasoning = new();
+    private int _textLength;
+    private int _runStart = -1;
     private bool _rich;
 
     public void Add(in AnswerEvent streamEvent)
@@ -19,11 +21,18 @@ internal sealed class AnswerPartsBuilder
         switch (streamEvent.Kind)
         {
             case AnswerEventKind.Token:
-                Append(ConversationPart.TextType, streamEvent.Text!);
+                EndReasoning();
+                if (_runStart < 0)
+                {
+                    _runStart = _textLength;
+                }
+
+                _textLength += streamEvent.Text!.Length;
                 break;
             case AnswerEventKind.Reasoning:
+                EndText();
                 _rich = true;
-                Append(ConversationPart.ReasoningType, streamEvent.Text!);
+                _reasoning.Append(streamEvent.Text);
                 break;
             case AnswerEventKind.ToolCall:
                 var call = streamEvent.ToolCall!;
@@ -63,63 +72,69 @@ internal sealed class AnswerPartsBuilder
                 break;
             case AnswerEventKind.Source:
                 var source = streamEvent.Source!;
-                EndRun();
+                EndRuns();
                 _rich = true;
-                _parts.Add(new ConversationPart { Type = ConversationPart.SourceType, SourceId = source.SourceId, Url = source.Url, Title = source.Title });
+                _entries.Add(new Entry(new ConversationPart { Type = ConversationPart.SourceType, SourceId = source.SourceId, Url = source.Url, Title = source.Title }));
                 break;
             default:
                 break; // start, audio and the terminal event are no part of what was said
         }
     }
 
-    /// <summary>The parts so far; empty when the answer was text only.</summary>
-    public IReadOnlyList<ConversationPart> Build()
+    /// <summary>The parts so far, their text runs cut from <paramref name="text"/> (the answer's text); empty when it was text only.</summary>
+    public IReadOnlyList<ConversationPart> Build(string text)
     {
         if (!_rich)
         {
             return [];
         }
 
-        EndRun();
-        return [.. _parts];
+        EndRuns();
+        return [.. _entries.Select(entry => entry.Part ?? new ConversationPart { Type = ConversationPart.TextType, Text = text.Substring(entry.TextStart, entry.TextLength) })];
     }
 
-    private void Append(string type, string text)
+    private void EndRuns()
     {
-        if (_runType != type)
-        {
-            EndRun();
-            _runType = type;
-        }
-
-        _run.Append(text);
+        EndText();
+        EndReasoning();
     }
 
-    private void EndRun()
+    private void EndText()
     {
-        if (_runType is not null && _run.Length > 0)
+        if (_runStart >= 0 && _textLength > _runStart)
         {
-            _parts.Add(new ConversationPart { Type = _runType, Text = _run.ToString() });
+            _entries.Add(new Entry(null, _runStart, _textLength - _runStart));
         }
 
-        _run.Clear();
-        _runType = null;
+        _runStart = -1;
+    }
+
+    private void EndReasoning()
+    {
+        if (_reasoning.Length > 0)
+        {
+            _entries.Add(new Entry(new ConversationPart { Type = ConversationPart.ReasoningType, Text = _reasoning.ToString() }));
+            _reasoning.Clear();
+        }
     }
 
     /// <summary>Updates the tool part of <paramref name="toolCallId"/>, or adds <paramref name="added"/> when there is none yet.</summary>
     private void AddTool(string toolCallId, string toolName, Func<ConversationPart, ConversationPart> update, ConversationPart added)
     {
-        EndRun();
+        EndRuns();
         _rich = true;
-        for (var i = _parts.Count - 1; i >= 0; i--)
+        for (var i = _entries.Count - 1; i >= 0; i--)
         {
-            if (_parts[i].Type == ConversationPart.ToolType && _parts[i].ToolCallId == toolCallId)
+            if (_entries[i].Part is { Type: ConversationPart.ToolType } part && part.ToolCallId == toolCallId)
             {
-                _parts[i] = update(_parts[i]) with { ToolName = _parts[i].ToolName ?? toolName };
+                _entries[i] = new Entry(update(part) with { ToolName = part.ToolName ?? toolName });
                 return;
             }
         }
 
-        _parts.Add(added);
+        _entries.Add(new Entry(added));
     }
+
+    /// <summary>A finished part, or (with no part) a run of the answer's text by where it lies.</summary>
+    private readonly record struct Entry(ConversationPart? Part, int TextStart = 0, int TextLength = 0);
 }

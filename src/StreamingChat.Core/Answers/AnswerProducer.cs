@@ -277,6 +277,7 @@ internal sealed partial class AnswerProducer
     {
         await _questionStored.ConfigureAwait(false);
 
+        var text = _text.ToString();
         await _production.PersistAsync(new ConversationMessage
         {
             MessageId = _chat.MessageId,
@@ -284,7 +285,7 @@ internal sealed partial class AnswerProducer
             ChatbotId = _chat.Query.ChatbotId,
             Owner = _chat.Query.Owner,
             Role = ConversationRole.Assistant,
-            Content = _text.ToString(),
+            Content = text,
             Status = status,
             CreatedAt = AnswerTurns.AnsweredAt(_answer.Info, _production.Time.GetUtcNow()),
             Usage = _facts.Usage,
@@ -292,7 +293,7 @@ internal sealed partial class AnswerProducer
             TotalMs = totalMs,
             Model = _chat.Model,
             ErrorCode = _facts.Error?.Code,
-            Parts = _parts.Build(),
+            Parts = _parts.Build(text),
         }).ConfigureAwait(false);
     }
 

@@ -1,3 +1,5 @@
+// Over 300 lines: the rules that decide where a sentence ends (abbreviations, numbers, lists, ellipses, quotes, code,
+// CJK stops) read one another's state over the same buffer, so they are kept together.
 using System.Text;
 
 namespace StreamingChat.Core;
@@ -10,8 +12,6 @@ namespace StreamingChat.Core;
 /// after an ellipsis that the sentence goes on from (a lower-case word follows), or inside a code span or block. A
 /// sentence longer than <see cref="MaxLength"/> is cut at its last comma or space. <see cref="Flush"/> hands over
 /// what remains at the end of the answer.
-/// One file over 300 lines: the rules that decide where a sentence ends (abbreviations, numbers, lists, ellipses,
-/// quotes, code, CJK stops) read one another's state over the same buffer, so they are kept together.
 /// </summary>
 internal sealed class SentenceChunker
 {

@@ -28,6 +28,9 @@ public sealed class TurnOutbox
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
+    // Sessions erased lately, whose turns are refused: an answer stopped by the erasure may still be ending.
+    private readonly ErasedSessions _erased;
+
     /// <summary>Creates the outbox in front of <paramref name="store"/>.</summary>
     internal TurnOutbox(IConversationStore store, IOptionsMonitor<OutboxOptions> options, IOptionsMonitor<ChatStreamOptions> chat, TimeProvider timeProvider, ILogger<TurnOutbox> logger, IMeterFactory? meterFactory = null, ITurnOutboxCopy? copy = null)
     {
@@ -39,6 +42,7 @@ public sealed class TurnOutbox
         _options = options;
         _timeout = () => TimeSpan.FromSeconds(chat.CurrentValue.PersistTimeoutSeconds);
         _time = timeProvider ?? TimeProvider.System;
+        _erased = new ErasedSessions(_time);
         _logger = logger ?? NullLogger<TurnOutbox>.Instance;
         meterFactory?.Create(StreamingChatTelemetry.Name).CreateObservableGauge(
             StreamingChatTelemetry.Instruments.PendingTurns, () => Pending, "{turn}", "Turns waiting for the conversation store to answer again.");
@@ -51,6 +55,7 @@ public sealed class TurnOutbox
         _options = new FixedOptionsMonitor<OutboxOptions>(new OutboxOptions());
         _timeout = () => TimeSpan.FromSeconds(chat.CurrentValue.PersistTimeoutSeconds);
         _time = time;
+        _erased = new ErasedSessions(time);
         _logger = logger;
     }
 
@@ -81,7 +86,7 @@ public sealed class TurnOutbox
     internal async Task WriteAsync(ConversationMessage turn)
     {
         ArgumentNullException.ThrowIfNull(turn);
-        if (IsErased(turn.SessionId))
+        if (_erased.Contains(turn.SessionId))
         {
             return; // its session was erased while the answer ended: nothing of it is stored again
         }
@@ -208,29 +213,13 @@ public sealed class TurnOutbox
         return adopted.Count;
     }
 
-    // Sessions erased lately, and until when their turns are refused: an answer stopped by the erasure may still be ending.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _erased = new(StringComparer.Ordinal);
-    private static readonly TimeSpan ErasedFor = TimeSpan.FromMinutes(15);
-
     /// <summary>
     /// Forgets the session's turns waiting here and their copies, and refuses its turns for a while (an answer stopped by
     /// the erasure may still be ending). Called on every instance when a session is erased.
     /// </summary>
     internal void EraseSession(string sessionId)
     {
-        var now = _time.GetTimestamp();
-        _erased[sessionId] = now;
-        if (_erased.Count > 10_000)
-        {
-            foreach (var (erased, at) in _erased)
-            {
-                if (_time.GetElapsedTime(at) > ErasedFor)
-                {
-                    _erased.TryRemove(erased, out _);
-                }
-            }
-        }
-
+        _erased.Add(sessionId);
         lock (_pending)
         {
             var kept = _pending.Where(k => k.Turn.SessionId != sessionId).ToList();
@@ -249,9 +238,6 @@ public sealed class TurnOutbox
             Copy(copy => copy.EraseSessionAsync(sessionId));
         }
     }
-
-    private bool IsErased(string sessionId)
-        => _erased.TryGetValue(sessionId, out var at) && _time.GetElapsedTime(at) < ErasedFor;
 
     /// <summary>Queues a turn (under the queue's lock) and has it copied after the turns queued before it.</summary>
     private void Keep(ConversationMessage turn)

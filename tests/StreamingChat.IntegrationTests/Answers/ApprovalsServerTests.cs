@@ -12,24 +12,8 @@ namespace StreamingChat.IntegrationTests;
 /// approval). The paused answer is approved once, on any instance, even after the one that paused it died.
 /// </summary>
 [Collection(SoloCollection.Name)]
-public sealed class ApprovalsServerTests(MongoServerFixture mongo) : SharedAnswersTests(mongo), IClassFixture<MongoServerFixture>
+public sealed class ApprovalsServerTests(MongoServerFixture mongo) : OneRedisSharedAnswersTests(mongo), IClassFixture<MongoServerFixture>
 {
-    private RedisTestServer _redis = null!;
-
-    protected override string RedisConnection => _redis.ConnectionString;
-
-    public override async Task InitializeAsync()
-    {
-        _redis = await RedisTestServer.StartAsync();
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _redis.DisposeAsync();
-    }
-
     /// <summary>The upstream asks for a ticket, then (with the tool's result) answers in words.</summary>
     private void ScriptTicket()
     {

@@ -245,26 +245,31 @@ public abstract class SharedAnswersTests(MongoServerFixture mongo) : IAsyncLifet
     }
 }
 
-/// <summary>The shared answers on one real Redis, with the faults only it can show: an instance killed, Redis stopped.</summary>
-[Collection(SoloCollection.Name)]
-public sealed class SharedAnswersServerTests(MongoServerFixture mongo) : SharedAnswersTests(mongo), IClassFixture<MongoServerFixture>
+/// <summary>Two instances on one real Redis of their own, started for each test and stopped after it.</summary>
+public abstract class OneRedisSharedAnswersTests(MongoServerFixture mongo) : SharedAnswersTests(mongo)
 {
-    private RedisTestServer _redis = null!;
+    /// <summary>The Redis the instances share.</summary>
+    protected RedisTestServer Redis { get; private set; } = null!;
 
-    protected override string RedisConnection => _redis.ConnectionString;
+    protected override string RedisConnection => Redis.ConnectionString;
 
     public override async Task InitializeAsync()
     {
-        _redis = await RedisTestServer.StartAsync();
+        Redis = await RedisTestServer.StartAsync();
         await base.InitializeAsync();
     }
 
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
-        await _redis.DisposeAsync();
+        await Redis.DisposeAsync();
     }
+}
 
+/// <summary>The shared answers on one real Redis, with the faults only it can show: an instance killed, Redis stopped.</summary>
+[Collection(SoloCollection.Name)]
+public sealed class SharedAnswersServerTests(MongoServerFixture mongo) : OneRedisSharedAnswersTests(mongo), IClassFixture<MongoServerFixture>
+{
     [Fact]
     public Task CutOnA_ResumedOnB_GivesTheRestExactlyOnce_AndTheTextIsTheStoredAnswer() => CutOnAResumedOnBAsync();
 
@@ -492,7 +497,7 @@ public sealed class SharedAnswersServerTests(MongoServerFixture mongo) : SharedA
         using var running = await PostAsync(clientA, "away-1");
         var reading = ReadAsync(running);
         await Task.Delay(200);
-        await _redis.StopAsync();
+        await Redis.StopAsync();
         var whileAway = await reading;
         Assert.Equal("done", whileAway[^1].Type); // the answer running when Redis went away went on
         await WaitUntilAsync(async () => (await HealthAsync(clientA)) == "degraded");
@@ -500,7 +505,7 @@ public sealed class SharedAnswersServerTests(MongoServerFixture mongo) : SharedA
         var (_, answered) = await AskAndCutAsync(clientA, "away-2", afterId: null);
         Assert.Equal("done", answered[^1].Type); // and new ones are answered, kept in memory
 
-        await _redis.StartAgainAsync();
+        await Redis.StartAgainAsync();
         await WaitUntilAsync(async () => (await HealthAsync(clientA)) == "healthy" && (await HealthAsync(clientB)) == "healthy");
         var (messageId, before) = await AskAndCutAsync(clientA, "back-1", afterId: 3);
         using var resumed = await ResumeAsync(clientB, messageId, "back-1", lastEventId: 3);

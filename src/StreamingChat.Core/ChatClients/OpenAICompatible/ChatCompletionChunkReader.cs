@@ -21,7 +21,7 @@ internal sealed class ChatCompletionChunkReader
     private long _createdSeconds = long.MinValue;
     private DateTimeOffset? _created;
     private ChatRole? _role;
-    private List<ToolCallDelta>? _toolCalls;
+    private readonly ToolCallDeltas _toolCalls = new();
 
     /// <summary>Whether the stream's <c>[DONE]</c> marker was read.</summary>
     public bool Done { get; private set; }
@@ -36,7 +36,7 @@ internal sealed class ChatCompletionChunkReader
         if (data.SequenceEqual("[DONE]"u8))
         {
             Done = true;
-            return _toolCalls is { Count: > 0 } ? WithToolCalls(new ChatResponseUpdate { Role = _role ?? ChatRole.Assistant, ResponseId = _id, MessageId = _id, ModelId = _model }) : null;
+            return _toolCalls.Any ? _toolCalls.AddTo(new ChatResponseUpdate { Role = _role ?? ChatRole.Assistant, ResponseId = _id, MessageId = _id, ModelId = _model }) : null;
         }
 
         try
@@ -124,9 +124,9 @@ internal sealed class ChatCompletionChunkReader
             update.Contents.Insert(0, new TextReasoningContent(reasoning));
         }
 
-        if (finishReason is not null && _toolCalls is { Count: > 0 })
+        if (finishReason is not null && _toolCalls.Any)
         {
-            WithToolCalls(update);
+            _toolCalls.AddTo(update);
         }
 
         update.ResponseId = _id;
@@ -219,7 +219,7 @@ internal sealed class ChatCompletionChunkReader
             else if (reader.ValueTextEquals("tool_calls"u8))
             {
                 reader.Read();
-                ReadToolCalls(ref reader);
+                _toolCalls.Read(ref reader);
             }
             else if (reader.ValueTextEquals("role"u8))
             {
@@ -234,107 +234,6 @@ internal sealed class ChatCompletionChunkReader
                 reader.Skip();
             }
         }
-    }
-
-    /// <summary>Adds each <c>tool_calls</c> delta to the call of its index: the id and name when they come, the arguments' text piece by piece.</summary>
-    private void ReadToolCalls(ref Utf8JsonReader reader)
-    {
-        if (reader.TokenType != JsonTokenType.StartArray)
-        {
-            reader.Skip();
-            return;
-        }
-
-        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
-        {
-            var index = 0;
-            string? id = null;
-            string? name = null;
-            string? arguments = null;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("index"u8))
-                {
-                    reader.Read();
-                    index = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var i) ? i : 0;
-                }
-                else if (reader.ValueTextEquals("id"u8))
-                {
-                    reader.Read();
-                    id = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                }
-                else if (reader.ValueTextEquals("function"u8))
-                {
-                    reader.Read();
-                    ReadFunction(ref reader, ref name, ref arguments);
-                }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
-                }
-            }
-
-            _toolCalls ??= [];
-            while (_toolCalls.Count <= index)
-            {
-                _toolCalls.Add(new ToolCallDelta());
-            }
-
-            var call = _toolCalls[index];
-            call.Id ??= id;
-            call.Name ??= name;
-            call.Arguments.Append(arguments);
-        }
-    }
-
-    private static void ReadFunction(ref Utf8JsonReader reader, ref string? name, ref string? arguments)
-    {
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            reader.Skip();
-            return;
-        }
-
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var isName = reader.ValueTextEquals("name"u8);
-            var isArguments = reader.ValueTextEquals("arguments"u8);
-            reader.Read();
-            if (reader.TokenType == JsonTokenType.String && (isName || isArguments))
-            {
-                (name, arguments) = isName ? (reader.GetString(), arguments) : (name, reader.GetString());
-            }
-            else
-            {
-                reader.Skip();
-            }
-        }
-    }
-
-    /// <summary>
-    /// Adds the gathered calls to <paramref name="update"/>, each whole; arguments that are not a JSON object leave the call
-    /// without arguments and with its <see cref="FunctionCallContent.Exception"/> set, so the tool's result says so.
-    /// </summary>
-    private ChatResponseUpdate WithToolCalls(ChatResponseUpdate update)
-    {
-        foreach (var call in _toolCalls!)
-        {
-            if (call.Name is null)
-            {
-                continue;
-            }
-
-            var arguments = call.Arguments.Length == 0 ? "{}" : call.Arguments.ToString();
-            update.Contents.Add(FunctionCallContent.CreateFromParsedArguments(
-                arguments,
-                call.Id ?? "call_" + Guid.CreateVersion7().ToString("N"),
-                call.Name,
-                static json => JsonSerializer.Deserialize<Dictionary<string, object?>>(json, AIJsonUtilities.DefaultOptions)));
-        }
-
-        _toolCalls = null;
-        return update;
     }
 
     private static ChatFinishReason FinishReason(ref Utf8JsonReader reader)
@@ -448,14 +347,4 @@ internal sealed class ChatCompletionChunkReader
         => reader.TokenType != JsonTokenType.String ? kept
         : kept is not null && reader.ValueTextEquals(kept) ? kept
         : reader.GetString();
-
-    /// <summary>One tool call as its deltas arrive.</summary>
-    private sealed class ToolCallDelta
-    {
-        public string? Id { get; set; }
-
-        public string? Name { get; set; }
-
-        public System.Text.StringBuilder Arguments { get; } = new();
-    }
 }
