@@ -36,39 +36,15 @@ internal sealed class AnswerPartsBuilder
                 break;
             case AnswerEventKind.ToolCall:
                 var call = streamEvent.ToolCall!;
-                AddTool(call.ToolCallId, call.ToolName, part => part with { Input = call.Input }, new ConversationPart
-                {
-                    Type = ConversationPart.ToolType,
-                    ToolCallId = call.ToolCallId,
-                    ToolName = call.ToolName,
-                    Input = call.Input,
-                    State = "input-available",
-                });
+                AddTool(call.ToolCallId, call.ToolName, part => part with { Input = call.Input, State = part.State ?? "input-available" });
                 break;
             case AnswerEventKind.ApprovalRequest:
                 var request = streamEvent.ApprovalRequest!;
-                AddTool(request.ToolCallId, request.ToolName, part => part with { ApprovalId = request.ApprovalId, State = "approval-requested" }, new ConversationPart
-                {
-                    Type = ConversationPart.ToolType,
-                    ToolCallId = request.ToolCallId,
-                    ToolName = request.ToolName,
-                    Input = request.Input,
-                    ApprovalId = request.ApprovalId,
-                    State = "approval-requested",
-                });
+                AddTool(request.ToolCallId, request.ToolName, part => part with { Input = part.Input ?? request.Input, ApprovalId = request.ApprovalId, State = "approval-requested" });
                 break;
             case AnswerEventKind.ToolResult:
                 var result = streamEvent.ToolResult!;
-                var state = result.Error is null ? "output-available" : "output-error";
-                AddTool(result.ToolCallId, result.ToolName, part => part with { Output = result.Output, Error = result.Error, State = state }, new ConversationPart
-                {
-                    Type = ConversationPart.ToolType,
-                    ToolCallId = result.ToolCallId,
-                    ToolName = result.ToolName,
-                    Output = result.Output,
-                    Error = result.Error,
-                    State = state,
-                });
+                AddTool(result.ToolCallId, result.ToolName, part => part with { Output = result.Output, Error = result.Error, State = result.Error is null ? "output-available" : "output-error" });
                 break;
             case AnswerEventKind.Source:
                 var source = streamEvent.Source!;
@@ -118,8 +94,8 @@ internal sealed class AnswerPartsBuilder
         }
     }
 
-    /// <summary>Updates the tool part of <paramref name="toolCallId"/>, or adds <paramref name="added"/> when there is none yet.</summary>
-    private void AddTool(string toolCallId, string toolName, Func<ConversationPart, ConversationPart> update, ConversationPart added)
+    /// <summary>Updates the tool part of <paramref name="toolCallId"/>, made when this is the first event of that call.</summary>
+    private void AddTool(string toolCallId, string toolName, Func<ConversationPart, ConversationPart> update)
     {
         EndRuns();
         _rich = true;
@@ -127,12 +103,12 @@ internal sealed class AnswerPartsBuilder
         {
             if (_entries[i].Part is { Type: ConversationPart.ToolType } part && part.ToolCallId == toolCallId)
             {
-                _entries[i] = new Entry(update(part) with { ToolName = part.ToolName ?? toolName });
+                _entries[i] = new Entry(update(part));
                 return;
             }
         }
 
-        _entries.Add(new Entry(added));
+        _entries.Add(new Entry(update(new ConversationPart { Type = ConversationPart.ToolType, ToolCallId = toolCallId, ToolName = toolName })));
     }
 
     /// <summary>A finished part, or (with no part) a run of the answer's text by where it lies.</summary>

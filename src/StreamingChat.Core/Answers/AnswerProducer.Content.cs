@@ -74,4 +74,12 @@ internal sealed partial class AnswerProducer
 
         await AppendAsync(streamEvent).ConfigureAwait(false);
     }
+
+    /// <summary>Logs an event, numbered next, and keeps it for the turn's parts.</summary>
+    private async ValueTask AppendAsync(AnswerEvent streamEvent)
+    {
+        await _production.Log.AppendAsync(_chat.MessageId, streamEvent).ConfigureAwait(false);
+        _nextId++;
+        _parts.Add(streamEvent);
+    }
 }

@@ -266,13 +266,6 @@ internal sealed partial class AnswerProducer
         }
     }
 
-    private async ValueTask AppendAsync(AnswerEvent streamEvent)
-    {
-        await _production.Log.AppendAsync(_chat.MessageId, streamEvent).ConfigureAwait(false);
-        _nextId++;
-        _parts.Add(streamEvent);
-    }
-
     private async Task PersistAnswerAsync(MessageStatus status, long totalMs)
     {
         await _questionStored.ConfigureAwait(false);
